@@ -1,0 +1,145 @@
+using Dapper;
+using ScriptExec.Core;
+
+namespace ScriptExec.Store;
+
+/// <summary>Execution records: the start and end writes of the supervisor, and every query over them.</summary>
+public sealed partial class ExecutionStore
+{
+    private const string InsertSql = """
+        INSERT INTO executions (script_name, instance_name, script_version, start_timestamp, start_trigger_type,
+                                start_trigger_setting, start_trigger_username, state, arguments)
+        VALUES (@ScriptName, @InstanceName, @ScriptVersion, @StartTimestamp, @TriggerType,
+                @TriggerSetting, @TriggerUsername, 'running', @Arguments)
+        RETURNING id;
+        """;
+
+    private const string SetProcessSql =
+        "UPDATE executions SET pid = @pid, proc_start_time = @procStartTime, boot_id = @bootId WHERE id = @id;";
+
+    private const string MarkTerminatingSql = """
+        UPDATE executions SET state = 'terminating', stop_trigger_type = @Type, stop_trigger_setting = @Setting,
+                              stop_trigger_username = @Username
+        WHERE id = @Id AND state = 'running';
+        """;
+
+    // A stop trigger recorded when termination began is kept unless the end names one of its own.
+    private const string FinishSql = """
+        UPDATE executions SET state = @State, exit_code = @ExitCode, duration_ms = @DurationMs,
+            stop_trigger_type = COALESCE(@StopType, stop_trigger_type),
+            stop_trigger_setting = CASE WHEN @StopType IS NULL THEN stop_trigger_setting ELSE @StopSetting END,
+            stop_trigger_username = CASE WHEN @StopType IS NULL THEN stop_trigger_username ELSE @StopUsername END,
+            output_truncated = @OutputTruncated, end_timestamp = @EndTimestamp, pid = NULL
+        WHERE id = @Id;
+        """;
+
+    private const string SelectByIdSql = $"SELECT {ExecutionRow.Columns} FROM executions WHERE id = @id;";
+
+    private const string SelectActiveSql = """
+        SELECT id, pid, proc_start_time, boot_id, start_timestamp FROM executions INDEXED BY ix_executions_state
+        WHERE state IN ('running', 'terminating') ORDER BY id;
+        """;
+
+    private const string SelectLastPerInstanceSql = $"""
+        SELECT {ExecutionRow.Columns} FROM executions
+        WHERE id IN (SELECT MAX(id) FROM executions GROUP BY script_name, instance_name);
+        """;
+
+    private readonly SqliteDatabase _db;
+
+    public ExecutionStore(SqliteDatabase db)
+    {
+        _db = db;
+    }
+
+    /// <summary>Records a start (state running) and returns the new execution id.</summary>
+    public Task<long> InsertStartedAsync(NewExecution execution, CancellationToken cancellationToken) =>
+        _db.WriteAsync((c, t) => c.ExecuteScalar<long>(InsertSql, new
+        {
+            execution.ScriptName,
+            execution.InstanceName,
+            execution.ScriptVersion,
+            execution.StartTimestamp,
+            TriggerType = execution.StartTrigger.Type.ToWire(),
+            TriggerSetting = execution.StartTrigger.Setting,
+            TriggerUsername = execution.StartTrigger.Username,
+            execution.Arguments,
+        }, t), cancellationToken);
+
+    /// <summary>Records which process runs the execution, and enough to recognise it after a daemon crash.</summary>
+    public Task SetProcessAsync(long id, int pid, long procStartTime, string? bootId, CancellationToken cancellationToken) =>
+        _db.WriteAsync((c, t) => c.Execute(SetProcessSql, new { id, pid, procStartTime, bootId }, t), cancellationToken);
+
+    /// <summary>Moves a running execution to terminating with its stop trigger. False when it was not running.</summary>
+    public Task<bool> MarkTerminatingAsync(long id, Trigger stopTrigger, CancellationToken cancellationToken) =>
+        _db.WriteAsync((c, t) => c.Execute(MarkTerminatingSql, new
+        {
+            Id = id,
+            Type = stopTrigger.Type.ToWire(),
+            stopTrigger.Setting,
+            stopTrigger.Username,
+        }, t) > 0, cancellationToken);
+
+    public Task FinishAsync(long id, ExecutionEnd end, CancellationToken cancellationToken) =>
+        _db.WriteAsync((c, t) => c.Execute(FinishSql, FinishParameters(id, end), t), cancellationToken);
+
+    /// <summary>Blocking variant for the recovery pass at start-up.</summary>
+    public void Finish(long id, ExecutionEnd end) => _db.Write((c, t) => c.Execute(FinishSql, FinishParameters(id, end), t));
+
+    public Execution? Get(long id)
+    {
+        using var connection = _db.OpenRead();
+        return connection.QuerySingleOrDefault<ExecutionRow>(SelectByIdSql, new { id })?.ToExecution();
+    }
+
+    /// <summary>script_execution_get: filters first, then the keyset page; always sorted by id descending.</summary>
+    public IReadOnlyList<Execution> Query(ExecutionFilter filter, Pagination page)
+    {
+        var query = ExecutionQuery.Build(filter, page);
+        if (query.IsEmpty)
+        {
+            return [];
+        }
+
+        using var connection = _db.OpenRead();
+        var rows = connection.Query<ExecutionRow>(query.Sql, query.Parameters).Select(r => r.ToExecution()).ToList();
+        if (page.Ascending)
+        {
+            rows.Reverse();
+        }
+
+        return rows;
+    }
+
+    /// <summary>Executions a previous daemon left running or terminating.</summary>
+    public IReadOnlyList<ActiveExecution> ListActive()
+    {
+        using var connection = _db.OpenRead();
+        return [.. connection.Query<ActiveRow>(SelectActiveSql)
+            .Select(r => new ActiveExecution(r.Id, (int?)r.Pid, r.ProcStartTime, r.BootId, r.StartTimestamp))];
+    }
+
+    /// <summary>The newest execution of every instance that has one, keyed by (script, instance).</summary>
+    public IReadOnlyDictionary<(string Script, string Instance), Execution> LastPerInstance()
+    {
+        using var connection = _db.OpenRead();
+        return connection.Query<ExecutionRow>(SelectLastPerInstanceSql)
+            .Select(r => r.ToExecution())
+            .ToDictionary(e => (e.ScriptName, e.InstanceName));
+    }
+
+    private static object FinishParameters(long id, ExecutionEnd end) => new
+    {
+        Id = id,
+        State = end.State.ToWire(),
+        end.ExitCode,
+        end.DurationMs,
+        StopType = end.StopTrigger?.Type.ToWire(),
+        StopSetting = end.StopTrigger?.Setting,
+        StopUsername = end.StopTrigger?.Username,
+        OutputTruncated = end.OutputTruncated ? 1 : 0,
+        end.EndTimestamp,
+    };
+
+    private sealed record ActiveRow(long Id, long? Pid, long? ProcStartTime, string? BootId, long StartTimestamp);
+}

@@ -1,0 +1,106 @@
+using Dapper;
+using Microsoft.Data.Sqlite;
+
+namespace ScriptExec.Store;
+
+/// <summary>
+/// Numbered schema migrations. <c>PRAGMA user_version</c> records the last one applied; each runs once, in order,
+/// in its own transaction. Never edit a released migration: add the next number.
+/// </summary>
+internal static class Migrations
+{
+    private static readonly string[] Steps =
+    [
+        // 1: scripts, instances, executions, output lines.
+        """
+        CREATE TABLE scripts (
+            name              TEXT    NOT NULL PRIMARY KEY,
+            version           TEXT    NOT NULL,
+            source            TEXT    NOT NULL,
+            description       TEXT,
+            updated_timestamp INTEGER NOT NULL
+        );
+
+        CREATE TABLE instances (
+            script_name          TEXT    NOT NULL REFERENCES scripts(name) ON DELETE CASCADE,
+            name                 TEXT    NOT NULL,
+            arguments            TEXT,
+            env                  TEXT    NOT NULL DEFAULT '{}',
+            working_dir          TEXT,
+            run_as_user          TEXT,
+            timeout_s            INTEGER,
+            stop_grace_s         INTEGER NOT NULL,
+            start_trigger_type   TEXT    NOT NULL,
+            start_trigger_setting TEXT,
+            stop_trigger_type    TEXT,
+            stop_trigger_setting TEXT,
+            updated_timestamp    INTEGER NOT NULL,
+            PRIMARY KEY (script_name, name)
+        );
+
+        -- AUTOINCREMENT: ids are never reused, even after the newest row is pruned.
+        CREATE TABLE executions (
+            id                     INTEGER PRIMARY KEY AUTOINCREMENT,
+            script_name            TEXT    NOT NULL,
+            instance_name          TEXT    NOT NULL,
+            script_version         TEXT    NOT NULL,
+            start_timestamp        INTEGER NOT NULL,
+            start_trigger_type     TEXT    NOT NULL,
+            start_trigger_setting  TEXT,
+            start_trigger_username TEXT,
+            state                  TEXT    NOT NULL,
+            arguments              TEXT,
+            pid                    INTEGER,
+            proc_start_time        INTEGER,
+            boot_id                TEXT,
+            duration_ms            INTEGER,
+            exit_code              INTEGER,
+            stop_trigger_type      TEXT,
+            stop_trigger_setting   TEXT,
+            stop_trigger_username  TEXT,
+            outdated               INTEGER NOT NULL DEFAULT 0,
+            output_truncated       INTEGER NOT NULL DEFAULT 0,
+            output_bytes           INTEGER NOT NULL DEFAULT 0,
+            end_timestamp          INTEGER
+        );
+
+        -- Every script_execution_get page is a keyset seek on one of these (see ExecutionQuery).
+        CREATE INDEX ix_executions_instance  ON executions (script_name, instance_name, id);
+        CREATE INDEX ix_executions_script    ON executions (script_name, id);
+        CREATE INDEX ix_executions_state     ON executions (state, id);
+        CREATE INDEX ix_executions_exit_code ON executions (exit_code, id);
+
+        -- Line ids are per execution; the primary key is the read order.
+        CREATE TABLE output_lines (
+            execution_id INTEGER NOT NULL,
+            line_id      INTEGER NOT NULL,
+            stream       INTEGER NOT NULL,
+            timestamp_ms INTEGER NOT NULL,
+            content      TEXT    NOT NULL,
+            PRIMARY KEY (execution_id, line_id)
+        ) WITHOUT ROWID;
+        """,
+    ];
+
+    public static int Latest => Steps.Length;
+
+    public static void Apply(SqliteConnection connection)
+    {
+        var current = connection.ExecuteScalar<int>("PRAGMA user_version;");
+        if (current > Steps.Length)
+        {
+            throw new InvalidOperationException(
+                $"the store's schema version {current} is newer than this daemon knows ({Steps.Length}); refusing to touch it");
+        }
+
+        for (var step = current; step < Steps.Length; step++)
+        {
+            using var transaction = connection.BeginTransaction();
+            connection.Execute(Steps[step], transaction: transaction);
+
+            // user_version takes no parameters; the number comes from this array, never from input.
+            connection.Execute($"PRAGMA user_version = {step + 1};", transaction: transaction);
+            transaction.Commit();
+        }
+    }
+}

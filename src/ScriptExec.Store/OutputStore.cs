@@ -1,0 +1,147 @@
+using System.Threading.Channels;
+using Dapper;
+using Microsoft.Data.Sqlite;
+using ScriptExec.Core;
+
+namespace ScriptExec.Store;
+
+/// <summary>
+/// Captured output lines. Writers enqueue; one background loop commits them in batches, so a chatty script costs
+/// one transaction per batch rather than per line. The queue is bounded: when the disk falls that far behind,
+/// appends wait (and so, through its full socket buffer, does the script) instead of memory growing.
+/// </summary>
+public sealed class OutputStore : IAsyncDisposable
+{
+    public const int QueueCapacity = 32 * 1024;
+    private const int MaxBatch = 8192;
+
+    private const string InsertSql = """
+        INSERT INTO output_lines (execution_id, line_id, stream, timestamp_ms, content)
+        VALUES ($execution, $line, $stream, $ts, $content);
+        """;
+
+    private const string SelectSql = """
+        SELECT line_id AS id, content, stream, timestamp_ms FROM output_lines
+        WHERE execution_id = @executionId AND line_id > @after
+        ORDER BY line_id LIMIT @limit;
+        """;
+
+    private const string SelectStreamSql = """
+        SELECT line_id AS id, content, stream, timestamp_ms FROM output_lines
+        WHERE execution_id = @executionId AND line_id > @after AND stream = @stream
+        ORDER BY line_id LIMIT @limit;
+        """;
+
+    private readonly SqliteDatabase _db;
+    private readonly Channel<Pending> _queue = Channel.CreateBounded<Pending>(
+        new BoundedChannelOptions(QueueCapacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+
+    private readonly Task _writerLoop;
+
+    public OutputStore(SqliteDatabase db)
+    {
+        _db = db;
+        _writerLoop = Task.Run(WriteLoopAsync);
+    }
+
+    /// <summary>Lines committed so far (for status and benchmarks).</summary>
+    public long LinesWritten => Interlocked.Read(ref _linesWritten);
+
+    private long _linesWritten;
+
+    /// <summary>Queues a line for <paramref name="executionId"/>; waits only when the queue is full.</summary>
+    public ValueTask AppendAsync(long executionId, OutputLine line, CancellationToken cancellationToken = default) =>
+        _queue.Writer.WriteAsync(new Pending(executionId, line, null), cancellationToken);
+
+    /// <summary>Completes once every line queued before this call is committed.</summary>
+    public async Task FlushAsync(CancellationToken cancellationToken = default)
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await _queue.Writer.WriteAsync(new Pending(0, null, done), cancellationToken);
+        await done.Task.WaitAsync(cancellationToken);
+    }
+
+    /// <summary>Lines of an execution after <paramref name="afterId"/>, ascending; optionally one stream only.</summary>
+    public IReadOnlyList<OutputLine> Read(long executionId, long afterId, int limit, OutputStreamKind? stream = null)
+    {
+        using var connection = _db.OpenRead();
+        var rows = stream is { } s
+            ? connection.Query<LineRow>(SelectStreamSql, new { executionId, after = afterId, limit, stream = (int)s })
+            : connection.Query<LineRow>(SelectSql, new { executionId, after = afterId, limit });
+        return [.. rows.Select(r => new OutputLine(r.Id, r.Content, (OutputStreamKind)r.Stream, r.TimestampMs))];
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _queue.Writer.TryComplete();
+        await _writerLoop;
+    }
+
+    private async Task WriteLoopAsync()
+    {
+        var batch = new List<Pending>(MaxBatch);
+        var reader = _queue.Reader;
+        while (await reader.WaitToReadAsync())
+        {
+            while (batch.Count < MaxBatch && reader.TryRead(out var item))
+            {
+                batch.Add(item);
+            }
+
+            try
+            {
+                var written = await _db.WriteAsync((c, t) => InsertBatch(c, t, batch), CancellationToken.None);
+                Interlocked.Add(ref _linesWritten, written);
+            }
+            catch (SqliteException)
+            {
+                // A failed batch (disk full, I/O error) must not stop capture for good; the lines are lost and the
+                // next batch tries again. The supervisor logs store failures where it can see them.
+            }
+
+            foreach (var item in batch)
+            {
+                item.Flushed?.TrySetResult();
+            }
+
+            batch.Clear();
+        }
+    }
+
+    private static int InsertBatch(SqliteConnection connection, SqliteTransaction transaction, List<Pending> batch)
+    {
+        // The hot path of output capture: one prepared command re-bound per line (Dapper would rebuild
+        // its parameter set per row).
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = InsertSql;
+        var execution = command.Parameters.Add("$execution", SqliteType.Integer);
+        var line = command.Parameters.Add("$line", SqliteType.Integer);
+        var stream = command.Parameters.Add("$stream", SqliteType.Integer);
+        var ts = command.Parameters.Add("$ts", SqliteType.Integer);
+        var content = command.Parameters.Add("$content", SqliteType.Text);
+        command.Prepare();
+        var written = 0;
+        foreach (var item in batch)
+        {
+            if (item.Line is not { } l)
+            {
+                continue;
+            }
+
+            execution.Value = item.ExecutionId;
+            line.Value = l.Id;
+            stream.Value = (int)l.Stream;
+            ts.Value = l.TimestampMs;
+            content.Value = l.Content;
+            command.ExecuteNonQuery();
+            written++;
+        }
+
+        return written;
+    }
+
+    private readonly record struct Pending(long ExecutionId, OutputLine? Line, TaskCompletionSource? Flushed);
+
+    private sealed record LineRow(long Id, string Content, long Stream, long TimestampMs);
+}

@@ -1,0 +1,178 @@
+using System.Text.Json;
+using Dapper;
+using ScriptExec.Core;
+
+namespace ScriptExec.Store;
+
+/// <summary>Scripts (current source and version) and their instances.</summary>
+public sealed class ScriptStore
+{
+    private const string SelectScriptSql =
+        "SELECT name, source, version, description, updated_timestamp FROM scripts WHERE name = @name;";
+
+    private const string SelectScriptsSql =
+        "SELECT name, source, version, description, updated_timestamp FROM scripts ORDER BY name;";
+
+    private const string UpsertScriptSql = """
+        INSERT INTO scripts (name, version, source, description, updated_timestamp)
+        VALUES (@Name, @Version, @Source, @Description, @UpdatedTimestamp)
+        ON CONFLICT (name) DO UPDATE SET
+            version = excluded.version, source = excluded.source,
+            description = excluded.description, updated_timestamp = excluded.updated_timestamp;
+        """;
+
+    // Executions of any other version are outdated from now on, even if the source later changes back.
+    private const string MarkOutdatedSql =
+        "UPDATE executions SET outdated = 1 WHERE script_name = @name AND outdated = 0 AND script_version <> @version;";
+
+    private const string MarkAllOutdatedSql =
+        "UPDATE executions SET outdated = 1 WHERE script_name = @name AND outdated = 0;";
+
+    private const string DeleteScriptSql = "DELETE FROM scripts WHERE name = @name;";
+
+    private const string InstanceColumns = """
+        script_name, name, arguments, env, working_dir, run_as_user, timeout_s, stop_grace_s,
+        start_trigger_type, start_trigger_setting, stop_trigger_type, stop_trigger_setting, updated_timestamp
+        """;
+
+    private const string SelectInstanceSql =
+        $"SELECT {InstanceColumns} FROM instances WHERE script_name = @scriptName AND name = @name;";
+
+    private const string SelectInstancesSql =
+        $"SELECT {InstanceColumns} FROM instances ORDER BY script_name, name;";
+
+    private const string UpsertInstanceSql = """
+        INSERT INTO instances (script_name, name, arguments, env, working_dir, run_as_user, timeout_s, stop_grace_s,
+                               start_trigger_type, start_trigger_setting, stop_trigger_type, stop_trigger_setting, updated_timestamp)
+        VALUES (@ScriptName, @Name, @Arguments, @Env, @WorkingDir, @RunAsUser, @TimeoutS, @StopGraceS,
+                @StartTriggerType, @StartTriggerSetting, @StopTriggerType, @StopTriggerSetting, @UpdatedTimestamp)
+        ON CONFLICT (script_name, name) DO UPDATE SET
+            arguments = excluded.arguments, env = excluded.env, working_dir = excluded.working_dir,
+            run_as_user = excluded.run_as_user, timeout_s = excluded.timeout_s, stop_grace_s = excluded.stop_grace_s,
+            start_trigger_type = excluded.start_trigger_type, start_trigger_setting = excluded.start_trigger_setting,
+            stop_trigger_type = excluded.stop_trigger_type, stop_trigger_setting = excluded.stop_trigger_setting,
+            updated_timestamp = excluded.updated_timestamp;
+        """;
+
+    private const string DeleteInstanceSql = "DELETE FROM instances WHERE script_name = @scriptName AND name = @name;";
+
+    private readonly SqliteDatabase _db;
+
+    public ScriptStore(SqliteDatabase db)
+    {
+        _db = db;
+    }
+
+    public ScriptDefinition? GetScript(string name)
+    {
+        using var connection = _db.OpenRead();
+        return connection.QuerySingleOrDefault<ScriptRow>(SelectScriptSql, new { name })?.ToDefinition();
+    }
+
+    public IReadOnlyList<ScriptDefinition> ListScripts()
+    {
+        using var connection = _db.OpenRead();
+        return [.. connection.Query<ScriptRow>(SelectScriptsSql).Select(r => r.ToDefinition())];
+    }
+
+    /// <summary>Stores <paramref name="script"/> as the current version and marks older executions outdated.</summary>
+    public Task SetScriptAsync(ScriptDefinition script, CancellationToken cancellationToken) =>
+        _db.WriteAsync((c, t) =>
+        {
+            c.Execute(UpsertScriptSql, script, t);
+            return c.Execute(MarkOutdatedSql, new { name = script.Name, version = script.Version }, t);
+        }, cancellationToken);
+
+    /// <summary>Deletes the script and its instances; its executions stay, outdated. False when it did not exist.</summary>
+    public Task<bool> DeleteScriptAsync(string name, CancellationToken cancellationToken) =>
+        _db.WriteAsync((c, t) =>
+        {
+            var deleted = c.Execute(DeleteScriptSql, new { name }, t) > 0;
+            c.Execute(MarkAllOutdatedSql, new { name }, t);
+            return deleted;
+        }, cancellationToken);
+
+    public InstanceDefinition? GetInstance(string scriptName, string name)
+    {
+        using var connection = _db.OpenRead();
+        return connection.QuerySingleOrDefault<InstanceRow>(SelectInstanceSql, new { scriptName, name })?.ToDefinition();
+    }
+
+    public IReadOnlyList<InstanceDefinition> ListInstances()
+    {
+        using var connection = _db.OpenRead();
+        return [.. connection.Query<InstanceRow>(SelectInstancesSql).Select(r => r.ToDefinition())];
+    }
+
+    public Task SetInstanceAsync(InstanceDefinition instance, CancellationToken cancellationToken) =>
+        _db.WriteAsync((c, t) => c.Execute(UpsertInstanceSql, InstanceRow.From(instance), t), cancellationToken);
+
+    public Task<bool> DeleteInstanceAsync(string scriptName, string name, CancellationToken cancellationToken) =>
+        _db.WriteAsync((c, t) => c.Execute(DeleteInstanceSql, new { scriptName, name }, t) > 0, cancellationToken);
+
+    private sealed record ScriptRow(string Name, string Source, string Version, string? Description, long UpdatedTimestamp)
+    {
+        public ScriptDefinition ToDefinition() => new(Name, Source, Version, Description, UpdatedTimestamp);
+    }
+
+    private sealed class InstanceRow
+    {
+        public string ScriptName { get; init; } = "";
+
+        public string Name { get; init; } = "";
+
+        public string? Arguments { get; init; }
+
+        public string Env { get; init; } = "{}";
+
+        public string? WorkingDir { get; init; }
+
+        public string? RunAsUser { get; init; }
+
+        public long? TimeoutS { get; init; }
+
+        public long StopGraceS { get; init; }
+
+        public string StartTriggerType { get; init; } = "manual";
+
+        public string? StartTriggerSetting { get; init; }
+
+        public string? StopTriggerType { get; init; }
+
+        public string? StopTriggerSetting { get; init; }
+
+        public long UpdatedTimestamp { get; init; }
+
+        public static InstanceRow From(InstanceDefinition d) => new()
+        {
+            ScriptName = d.ScriptName,
+            Name = d.InstanceName,
+            Arguments = d.Arguments,
+            Env = JsonSerializer.Serialize(d.Environment, StoreJson.Default.IReadOnlyDictionaryStringString),
+            WorkingDir = d.WorkingDirectory,
+            RunAsUser = d.User,
+            TimeoutS = d.TimeoutSeconds,
+            StopGraceS = d.StopGraceSeconds,
+            StartTriggerType = d.StartTrigger.Type.ToWire(),
+            StartTriggerSetting = d.StartTrigger.Setting,
+            StopTriggerType = d.StopTrigger?.Type.ToWire(),
+            StopTriggerSetting = d.StopTrigger?.Setting,
+            UpdatedTimestamp = d.UpdatedTimestamp,
+        };
+
+        public InstanceDefinition ToDefinition() => new()
+        {
+            ScriptName = ScriptName,
+            InstanceName = Name,
+            Arguments = Arguments,
+            Environment = JsonSerializer.Deserialize(Env, StoreJson.Default.DictionaryStringString) ?? [],
+            WorkingDirectory = WorkingDir,
+            User = RunAsUser,
+            TimeoutSeconds = (int?)TimeoutS,
+            StopGraceSeconds = (int)StopGraceS,
+            StartTrigger = new TriggerDefinition(StoreMapping.ParseTrigger(StartTriggerType), StartTriggerSetting),
+            StopTrigger = StopTriggerType is null ? null : new TriggerDefinition(StoreMapping.ParseTrigger(StopTriggerType), StopTriggerSetting),
+            UpdatedTimestamp = UpdatedTimestamp,
+        };
+    }
+}

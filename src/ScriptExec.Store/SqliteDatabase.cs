@@ -1,0 +1,123 @@
+using Dapper;
+using Microsoft.Data.Sqlite;
+
+namespace ScriptExec.Store;
+
+/// <summary>
+/// The SQLite file: pooled read connections for queries, and one writer connection behind a lock, so there is
+/// exactly one write path (SQLite allows one writer at a time anyway; queuing here avoids SQLITE_BUSY retries).
+/// </summary>
+public sealed class SqliteDatabase : IDisposable
+{
+    private readonly string _connectionString;
+    private readonly SqliteConnection _writer;
+    private readonly SemaphoreSlim _writeLock = new(1, 1);
+
+    public SqliteDatabase(StoreOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.Synchronous is not ("OFF" or "NORMAL" or "FULL" or "EXTRA"))
+        {
+            throw new ArgumentException($"store synchronous level '{options.Synchronous}' is not one of OFF, NORMAL, FULL, EXTRA", nameof(options));
+        }
+
+        StoreMapping.EnsureConfigured();
+        DatabasePath = Path.GetFullPath(options.DatabasePath);
+        Directory.CreateDirectory(Path.GetDirectoryName(DatabasePath)!);
+        _connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = DatabasePath,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Cache = SqliteCacheMode.Private,
+            Pooling = true,
+            DefaultTimeout = 30,
+        }.ToString();
+
+        _writer = new SqliteConnection(_connectionString);
+        _writer.Open();
+        RestrictFileMode(DatabasePath);
+
+        // WAL lets readers proceed while the writer commits; the mode is stored in the file.
+        _writer.Execute("PRAGMA journal_mode = WAL;");
+        _writer.Execute($"PRAGMA synchronous = {options.Synchronous};");
+        _writer.Execute("PRAGMA foreign_keys = ON;");
+        Migrations.Apply(_writer);
+    }
+
+    public string DatabasePath { get; }
+
+    /// <summary>Opens a pooled connection for reading. The caller disposes it, which returns it to the pool.</summary>
+    public SqliteConnection OpenRead()
+    {
+        var connection = new SqliteConnection(_connectionString);
+        connection.Open();
+        return connection;
+    }
+
+    /// <summary>Runs <paramref name="work"/> in a transaction on the single writer connection.</summary>
+    public async Task<T> WriteAsync<T>(Func<SqliteConnection, SqliteTransaction, T> work, CancellationToken cancellationToken)
+    {
+        await _writeLock.WaitAsync(cancellationToken);
+        try
+        {
+            using var transaction = _writer.BeginTransaction();
+            var result = work(_writer, transaction);
+            transaction.Commit();
+            return result;
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    /// <summary>Runs <paramref name="work"/> in a transaction on the writer, blocking: for start-up and shutdown paths.</summary>
+    public T Write<T>(Func<SqliteConnection, SqliteTransaction, T> work)
+    {
+        _writeLock.Wait();
+        try
+        {
+            using var transaction = _writer.BeginTransaction();
+            var result = work(_writer, transaction);
+            transaction.Commit();
+            return result;
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    /// <summary>Size of the database file plus its write-ahead log, in bytes.</summary>
+    public long SizeBytes()
+    {
+        long Size(string path) => File.Exists(path) ? new FileInfo(path).Length : 0;
+        return Size(DatabasePath) + Size(DatabasePath + "-wal");
+    }
+
+    public string IntegrityCheck() => _writer.ExecuteScalar<string>("PRAGMA integrity_check;") ?? "unknown";
+
+    public void Dispose()
+    {
+        _writeLock.Wait();
+        try
+        {
+            // Fold the WAL back so the file is self-contained after a clean stop.
+            _writer.Execute("PRAGMA wal_checkpoint(TRUNCATE);");
+            _writer.Dispose();
+        }
+        finally
+        {
+            _writeLock.Release();
+            _writeLock.Dispose();
+        }
+
+        SqliteConnection.ClearPool(new SqliteConnection(_connectionString));
+    }
+
+    private static void RestrictFileMode(string path)
+    {
+        // Executions carry arguments and output that may be sensitive: owner read/write only.
+        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+    }
+}

@@ -1,0 +1,11 @@
+using System.Text.Json.Serialization;
+
+namespace ScriptExec.Store;
+
+/// <summary>Source-generated JSON for the few values the store keeps as JSON text.</summary>
+[JsonSerializable(typeof(IReadOnlyDictionary<string, string>))]
+[JsonSerializable(typeof(Dictionary<string, string>))]
+[JsonSerializable(typeof(int[]))]
+[JsonSerializable(typeof(string[]))]
+[JsonSerializable(typeof(string[][]))]
+internal sealed partial class StoreJson : JsonSerializerContext;
