@@ -76,15 +76,15 @@ public sealed partial class ExecutionStore
         using var connection = _db.OpenRead();
         if (instances is null)
         {
-            return connection.QuerySingle<ExecutionCounts>(AggregateSql + ";");
+            return connection.QuerySingle<CountsRow>(AggregateSql + ";").ToCounts();
         }
 
         var pairs = instances
             .SelectMany(i => i.InstanceNames is null ? [new[] { i.ScriptName }] : i.InstanceNames.Select(n => new[] { i.ScriptName, n }))
             .ToArray();
-        return connection.QuerySingle<ExecutionCounts>(
+        return connection.QuerySingle<CountsRow>(
             AggregateSql + InstancesPredicate + ";",
-            new { instances = JsonSerializer.Serialize(pairs, StoreJson.Default.StringArrayArray) });
+            new { instances = JsonSerializer.Serialize(pairs, StoreJson.Default.StringArrayArray) }).ToCounts();
     }
 
     public ExecutionFilterOptions FilterOptions(bool includeOutdated)
@@ -100,5 +100,32 @@ public sealed partial class ExecutionStore
         var triggers = connection.Query<string>(DistinctTriggerTypesSql, args).Select(StoreMapping.ParseTrigger).Order().ToList();
         var users = connection.Query<string>(DistinctUsernamesSql, args).ToList();
         return new ExecutionFilterOptions(instances, exitCodes, states, triggers, users);
+    }
+
+    private sealed class CountsRow
+    {
+        public long Running { get; init; }
+
+        public long Terminating { get; init; }
+
+        public long Finished { get; init; }
+
+        public long Killed { get; init; }
+
+        public long FinishedExitZero { get; init; }
+
+        public long FinishedExitNonZero { get; init; }
+
+        public long DurationCount { get; init; }
+
+        public double DurationAverageMs { get; init; }
+
+        public long? DurationMinMs { get; init; }
+
+        public long? DurationMaxMs { get; init; }
+
+        public ExecutionCounts ToCounts() => new(
+            Running, Terminating, Finished, Killed, FinishedExitZero, FinishedExitNonZero,
+            DurationCount, DurationAverageMs, DurationMinMs, DurationMaxMs);
     }
 }

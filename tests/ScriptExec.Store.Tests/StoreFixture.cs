@@ -1,0 +1,35 @@
+using ScriptExec.Core;
+
+namespace ScriptExec.Store.Tests;
+
+/// <summary>A store on a fresh SQLite file in a temp dir, per test.</summary>
+public abstract class StoreFixture
+{
+    private string _dir = "";
+
+    protected SqliteDatabase Db { get; private set; } = null!;
+
+    protected ExecutionStore Executions { get; private set; } = null!;
+
+    protected ScriptStore Scripts { get; private set; } = null!;
+
+    [SetUp]
+    public void OpenStore()
+    {
+        _dir = Directory.CreateTempSubdirectory("scriptexec-store-").FullName;
+        Db = new SqliteDatabase(new StoreOptions { DatabasePath = Path.Combine(_dir, "scriptexec.db") });
+        Executions = new ExecutionStore(Db);
+        Scripts = new ScriptStore(Db);
+    }
+
+    [TearDown]
+    public void CloseStore()
+    {
+        Db.Dispose();
+        Directory.Delete(_dir, recursive: true);
+    }
+
+    protected async Task<long> StartAsync(string script, string instance, string version = "v1", Trigger? trigger = null, long ts = 1_700_000_000) =>
+        await Executions.InsertStartedAsync(
+            new NewExecution(script, instance, version, ts, trigger ?? Trigger.Manual("root"), "-v"), CancellationToken.None);
+}
