@@ -1,0 +1,176 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+using ScriptExec.Core;
+using ScriptExec.Store;
+using ScriptExec.Supervisor.Processes;
+
+namespace ScriptExec.Supervisor;
+
+/// <summary>
+/// Runs instances (each at most once at a time), records every start and end, and stops them on request,
+/// on timeout and at shutdown. The start record is committed before the process is spawned, the end record
+/// once its exit status and all of its output are in.
+/// </summary>
+public sealed partial class ExecutionSupervisor : IAsyncDisposable
+{
+    private readonly ConcurrentDictionary<(string Script, string Instance), RunningExecution> _running = new();
+    private readonly Lock _reserveLock = new();
+    private readonly ScriptStore _scripts;
+    private readonly ExecutionStore _executions;
+    private readonly OutputStore _output;
+    private readonly ScriptFiles _files;
+    private readonly SupervisorOptions _options;
+    private readonly ILogger<ExecutionSupervisor> _logger;
+    private readonly string? _bootId = ProcessRecovery.ReadBootId();
+    private long _changeVersion;
+
+    public ExecutionSupervisor(
+        ScriptStore scripts,
+        ExecutionStore executions,
+        OutputStore output,
+        SupervisorOptions options,
+        ILogger<ExecutionSupervisor> logger)
+    {
+        _scripts = scripts;
+        _executions = executions;
+        _output = output;
+        _options = options;
+        _logger = logger;
+        _files = new ScriptFiles(options.ScriptDirectory);
+        Statistics = new ExecutionStatistics(executions);
+    }
+
+    /// <summary>Counts by state and duration statistics, moved with every transition.</summary>
+    public ExecutionStatistics Statistics { get; }
+
+    /// <summary>Raised after every committed state change of an execution (start, terminating, end).</summary>
+    public event Action<Execution>? ExecutionChanged;
+
+    /// <summary>Raised for every captured line, as it is queued for storage.</summary>
+    public event Action<long, OutputLine>? OutputCaptured;
+
+    /// <summary>Increases with every state change; lets readers cache aggregates.</summary>
+    public long ChangeVersion => Interlocked.Read(ref _changeVersion);
+
+    public int RunningCount => _running.Count;
+
+    public SupervisorOptions Options => _options;
+
+    public ScriptFiles Files => _files;
+
+    public bool IsRunning(string scriptName) => _running.Keys.Any(k => k.Script == scriptName);
+
+    public bool IsRunning(string scriptName, string instanceName) => _running.ContainsKey((scriptName, instanceName));
+
+    /// <summary>Starts an instance. <paramref name="argumentsOverride"/> replaces the instance's arguments for this run.</summary>
+    public async Task<Execution> StartAsync(
+        string scriptName, string instanceName, Trigger trigger, string? argumentsOverride, CancellationToken cancellationToken)
+    {
+        var instance = _scripts.GetInstance(scriptName, instanceName)
+            ?? throw new ScriptExecException(ErrorKind.NotFound, $"instance '{instanceName}' of script '{scriptName}' does not exist");
+        var script = _scripts.GetScript(scriptName)
+            ?? throw new ScriptExecException(ErrorKind.NotFound, $"script '{scriptName}' does not exist");
+        var arguments = argumentsOverride ?? instance.Arguments;
+        IReadOnlyList<string> argv;
+        try
+        {
+            argv = ArgumentSplitter.Split(arguments);
+        }
+        catch (FormatException e)
+        {
+            throw new InvalidParameterException("arguments", e.Message);
+        }
+
+        var entry = Reserve(instance);
+        await entry.Gate.WaitAsync(CancellationToken.None);
+        try
+        {
+            // From here on the caller's cancellation is ignored: a half-recorded start is worse than a late reply.
+            var path = _files.Materialize(script);
+            entry.Id = await _executions.InsertStartedAsync(
+                new NewExecution(scriptName, instanceName, script.Version, DateTimeOffset.UtcNow.ToUnixTimeSeconds(), trigger, arguments),
+                CancellationToken.None);
+            var sink = new ExecutionOutputSink(_output, OutputCaptured) { ExecutionId = entry.Id };
+            var spec = BuildSpec(script, instance, path, argv, entry.Id, trigger);
+            try
+            {
+                entry.Process = ProcessLauncher.Start(spec, sink);
+            }
+            catch (ProcessStartException e)
+            {
+                await RecordSpawnFailureAsync(entry, sink, e.Message);
+                return _executions.Get(entry.Id)!;
+            }
+
+            Statistics.Started();
+            await _executions.SetProcessAsync(entry.Id, entry.Process.Pid, entry.Process.ProcStartTime, _bootId, CancellationToken.None);
+            Log.Started(_logger, entry.Id, scriptName, instanceName, entry.Process.Pid, trigger.Type.ToWire());
+            entry.Monitor = MonitorAsync(entry, sink);
+            if (instance.TimeoutSeconds is { } timeout)
+            {
+                _ = StopAfterTimeoutAsync(entry, TimeSpan.FromSeconds(timeout));
+            }
+        }
+        catch
+        {
+            Release(entry);
+            throw;
+        }
+        finally
+        {
+            entry.Gate.Release();
+        }
+
+        return Changed(entry.Id);
+    }
+
+    /// <summary>
+    /// Stops the running execution of an instance: SIGTERM to its process group, SIGKILL after the grace period
+    /// (at once with <paramref name="force"/>). A stop while terminating changes nothing unless forced.
+    /// </summary>
+    public async Task<Execution> StopAsync(
+        string scriptName, string instanceName, Trigger trigger, bool force, CancellationToken cancellationToken)
+    {
+        if (!_running.TryGetValue((scriptName, instanceName), out var entry))
+        {
+            _ = _scripts.GetInstance(scriptName, instanceName)
+                ?? throw new ScriptExecException(ErrorKind.NotFound, $"instance '{instanceName}' of script '{scriptName}' does not exist");
+            throw new ScriptExecException(ErrorKind.NotRunning, $"instance '{instanceName}' of script '{scriptName}' is not running");
+        }
+
+        if (!await StopEntryAsync(entry, trigger, force, cancellationToken))
+        {
+            throw new ScriptExecException(ErrorKind.NotRunning, $"instance '{instanceName}' of script '{scriptName}' is not running");
+        }
+
+        return _executions.Get(entry.Id)!;
+    }
+
+    /// <summary>Stops everything with stop trigger system/shutdown and waits for the end records.</summary>
+    public async Task StopAllAsync(CancellationToken cancellationToken)
+    {
+        var entries = _running.Values.ToArray();
+        if (entries.Length == 0)
+        {
+            return;
+        }
+
+        Log.ShuttingDown(_logger, entries.Length);
+        var shutdown = Trigger.System(Trigger.ShutdownCause);
+        await Task.WhenAll(entries.Select(e => StopEntryAsync(e, shutdown, force: false, CancellationToken.None)));
+        await Task.WhenAll(entries.Select(e => e.Monitor)).WaitAsync(cancellationToken);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(_running.Values.Select(e => e.StopGraceSeconds).DefaultIfEmpty(0).Max() + 5));
+        try
+        {
+            await StopAllAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            // The host's shutdown timeout decides how long we may take; what is left is recovered at next start.
+        }
+    }
+}

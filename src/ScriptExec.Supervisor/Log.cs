@@ -1,0 +1,31 @@
+using Microsoft.Extensions.Logging;
+
+namespace ScriptExec.Supervisor;
+
+/// <summary>Every log message of the supervisor, source-generated.</summary>
+internal static partial class Log
+{
+    [LoggerMessage(1, LogLevel.Information, "Execution {Id} started: {Script}/{Instance}, pid {Pid}, trigger {Trigger}")]
+    public static partial void Started(ILogger logger, long id, string script, string instance, int pid, string trigger);
+
+    [LoggerMessage(2, LogLevel.Information, "Execution {Id} {State} with exit code {ExitCode} after {DurationMs} ms")]
+    public static partial void Ended(ILogger logger, long id, string state, int exitCode, long durationMs);
+
+    [LoggerMessage(3, LogLevel.Warning, "Execution {Id} could not be spawned: {Reason}")]
+    public static partial void SpawnFailed(ILogger logger, long id, string reason);
+
+    [LoggerMessage(4, LogLevel.Information, "Execution {Id} stopping ({Trigger}), SIGKILL after {GraceSeconds} s")]
+    public static partial void Stopping(ILogger logger, long id, string trigger, int graceSeconds);
+
+    [LoggerMessage(5, LogLevel.Warning, "Execution {Id} did not end within its grace period; sending SIGKILL to its process group")]
+    public static partial void GraceExpired(ILogger logger, long id);
+
+    [LoggerMessage(6, LogLevel.Warning, "Recovered execution {Id} left running by a previous daemon: marked killed (system/recovery), {Killed} leftover processes killed")]
+    public static partial void Recovered(ILogger logger, long id, int killed);
+
+    [LoggerMessage(7, LogLevel.Error, "Execution {Id}: recording its end failed")]
+    public static partial void RecordFailed(ILogger logger, Exception exception, long id);
+
+    [LoggerMessage(8, LogLevel.Information, "Shutdown: stopping {Count} running executions")]
+    public static partial void ShuttingDown(ILogger logger, int count);
+}

@@ -1,0 +1,126 @@
+using System.Runtime.InteropServices;
+
+namespace ScriptExec.Supervisor.Processes;
+
+/// <summary>The libc calls the process layer needs (glibc, 64-bit Linux layouts).</summary>
+internal static unsafe partial class NativeMethods
+{
+    // The runtime maps "libc" to the C library's real soname on Linux.
+    private const string Libc = "libc";
+
+    internal const int ESRCH = 3;
+    internal const int EINTR = 4;
+    internal const int EPERM = 1;
+    internal const int ENOSYS = 38;
+
+    internal const int AF_UNIX = 1;
+    internal const int SOCK_STREAM = 1;
+    internal const int SOCK_CLOEXEC = 0x80000;
+
+    internal const int O_RDONLY = 0;
+
+    internal const short POSIX_SPAWN_SETSIGDEF = 0x04;
+    internal const short POSIX_SPAWN_SETSIGMASK = 0x08;
+    internal const short POSIX_SPAWN_SETSID = 0x80;
+
+    internal const int P_PID = 1;
+    internal const int WEXITED = 4;
+    internal const int WNOWAIT = 0x01000000;
+
+    internal const int CLD_EXITED = 1;
+    internal const int CLD_KILLED = 2;
+    internal const int CLD_DUMPED = 3;
+
+    // Generous upper bounds: glibc x86_64 uses 80 (file actions), 336 (attr), 128 (sigset_t, siginfo_t).
+    internal const int FileActionsSize = 256;
+    internal const int SpawnAttrSize = 512;
+    internal const int SigSetSize = 128;
+    internal const int SigInfoSize = 128;
+    internal const int SigInfoCodeOffset = 8;
+    internal const int SigInfoStatusOffset = 24;
+
+    [LibraryImport(Libc, EntryPoint = "kill", SetLastError = true)]
+    internal static partial int Kill(int pid, int signal);
+
+    [LibraryImport(Libc, EntryPoint = "geteuid")]
+    internal static partial uint GetEffectiveUserId();
+
+    [LibraryImport(Libc, EntryPoint = "close", SetLastError = true)]
+    internal static partial int Close(int fd);
+
+    [LibraryImport(Libc, EntryPoint = "socketpair", SetLastError = true)]
+    internal static partial int SocketPair(int domain, int type, int protocol, int* fds);
+
+    [LibraryImport(Libc, EntryPoint = "waitid", SetLastError = true)]
+    internal static partial int WaitId(int idType, uint id, byte* info, int options);
+
+    [LibraryImport(Libc, EntryPoint = "pidfd_open", SetLastError = true)]
+    internal static partial int PidfdOpen(int pid, uint flags);
+
+    [LibraryImport(Libc, EntryPoint = "pidfd_send_signal", SetLastError = true)]
+    internal static partial int PidfdSendSignal(int pidfd, int signal, void* info, uint flags);
+
+    // The posix_spawn family returns the error number instead of setting errno.
+    [LibraryImport(Libc, EntryPoint = "posix_spawn")]
+    internal static partial int PosixSpawn(int* pid, byte* path, void* fileActions, void* attr, byte** argv, byte** envp);
+
+    [LibraryImport(Libc, EntryPoint = "posix_spawn_file_actions_init")]
+    internal static partial int FileActionsInit(void* fileActions);
+
+    [LibraryImport(Libc, EntryPoint = "posix_spawn_file_actions_destroy")]
+    internal static partial int FileActionsDestroy(void* fileActions);
+
+    [LibraryImport(Libc, EntryPoint = "posix_spawn_file_actions_adddup2")]
+    internal static partial int FileActionsAddDup2(void* fileActions, int fd, int newFd);
+
+    [LibraryImport(Libc, EntryPoint = "posix_spawn_file_actions_addopen")]
+    internal static partial int FileActionsAddOpen(void* fileActions, int fd, byte* path, int flags, uint mode);
+
+    [LibraryImport(Libc, EntryPoint = "posix_spawn_file_actions_addchdir_np")]
+    internal static partial int FileActionsAddChdir(void* fileActions, byte* path);
+
+    [LibraryImport(Libc, EntryPoint = "posix_spawn_file_actions_addclosefrom_np")]
+    internal static partial int FileActionsAddCloseFrom(void* fileActions, int lowFd);
+
+    [LibraryImport(Libc, EntryPoint = "posix_spawnattr_init")]
+    internal static partial int SpawnAttrInit(void* attr);
+
+    [LibraryImport(Libc, EntryPoint = "posix_spawnattr_destroy")]
+    internal static partial int SpawnAttrDestroy(void* attr);
+
+    [LibraryImport(Libc, EntryPoint = "posix_spawnattr_setflags")]
+    internal static partial int SpawnAttrSetFlags(void* attr, short flags);
+
+    [LibraryImport(Libc, EntryPoint = "posix_spawnattr_setsigmask")]
+    internal static partial int SpawnAttrSetSigMask(void* attr, void* sigset);
+
+    [LibraryImport(Libc, EntryPoint = "posix_spawnattr_setsigdefault")]
+    internal static partial int SpawnAttrSetSigDefault(void* attr, void* sigset);
+
+    /// <summary>
+    /// Waits for the child <paramref name="pid"/> to exit; with <paramref name="keepZombie"/> it stays unreaped, so its pid
+    /// and group id cannot be reused yet. Returns 0 or the errno, with si_code and si_status on success.
+    /// </summary>
+    internal static int WaitExited(int pid, bool keepZombie, out int code, out int status)
+    {
+        var info = stackalloc byte[SigInfoSize];
+        new Span<byte>(info, SigInfoSize).Clear();
+        var options = WEXITED | (keepZombie ? WNOWAIT : 0);
+        while (WaitId(P_PID, (uint)pid, info, options) != 0)
+        {
+            var errno = Marshal.GetLastPInvokeError();
+            if (errno != EINTR)
+            {
+                code = status = 0;
+                return errno;
+            }
+        }
+
+        code = *(int*)(info + SigInfoCodeOffset);
+        status = *(int*)(info + SigInfoStatusOffset);
+        return 0;
+    }
+
+    /// <summary>Text for an errno value, e.g. "No such file or directory".</summary>
+    internal static string ErrorText(int errno) => Marshal.GetPInvokeErrorMessage(errno);
+}

@@ -1,0 +1,150 @@
+using System.Buffers;
+using System.Net.Sockets;
+using System.Text;
+
+namespace ScriptExec.Supervisor.Processes;
+
+/// <summary>
+/// Reads a process's stdout and stderr sockets with async receives (no thread per stream), cuts them into lines and
+/// hands them to the sink until the shared byte cap is reached; after that it keeps draining so the script never blocks.
+/// </summary>
+internal sealed class OutputCapture : IDisposable
+{
+    private const int ReceiveBufferBytes = 16 * 1024;
+
+    private readonly IOutputSink _sink;
+    private readonly OutputCaptureOptions _options;
+    private readonly CancellationTokenSource _abort = new();
+
+    // Kept apart from _abort so the loops never touch the source after it is disposed.
+    private readonly CancellationToken _aborted;
+    private readonly Lock _deliveryGate = new();
+    private long _deliveredBytes;
+    private volatile bool _truncated;
+
+    private OutputCapture(IOutputSink sink, OutputCaptureOptions options)
+    {
+        _sink = sink;
+        _options = options;
+        _aborted = _abort.Token;
+        Completion = Task.CompletedTask;
+    }
+
+    /// <summary>Completes when both streams reached end of file or were aborted; never faults.</summary>
+    public Task Completion { get; private set; }
+
+    /// <summary>Takes ownership of both sockets and starts reading them.</summary>
+    public static OutputCapture Start(Socket stdout, Socket stderr, IOutputSink sink, OutputCaptureOptions options)
+    {
+        var capture = new OutputCapture(sink, options);
+        capture.Completion = Task.WhenAll(
+            capture.PumpAsync(stdout, OutputStream.Stdout),
+            capture.PumpAsync(stderr, OutputStream.Stderr));
+        return capture;
+    }
+
+    /// <summary>Stops reading (pending receives are cancelled) and closes the sockets; lines not yet read are lost.</summary>
+    public void Abort()
+    {
+        try
+        {
+            _abort.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // Already finished.
+        }
+    }
+
+    /// <summary>Aborts what is still running and releases the cancellation source; call once <see cref="Completion"/> is done.</summary>
+    public void Dispose()
+    {
+        Abort();
+        _abort.Dispose();
+    }
+
+    private async Task PumpAsync(Socket socket, OutputStream stream)
+    {
+        // Yield first so Start returns before any sink call, and so both streams start on the thread pool.
+        await Task.Yield();
+        var buffer = ArrayPool<byte>.Shared.Rent(ReceiveBufferBytes);
+        var handler = new LineHandler(this, stream);
+        using var splitter = new LineSplitter(_options.LineCapBytes, handler);
+        try
+        {
+            while (true)
+            {
+                var received = await socket.ReceiveAsync(buffer.AsMemory(), SocketFlags.None, _aborted);
+                if (received == 0)
+                {
+                    break;
+                }
+
+                if (_truncated)
+                {
+                    // Draining only: nothing more is delivered, so do not even split.
+                    continue;
+                }
+
+                handler.TimestampMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+                splitter.Push(buffer.AsSpan(0, received));
+            }
+
+            if (!_truncated)
+            {
+                handler.TimestampMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+                splitter.Flush();
+            }
+        }
+        catch (Exception)
+        {
+            // Cancelled by Abort, or the socket failed: either way this stream is over, and a background loop must
+            // not throw. Lines already delivered stay delivered.
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            socket.Dispose();
+        }
+    }
+
+    private void Deliver(OutputStream stream, ReadOnlySpan<byte> line, long timestampMs)
+    {
+        var content = Encoding.UTF8.GetString(line);
+        var bytes = Encoding.UTF8.GetByteCount(content);
+
+        // Serialized so OnTruncated is the last call the sink sees, and so the sink need not be thread-safe.
+        lock (_deliveryGate)
+        {
+            if (_truncated)
+            {
+                return;
+            }
+
+            try
+            {
+                if (_deliveredBytes + bytes > _options.MaxStoredBytes)
+                {
+                    _truncated = true;
+                    _sink.OnTruncated();
+                }
+                else
+                {
+                    _deliveredBytes += bytes;
+                    _sink.OnLine(stream, content, timestampMs);
+                }
+            }
+            catch (Exception)
+            {
+                // A failing sink loses a line, not the capture: the script must keep running and being drained.
+            }
+        }
+    }
+
+    private sealed class LineHandler(OutputCapture capture, OutputStream stream) : ILineHandler
+    {
+        public long TimestampMs { get; set; }
+
+        public void OnLine(ReadOnlySpan<byte> line) => capture.Deliver(stream, line, TimestampMs);
+    }
+}

@@ -1,0 +1,131 @@
+using System.Diagnostics;
+using System.Net.Sockets;
+using static ScriptExec.Supervisor.Processes.NativeMethods;
+
+namespace ScriptExec.Supervisor.Processes;
+
+/// <summary>Starts a script in its own session with its output captured; see <see cref="SpawnedProcess"/>.</summary>
+public static class ProcessLauncher
+{
+    /// <summary>
+    /// Spawns the process and starts capturing its output into <paramref name="sink"/>.
+    /// Throws <see cref="ProcessStartException"/> when it cannot be started, <see cref="ArgumentException"/> for an invalid spec.
+    /// </summary>
+    public static SpawnedProcess Start(ProcessStartSpec spec, IOutputSink sink)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        ArgumentNullException.ThrowIfNull(sink);
+        Validate(spec);
+
+        SafeSocketHandle? stdoutRead = null, stderrRead = null;
+        int stdoutWrite = -1, stderrWrite = -1;
+        int pid;
+        try
+        {
+            (stdoutRead, stdoutWrite) = CreateSocketPair();
+            (stderrRead, stderrWrite) = CreateSocketPair();
+            pid = PosixSpawn.Spawn(spec, stdoutWrite, stderrWrite);
+        }
+        catch
+        {
+            stdoutRead?.Dispose();
+            stderrRead?.Dispose();
+            throw;
+        }
+        finally
+        {
+            // The child has its own copies; ours must go, or end of file would never come.
+            CloseIfOpen(stdoutWrite);
+            CloseIfOpen(stderrWrite);
+        }
+
+        var startTimestamp = Stopwatch.GetTimestamp();
+        var procStartTime = ProcessRecovery.ReadProcStartTime(pid);
+        try
+        {
+            var capture = OutputCapture.Start(OpenReadSide(stdoutRead), OpenReadSide(stderrRead), sink, spec.Output);
+            var process = new SpawnedProcess(pid, procStartTime, startTimestamp, capture);
+            process.StartWaiter();
+            return process;
+        }
+        catch
+        {
+            // Nobody would ever watch or reap this child.
+            Kill(-pid, Signals.SIGKILL);
+            WaitExited(pid, keepZombie: false, out _, out _);
+            stdoutRead.Dispose();
+            stderrRead.Dispose();
+            throw;
+        }
+    }
+
+    private static void Validate(ProcessStartSpec spec)
+    {
+        // A NUL would silently cut a C string short; '=' in a name would change which variable is set.
+        RequireCString(spec.ExecutablePath, nameof(spec.ExecutablePath), allowEmpty: false);
+        RequireCString(spec.WorkingDirectory, nameof(spec.WorkingDirectory), allowEmpty: false);
+        foreach (var argument in spec.Arguments)
+        {
+            RequireCString(argument, nameof(spec.Arguments), allowEmpty: true);
+        }
+
+        foreach (var (name, value) in spec.Environment)
+        {
+            RequireCString(name, nameof(spec.Environment), allowEmpty: false);
+            RequireCString(value, nameof(spec.Environment), allowEmpty: true);
+            if (name.Contains('=', StringComparison.Ordinal))
+            {
+                throw new ArgumentException($"Environment variable name '{name}' contains '='.", nameof(spec));
+            }
+        }
+
+        ArgumentOutOfRangeException.ThrowIfLessThan(spec.Output.LineCapBytes, LineSplitter.MinLineCapBytes, nameof(spec));
+        ArgumentOutOfRangeException.ThrowIfNegative(spec.Output.MaxStoredBytes, nameof(spec));
+    }
+
+    private static void RequireCString(string value, string what, bool allowEmpty)
+    {
+        if (value.Contains('\0', StringComparison.Ordinal) || (!allowEmpty && value.Length == 0))
+        {
+            throw new ArgumentException($"{what} must be a non-empty string without NUL characters.", what);
+        }
+    }
+
+    private static unsafe (SafeSocketHandle Read, int Write) CreateSocketPair()
+    {
+        // A socket pair rather than a pipe: what journald uses for service output, and the runtime reads sockets
+        // with true async I/O. CLOEXEC so a concurrent spawn cannot inherit our ends.
+        var fds = stackalloc int[2];
+        if (SocketPair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0)
+        {
+            var errno = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
+            throw new ProcessStartException($"socketpair: {ErrorText(errno)}", errno);
+        }
+
+        return (new SafeSocketHandle(fds[0], ownsHandle: true), fds[1]);
+    }
+
+    private static Socket OpenReadSide(SafeSocketHandle handle)
+    {
+        var socket = new Socket(handle);
+        try
+        {
+            // We never write to the script; a script that reads its stdout sees end of file instead of hanging.
+            socket.Shutdown(SocketShutdown.Send);
+        }
+        catch (SocketException)
+        {
+            // Harmless: it only matters to a script that reads from its own stdout.
+        }
+
+        return socket;
+    }
+
+    private static void CloseIfOpen(int fd)
+    {
+        if (fd >= 0)
+        {
+            Close(fd);
+        }
+    }
+}

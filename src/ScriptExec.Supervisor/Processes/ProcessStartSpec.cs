@@ -1,0 +1,12 @@
+namespace ScriptExec.Supervisor.Processes;
+
+/// <summary>Limits for captured output: the longest line (longer ones are split) and the bytes kept per execution.</summary>
+public sealed record OutputCaptureOptions(int LineCapBytes = 16 * 1024, long MaxStoredBytes = 1024 * 1024);
+
+/// <summary>What to run: the file executed directly (no shell, no PATH search), its arguments and its complete environment.</summary>
+public sealed record ProcessStartSpec(
+    string ExecutablePath,
+    IReadOnlyList<string> Arguments,
+    IReadOnlyDictionary<string, string> Environment,
+    string WorkingDirectory,
+    OutputCaptureOptions Output);

@@ -1,0 +1,23 @@
+namespace ScriptExec.Supervisor;
+
+/// <summary>Limits and paths of the supervisor.</summary>
+public sealed class SupervisorOptions
+{
+    /// <summary>Where script sources are written as executable files, one per version.</summary>
+    public required string ScriptDirectory { get; init; }
+
+    /// <summary>Concurrent executions at most; a start beyond it fails with <c>capacity</c>.</summary>
+    public int MaxConcurrentExecutions { get; init; } = 64;
+
+    /// <summary>A longer line is stored as several lines.</summary>
+    public int OutputLineCapBytes { get; init; } = 16 * 1024;
+
+    /// <summary>Output kept per execution; past it the execution reports output_truncated and the rest is drained.</summary>
+    public long OutputMaxBytesPerExecution { get; init; } = 1024 * 1024;
+
+    /// <summary>The PATH scripts get; nothing else of the daemon's environment is passed on.</summary>
+    public string ScriptPath { get; init; } = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+    /// <summary>Working directory of scripts whose instance names none.</summary>
+    public string DefaultWorkingDirectory { get; init; } = "/";
+}

@@ -1,0 +1,107 @@
+using System.Collections.Concurrent;
+using System.Text;
+using ScriptExec.Supervisor.Processes;
+
+namespace ScriptExec.Supervisor.Tests.Processes;
+
+/// <summary>Records everything a capture delivers.</summary>
+internal sealed class RecordingSink : IOutputSink
+{
+    private readonly ConcurrentQueue<(OutputStream Stream, string Content, long TimestampMs)> _lines = new();
+    private int _truncatedCalls;
+
+    public IReadOnlyList<(OutputStream Stream, string Content, long TimestampMs)> Lines => _lines.ToArray();
+
+    public IReadOnlyList<string> Stdout => Of(OutputStream.Stdout);
+
+    public IReadOnlyList<string> Stderr => Of(OutputStream.Stderr);
+
+    public int TruncatedCalls => Volatile.Read(ref _truncatedCalls);
+
+    public long DeliveredBytes => _lines.Sum(line => (long)Encoding.UTF8.GetByteCount(line.Content));
+
+    public void OnLine(OutputStream stream, string content, long timestampMs) => _lines.Enqueue((stream, content, timestampMs));
+
+    public void OnTruncated() => Interlocked.Increment(ref _truncatedCalls);
+
+    private string[] Of(OutputStream stream) => [.. _lines.Where(line => line.Stream == stream).Select(line => line.Content)];
+}
+
+/// <summary>A temporary directory for scripts, which also serves as their working directory.</summary>
+internal sealed class ScriptDirectory : IDisposable
+{
+    public static readonly IReadOnlyDictionary<string, string> MinimalEnvironment =
+        new Dictionary<string, string> { ["PATH"] = "/usr/bin:/bin" };
+
+    public ScriptDirectory()
+    {
+        FullPath = Directory.CreateTempSubdirectory("scriptexec-test-").FullName;
+    }
+
+    public string FullPath { get; }
+
+    public string WriteScript(string body, string name = "script.sh")
+    {
+        var path = Path.Combine(FullPath, name);
+        File.WriteAllText(path, "#!/bin/sh\n" + body + "\n");
+        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        return path;
+    }
+
+    public ProcessStartSpec Spec(
+        string executable,
+        IReadOnlyList<string>? arguments = null,
+        IReadOnlyDictionary<string, string>? environment = null,
+        OutputCaptureOptions? output = null) =>
+        new(executable, arguments ?? [], environment ?? MinimalEnvironment, FullPath, output ?? new OutputCaptureOptions());
+
+    /// <summary>Starts a <c>#!/bin/sh</c> script with the given body.</summary>
+    public SpawnedProcess Run(string body, RecordingSink sink, OutputCaptureOptions? output = null) =>
+        ProcessLauncher.Start(Spec(WriteScript(body), output: output), sink);
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(FullPath, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Best effort: it is a temporary directory.
+        }
+    }
+}
+
+/// <summary>Polling with a deadline instead of sleeping for a guessed time.</summary>
+internal static class Eventually
+{
+    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
+
+    public static async Task Until(Func<bool> condition, string what)
+    {
+        var deadline = DateTime.UtcNow + Timeout;
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                Assert.Fail($"Timed out waiting for {what}.");
+            }
+
+            await Task.Delay(20);
+        }
+    }
+
+    public static Task<ProcessOutcome> Outcome(SpawnedProcess process) => process.Completion.WaitAsync(Timeout);
+
+    /// <summary>Waits for the first stdout line and parses it as a pid (scripts echo <c>$!</c>).</summary>
+    public static async Task<int> FirstPid(RecordingSink sink)
+    {
+        await Until(() => sink.Stdout.Count > 0, "the script to print a pid");
+        return int.Parse(sink.Stdout[0], System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>Gone, or a zombie nobody reaps yet (the container's init may never reap orphans).</summary>
+    public static bool IsDead(int pid) => !ProcStat.TryRead(pid, out var stat) || stat.IsZombie;
+
+    public static Task UntilDead(int pid) => Until(() => IsDead(pid), $"process {pid} to die");
+}
