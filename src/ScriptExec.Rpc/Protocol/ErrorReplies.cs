@@ -1,0 +1,69 @@
+using System.Buffers;
+using System.Text.Json;
+
+namespace ScriptExec.Rpc.Protocol;
+
+/// <summary>Builds the error responses the front layer answers itself, before anything reaches StreamJsonRpc.</summary>
+internal static class ErrorReplies
+{
+    public static readonly RpcErrorData ParamsNotNamed = new("params", "must be an object of named parameters");
+
+    /// <summary>Builds one error response; an empty <paramref name="rawId"/> means <c>"id": null</c>.</summary>
+    public static byte[] Create(ReadOnlySpan<byte> rawId, int code, string message, RpcErrorData? data = null)
+    {
+        var output = new ArrayBufferWriter<byte>(128);
+        using (var writer = new Utf8JsonWriter(output))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("jsonrpc"u8, "2.0"u8);
+            writer.WritePropertyName("id"u8);
+            if (rawId.IsEmpty)
+            {
+                writer.WriteNullValue();
+            }
+            else
+            {
+                // The id is echoed exactly as the client spelled it (fractions, big numbers, escapes).
+                writer.WriteRawValue(rawId, skipInputValidation: true);
+            }
+
+            writer.WriteStartObject("error"u8);
+            writer.WriteNumber("code"u8, code);
+            writer.WriteString("message"u8, message);
+            if (data is not null)
+            {
+                writer.WriteStartObject("data"u8);
+                if (data.Field is not null)
+                {
+                    writer.WriteString("field"u8, data.Field);
+                }
+
+                writer.WriteString("reason"u8, data.Reason);
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndObject();
+            writer.WriteEndObject();
+        }
+
+        return output.WrittenSpan.ToArray();
+    }
+
+    public static byte[] ParseError() => Create(default, RpcErrorCodes.ParseError, RpcErrorCodes.ParseErrorMessage);
+
+    public static byte[] InvalidRequest(ReadOnlySpan<byte> rawId) =>
+        Create(rawId, RpcErrorCodes.InvalidRequest, RpcErrorCodes.InvalidRequestMessage);
+
+    public static byte[] InvalidRequest(string detail) =>
+        Create(default, RpcErrorCodes.InvalidRequest, $"{RpcErrorCodes.InvalidRequestMessage}: {detail}");
+
+    public static byte[] MethodNotFound(ReadOnlySpan<byte> rawId) =>
+        Create(rawId, RpcErrorCodes.MethodNotFound, RpcErrorCodes.MethodNotFoundMessage);
+
+    public static byte[] ParamsMustBeNamed(ReadOnlySpan<byte> rawId) =>
+        Create(
+            rawId,
+            RpcErrorCodes.InvalidParams,
+            RpcErrorCodes.InvalidParamsFor(ParamsNotNamed.Field!, ParamsNotNamed.Reason),
+            ParamsNotNamed);
+}

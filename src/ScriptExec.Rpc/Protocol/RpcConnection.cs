@@ -1,0 +1,111 @@
+using System.Collections.Frozen;
+using System.Reflection;
+using Microsoft.Extensions.Logging;
+using StreamJsonRpc;
+
+namespace ScriptExec.Rpc.Protocol;
+
+/// <summary>One JSON-RPC connection: a transport, the spec-complete front layer, and StreamJsonRpc dispatching to a target.</summary>
+/// <remarks>
+/// Only the target's methods marked <c>[JsonRpcMethod("name")]</c> are reachable, each under that name. Every such
+/// method takes one by-name params object (use <c>UseSingleObjectParameterDeserialization = true</c> with a
+/// <c>JsonElement</c> or DTO parameter, plus an optional <see cref="CancellationToken"/>). The connection owns the
+/// transport.
+/// </remarks>
+public sealed class RpcConnection : IAsyncDisposable
+{
+    private readonly ScriptExecJsonRpc rpc;
+    private readonly ILogger logger;
+
+    /// <param name="methodNames">The method names to treat as existing; by default those of the target's attributes.</param>
+    public RpcConnection(
+        IMessageTransport transport,
+        object target,
+        ILogger logger,
+        IReadOnlySet<string>? methodNames = null,
+        int maxBatchMembers = SpecCompliantMessageHandler.DefaultMaxBatchMembers,
+        int maxUnansweredRequests = SpecCompliantMessageHandler.DefaultMaxUnansweredRequests)
+    {
+        ArgumentNullException.ThrowIfNull(transport);
+        ArgumentNullException.ThrowIfNull(target);
+        ArgumentNullException.ThrowIfNull(logger);
+        this.logger = logger;
+        var methods = RpcMethodsOf(target.GetType());
+        var formatter = new SystemTextJsonFormatter { JsonSerializerOptions = RpcJson.Options };
+        var handler = new SpecCompliantMessageHandler(
+            transport,
+            formatter,
+            methodNames ?? methods.Select(m => m.Attribute.Name!).ToFrozenSet(StringComparer.Ordinal),
+            logger,
+            maxBatchMembers,
+            maxUnansweredRequests);
+        rpc = new ScriptExecJsonRpc(handler, logger)
+        {
+            // A client that goes away should not leave its long calls (waits, follows) running.
+            CancelLocallyInvokedMethodsWhenConnectionIsClosed = true,
+        };
+        foreach ((MethodInfo method, JsonRpcMethodAttribute attribute) in methods)
+        {
+            rpc.AddLocalRpcMethod(method, method.IsStatic ? null : target, attribute);
+        }
+    }
+
+    /// <summary>Gets the StreamJsonRpc connection, e.g. to send notifications with <c>NotifyWithParameterObjectAsync</c>.</summary>
+    public JsonRpc Rpc => rpc;
+
+    /// <summary>Serves one connection until the peer leaves, the connection fails, or <paramref name="cancellationToken"/> fires.</summary>
+    public static async Task RunAsync(
+        IMessageTransport transport,
+        object target,
+        IReadOnlySet<string>? methodNames,
+        ILogger logger,
+        CancellationToken cancellationToken)
+    {
+        await using var connection = new RpcConnection(transport, target, logger, methodNames);
+        await connection.RunAsync(cancellationToken);
+    }
+
+    /// <summary>Gets the names of the target type's <c>[JsonRpcMethod("name")]</c> methods.</summary>
+    public static IReadOnlySet<string> MethodNamesOf(Type targetType) =>
+        RpcMethodsOf(targetType).Select(m => m.Attribute.Name!).ToFrozenSet(StringComparer.Ordinal);
+
+    /// <summary>Starts listening and completes when the connection has ended and its transport is closed.</summary>
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        rpc.Disconnected += OnDisconnected;
+        rpc.StartListening();
+        using (cancellationToken.Register(static state => ((JsonRpc)state!).Dispose(), rpc))
+        {
+            await EndedAsync();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        rpc.Dispose();
+        await EndedAsync();
+    }
+
+    private async Task EndedAsync()
+    {
+        try
+        {
+            await rpc.Completion;
+        }
+        catch (Exception)
+        {
+            // A connection that broke is an ordinary end for a server; OnDisconnected logged why.
+        }
+    }
+
+    private static List<(MethodInfo Method, JsonRpcMethodAttribute Attribute)> RpcMethodsOf(Type targetType) =>
+        targetType
+            .GetMethods(BindingFlags.Public | BindingFlags.Instance | BindingFlags.Static)
+            .Select(m => (Method: m, Attribute: m.GetCustomAttribute<JsonRpcMethodAttribute>()))
+            .Where(m => m.Attribute?.Name is not null)
+            .Select(m => (m.Method, m.Attribute!))
+            .ToList();
+
+    private void OnDisconnected(object? sender, JsonRpcDisconnectedEventArgs e) =>
+        ProtocolLog.ConnectionEnded(logger, e.Reason.ToString(), e.Description, e.Exception);
+}

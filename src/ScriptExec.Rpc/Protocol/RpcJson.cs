@@ -1,0 +1,28 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace ScriptExec.Rpc.Protocol;
+
+/// <summary>The JSON conventions of this API's params, results and notifications: snake_case names and enums, nulls omitted.</summary>
+public static class RpcJson
+{
+    /// <summary>Gets the shared, read-only serializer options; copy them (<c>new(RpcJson.Options)</c>) to vary.</summary>
+    public static JsonSerializerOptions Options { get; } = Create();
+
+    private static JsonSerializerOptions Create()
+    {
+        var options = new JsonSerializerOptions
+        {
+            PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+            DictionaryKeyPolicy = null,
+            DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+            Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
+
+            // Replies go to JSON-RPC clients, never into HTML: keep ' < > & and non-ASCII readable for socat users.
+            Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        };
+        options.MakeReadOnly(populateMissingResolver: true);
+        return options;
+    }
+}

@@ -1,0 +1,247 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using StreamJsonRpc;
+using StreamJsonRpc.Protocol;
+using StreamJsonRpc.Reflection;
+
+namespace ScriptExec.Rpc.Protocol;
+
+/// <summary>
+/// A StreamJsonRpc message handler that gives the connection all of JSON-RPC 2.0 (batches, parse errors that
+/// keep the connection open, any id echoed byte-exact, a size limit) while StreamJsonRpc still dispatches.
+/// </summary>
+/// <remarks>
+/// Each inbound message is validated and rewritten before StreamJsonRpc sees it: ids become internal numbers
+/// mapped back on the way out, and params become the one by-name object every method of this API takes. What is
+/// invalid is answered here. The handler owns the transport and disposes it with itself.
+/// </remarks>
+public sealed partial class SpecCompliantMessageHandler
+    : IJsonRpcMessageHandler, IJsonRpcMessageBufferManager, IAsyncDisposable, Microsoft.VisualStudio.Threading.IAsyncDisposable
+{
+    /// <summary>The default cap on members of one batch.</summary>
+    public const int DefaultMaxBatchMembers = 1000;
+
+    /// <summary>The default number of requests a client may have unanswered before the next message is read.</summary>
+    public const int DefaultMaxUnansweredRequests = 1000;
+
+    private readonly IMessageTransport transport;
+    private readonly SystemTextJsonFormatter formatter;
+    private readonly IReadOnlySet<string> methodNames;
+    private readonly ILogger logger;
+    private readonly int maxBatchMembers;
+    private readonly int maxUnansweredRequests;
+
+    // Rewritten requests of the current inbound message, handed to StreamJsonRpc one per ReadAsync. Only the
+    // reading side touches it, and it holds at most one message's worth.
+    private readonly Queue<byte[]> forwards = new();
+    private readonly ConcurrentDictionary<long, PendingReply> pending = new();
+    private readonly SemaphoreSlim readGate = new(1, 1);
+    private readonly Lock serializeGate = new();
+    private readonly Lock drainGate = new();
+    private long lastInternalId;
+
+    // Forwarded requests whose replies are not yet written (a batch member's counts as written once parked in
+    // its batch, except the last). The reader waits on it for back-pressure and to drain; guarded by drainGate.
+    private int unsentReplies;
+    private int wakeReaderAt;
+    private TaskCompletionSource? readerWake;
+    private int disposed;
+
+    /// <param name="methodNames">The methods that exist; only their params are normalized or refused.</param>
+    /// <param name="maxUnansweredRequests">
+    /// Requests in flight before reading pauses: a client that sends without reading replies is slowed down by
+    /// its own transport instead of growing our memory.
+    /// </param>
+    public SpecCompliantMessageHandler(
+        IMessageTransport transport,
+        SystemTextJsonFormatter formatter,
+        IReadOnlySet<string> methodNames,
+        ILogger? logger = null,
+        int maxBatchMembers = DefaultMaxBatchMembers,
+        int maxUnansweredRequests = DefaultMaxUnansweredRequests)
+    {
+        ArgumentNullException.ThrowIfNull(transport);
+        ArgumentNullException.ThrowIfNull(formatter);
+        ArgumentNullException.ThrowIfNull(methodNames);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxBatchMembers);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxUnansweredRequests);
+        this.transport = transport;
+        this.formatter = formatter;
+        this.methodNames = methodNames;
+        this.logger = logger ?? NullLogger.Instance;
+        this.maxBatchMembers = maxBatchMembers;
+        this.maxUnansweredRequests = maxUnansweredRequests;
+    }
+
+    public bool CanRead => true;
+
+    public bool CanWrite => true;
+
+    public IJsonRpcMessageFormatter Formatter => formatter;
+
+    public async ValueTask<JsonRpcMessage?> ReadAsync(CancellationToken cancellationToken)
+    {
+        await readGate.WaitAsync(cancellationToken);
+        try
+        {
+            while (true)
+            {
+                if (forwards.TryDequeue(out byte[]? next))
+                {
+                    // Deserialized here, on StreamJsonRpc's read loop, because the formatter keeps one inbound
+                    // document at a time and releases it in DeserializationComplete before the next read.
+                    return formatter.Deserialize(new ReadOnlySequence<byte>(next));
+                }
+
+                await WaitUntilUnsentRepliesAtMostAsync(maxUnansweredRequests - 1, cancellationToken);
+                TransportRead read = await transport.ReadAsync(cancellationToken);
+                switch (read.Kind)
+                {
+                    case TransportReadKind.Message:
+                        if (Triage(read.Message) is { } reply)
+                        {
+                            await transport.WriteAsync(reply, cancellationToken);
+                        }
+
+                        break;
+                    case TransportReadKind.TooLarge:
+                        ProtocolLog.MessageTooLarge(logger, transport.MaxMessageBytes);
+                        await transport.WriteAsync(
+                            ErrorReplies.InvalidRequest($"message exceeds {transport.MaxMessageBytes} bytes"),
+                            cancellationToken);
+                        await transport.CloseAsync(tooLarge: true, cancellationToken);
+                        return null;
+                    default:
+                        // A client that sends its requests and then half-closes (echo ... | socat) still gets its replies.
+                        await WaitUntilUnsentRepliesAtMostAsync(0, cancellationToken);
+                        return null;
+                }
+            }
+        }
+        finally
+        {
+            readGate.Release();
+        }
+    }
+
+    public async ValueTask WriteAsync(JsonRpcMessage jsonRpcMessage, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(jsonRpcMessage);
+        if (jsonRpcMessage is not (JsonRpcResult or JsonRpcError)
+            || jsonRpcMessage is not IJsonRpcMessageWithId { RequestId.Number: long internalId }
+            || !pending.TryGetValue(internalId, out PendingReply reply))
+        {
+            // Server-initiated notifications go out as StreamJsonRpc wrote them. (Server-initiated requests cannot
+            // work: a client's response is not a valid request to this front layer.)
+            await transport.WriteAsync(Serialize(jsonRpcMessage), cancellationToken);
+            return;
+        }
+
+        if (jsonRpcMessage is JsonRpcError { Error: { } error })
+        {
+            OutboundResponses.Sanitize(error);
+        }
+
+        // Only forget the id once serialization worked: on failure StreamJsonRpc answers the same id again.
+        byte[] response = OutboundResponses.SpliceId(Serialize(jsonRpcMessage).Span, reply.RawId);
+        pending.TryRemove(internalId, out _);
+        byte[]? toWrite = reply.Batch is null ? response : reply.Batch.Fill(reply.Slot, response);
+        if (toWrite is null)
+        {
+            ReplySent();
+            return;
+        }
+
+        try
+        {
+            await transport.WriteAsync(toWrite, cancellationToken);
+        }
+        finally
+        {
+            ReplySent();
+        }
+    }
+
+    void IJsonRpcMessageBufferManager.DeserializationComplete(JsonRpcMessage message) =>
+        (message as IJsonRpcMessageBufferManager)?.DeserializationComplete(message);
+
+    // JsonRpc disposes its handler when the connection ends only through this interface (or IDisposable).
+    Task Microsoft.VisualStudio.Threading.IAsyncDisposable.DisposeAsync() => DisposeAsync().AsTask();
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref disposed, 1) != 0)
+        {
+            return;
+        }
+
+        lock (drainGate)
+        {
+            readerWake?.TrySetResult();
+        }
+
+        // StreamJsonRpc cancels its read before disposing us; the transport must not close under a pending read.
+        await readGate.WaitAsync();
+        try
+        {
+            await transport.DisposeAsync();
+        }
+        finally
+        {
+            readGate.Release();
+        }
+    }
+
+    private ReadOnlyMemory<byte> Serialize(JsonRpcMessage message)
+    {
+        var output = new ArrayBufferWriter<byte>(256);
+        lock (serializeGate)
+        {
+            formatter.Serialize(output, message);
+        }
+
+        return output.WrittenMemory;
+    }
+
+    private void ReplyPromised()
+    {
+        lock (drainGate)
+        {
+            unsentReplies++;
+        }
+    }
+
+    private void ReplySent()
+    {
+        lock (drainGate)
+        {
+            if (--unsentReplies <= wakeReaderAt)
+            {
+                readerWake?.TrySetResult();
+            }
+        }
+    }
+
+    private async Task WaitUntilUnsentRepliesAtMostAsync(int count, CancellationToken cancellationToken)
+    {
+        Task wait;
+        lock (drainGate)
+        {
+            if (unsentReplies <= count || disposed != 0)
+            {
+                return;
+            }
+
+            wakeReaderAt = count;
+            readerWake = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            wait = readerWake.Task;
+        }
+
+        await wait.WaitAsync(cancellationToken);
+    }
+
+    /// <summary>Where the reply to one forwarded request goes: the client's own id, and its batch slot if any.</summary>
+    private readonly record struct PendingReply(byte[] RawId, PendingBatch? Batch, int Slot);
+}
