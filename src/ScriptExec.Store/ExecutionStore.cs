@@ -40,9 +40,9 @@ public sealed partial class ExecutionStore
         WHERE state IN ('running', 'terminating') ORDER BY id;
         """;
 
-    private const string SelectLastPerInstanceSql = $"""
-        SELECT {ExecutionRow.Columns} FROM executions
-        WHERE id IN (SELECT MAX(id) FROM executions GROUP BY script_name, instance_name);
+    private const string SelectLastOfInstanceSql = $"""
+        SELECT {ExecutionRow.Columns} FROM executions INDEXED BY ix_executions_instance
+        WHERE script_name = @script AND instance_name = @instance ORDER BY id DESC LIMIT 1;
         """;
 
     private readonly SqliteDatabase _db;
@@ -119,13 +119,20 @@ public sealed partial class ExecutionStore
             .Select(r => new ActiveExecution(r.Id, (int?)r.Pid, r.ProcStartTime, r.BootId, r.StartTimestamp))];
     }
 
-    /// <summary>The newest execution of every instance that has one, keyed by (script, instance).</summary>
-    public IReadOnlyDictionary<(string Script, string Instance), Execution> LastPerInstance()
+    /// <summary>The newest execution of each given instance that has one: one index seek per instance.</summary>
+    public IReadOnlyDictionary<(string Script, string Instance), Execution> LastOf(IEnumerable<(string Script, string Instance)> instances)
     {
         using var connection = _db.OpenRead();
-        return connection.Query<ExecutionRow>(SelectLastPerInstanceSql)
-            .Select(r => r.ToExecution())
-            .ToDictionary(e => (e.ScriptName, e.InstanceName));
+        var result = new Dictionary<(string, string), Execution>();
+        foreach (var (script, instance) in instances)
+        {
+            if (connection.QuerySingleOrDefault<ExecutionRow>(SelectLastOfInstanceSql, new { script, instance }) is { } row)
+            {
+                result[(script, instance)] = row.ToExecution();
+            }
+        }
+
+        return result;
     }
 
     private static object FinishParameters(long id, ExecutionEnd end) => new

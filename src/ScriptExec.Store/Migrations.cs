@@ -80,6 +80,14 @@ internal static class Migrations
             PRIMARY KEY (execution_id, line_id)
         ) WITHOUT ROWID;
         """,
+
+        // 2: the state tree that xpath triggers watch, one JSON document.
+        """
+        CREATE TABLE state_tree (
+            id       INTEGER PRIMARY KEY CHECK (id = 1),
+            document TEXT    NOT NULL
+        );
+        """,
     ];
 
     public static int Latest => Steps.Length;

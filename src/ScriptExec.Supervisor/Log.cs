@@ -28,4 +28,10 @@ internal static partial class Log
 
     [LoggerMessage(8, LogLevel.Information, "Shutdown: stopping {Count} running executions")]
     public static partial void ShuttingDown(ILogger logger, int count);
+
+    [LoggerMessage(9, LogLevel.Warning, "Trigger {Setting} could not start or stop {Script}/{Instance}: {Reason}")]
+    public static partial void TriggerFailed(ILogger logger, string script, string instance, string setting, string reason);
+
+    [LoggerMessage(10, LogLevel.Information, "Schedule {Setting} of {Script}/{Instance}: tick skipped, still running")]
+    public static partial void ScheduleSkipped(ILogger logger, string script, string instance, string setting);
 }

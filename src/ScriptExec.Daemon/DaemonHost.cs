@@ -1,0 +1,108 @@
+using System.Net;
+using Microsoft.AspNetCore.Connections;
+using ScriptExec.Rpc.Methods;
+using ScriptExec.Store;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using ScriptExec.Supervisor;
+using ScriptExec.Supervisor.Triggers;
+
+namespace ScriptExec.Daemon;
+
+/// <summary>Builds scriptexecd: a generic host with Kestrel serving the Unix socket and the WebSocket endpoint.</summary>
+public static class DaemonHost
+{
+    /// <summary>Builds the daemon from its command line; <see cref="OptionsException"/> when the options are wrong.</summary>
+    /// <param name="overrides">Registrations applied last (tests replace the clock with a fake one).</param>
+    public static WebApplication Build(string[] args, Action<IServiceCollection>? overrides = null)
+    {
+        var commandLine = CommandLine.Parse(args);
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
+
+        // Ours alone, in order of precedence: config file < SCRIPTEXEC_* environment < command line.
+        builder.Configuration.Sources.Clear();
+        var configFile = commandLine.GetValueOrDefault("config") ?? Environment.GetEnvironmentVariable("SCRIPTEXEC_CONFIG");
+        if (configFile is not null)
+        {
+            if (!File.Exists(configFile))
+            {
+                throw new OptionsException($"config: {configFile} does not exist");
+            }
+
+            builder.Configuration.AddJsonFile(Path.GetFullPath(configFile), optional: false, reloadOnChange: false);
+        }
+
+        builder.Configuration.AddEnvironmentVariables("SCRIPTEXEC_");
+        builder.Configuration.AddInMemoryCollection(commandLine);
+        var options = DaemonOptions.From(builder.Configuration);
+
+        Directory.CreateDirectory(options.DataDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        UnixSocketFile.Prepare(options.SocketPath);
+        var token = AdminToken.LoadOrCreate(options.AdminTokenPath);
+
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+            o.UseUtcTimestamp = true;
+        });
+        builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+        builder.Host.UseSystemd();
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = options.ShutdownTimeout);
+
+        AddServices(builder.Services, options, token);
+        overrides?.Invoke(builder.Services);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.ListenUnixSocket(options.SocketPath, listen => listen.UseConnectionHandler<UnixSocketConnectionHandler>());
+            if (options.Listen is { } uri)
+            {
+                var address = uri.Host == "localhost" ? IPAddress.Loopback : IPAddress.Parse(uri.Host);
+                kestrel.Listen(address, uri.Port);
+            }
+        });
+
+        var app = builder.Build();
+        app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
+        app.Map(WebSocketEndpoint.Path, (HttpContext context, WebSocketEndpoint endpoint) => endpoint.HandleAsync(context));
+        app.Lifetime.ApplicationStarted.Register(() =>
+        {
+            UnixSocketFile.Restrict(options.SocketPath);
+            Log.Ready(
+                app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("scriptexecd"),
+                app.Services.GetRequiredService<RpcServerInfo>().Version,
+                options.SocketPath,
+                options.Listen is { } uri ? $"{(uri.Scheme == "https" ? "wss" : "ws")}://{uri.Authority}{WebSocketEndpoint.Path}" : "disabled",
+                options.DataDirectory,
+                token.FilePath);
+        });
+        return app;
+    }
+
+    private static void AddServices(IServiceCollection services, DaemonOptions options, AdminToken token)
+    {
+        services.AddSingleton(options);
+        services.AddSingleton(token);
+        services.AddSingleton(new StoreOptions { DatabasePath = options.DatabasePath, Synchronous = options.StoreSynchronous });
+        services.AddSingleton(new SupervisorOptions
+        {
+            ScriptDirectory = options.ScriptDirectory,
+            MaxConcurrentExecutions = options.MaxConcurrentExecutions,
+            OutputMaxBytesPerExecution = options.OutputMaxBytesPerExecution,
+            OutputLineCapBytes = options.OutputLineCapBytes,
+        });
+        services.AddSingleton<SqliteDatabase>();
+        services.AddSingleton<ScriptStore>();
+        services.AddSingleton<ExecutionStore>();
+        services.AddSingleton<OutputStore>();
+        services.AddSingleton<ExecutionSupervisor>();
+        services.AddSingleton<StateStore>();
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<TriggerEngine>();
+        services.AddSingleton(new RpcServerInfo { MaxMessageBytes = options.MaxMessageBytes });
+        services.AddSingleton<ScriptExecServices>();
+        services.AddSingleton<WebSocketEndpoint>();
+        services.AddHostedService<ExecutionLifetimeService>();
+    }
+}

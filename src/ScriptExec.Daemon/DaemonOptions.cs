@@ -1,0 +1,146 @@
+using System.Globalization;
+
+namespace ScriptExec.Daemon;
+
+/// <summary>
+/// Everything scriptexecd can be told, from (later wins) embedded defaults, the <c>--config</c> JSON file,
+/// <c>SCRIPTEXEC_*</c> environment variables and the command line. Keys are snake_case, as in the API:
+/// <c>data_dir</c> is <c>--data-dir</c> on the command line and <c>SCRIPTEXEC_DATA_DIR</c> in the environment.
+/// </summary>
+public sealed class DaemonOptions
+{
+    public const string DefaultListen = "http://127.0.0.1:8765";
+
+    /// <summary>SQLite file, script files and the generated admin token live here.</summary>
+    public required string DataDirectory { get; init; }
+
+    public required string SocketPath { get; init; }
+
+    /// <summary>WebSocket endpoint base URL (http:// or https://), or null when disabled with <c>none</c>.</summary>
+    public Uri? Listen { get; init; }
+
+    public int MaxMessageBytes { get; init; } = 1024 * 1024;
+
+    public int MaxConcurrentExecutions { get; init; } = 64;
+
+    public long OutputMaxBytesPerExecution { get; init; } = 1024 * 1024;
+
+    public int OutputLineCapBytes { get; init; } = 16 * 1024;
+
+    public string StoreSynchronous { get; init; } = "NORMAL";
+
+    /// <summary>How long shutdown may take: running scripts get their stop grace period within it.</summary>
+    public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Extra origins allowed to open the WebSocket besides the endpoint's own (browser UIs served elsewhere).</summary>
+    public IReadOnlyList<string> AllowedOrigins { get; init; } = [];
+
+    public string DatabasePath => Path.Combine(DataDirectory, "scriptexec.db");
+
+    public string ScriptDirectory => Path.Combine(DataDirectory, "scripts");
+
+    public string AdminTokenPath => Path.Combine(DataDirectory, "admin.token");
+
+    /// <summary>Command-line switches and the configuration keys they set.</summary>
+    public static readonly IReadOnlyDictionary<string, string> SwitchMappings = new Dictionary<string, string>
+    {
+        ["--data-dir"] = "data_dir",
+        ["--socket"] = "socket",
+        ["--listen"] = "listen",
+        ["--config"] = "config",
+        ["--max-message-bytes"] = "max_message_bytes",
+        ["--max-concurrent-executions"] = "max_concurrent_executions",
+    };
+
+    public static DaemonOptions From(IConfiguration configuration)
+    {
+        var dataDir = Path.GetFullPath(configuration["data_dir"] ?? DefaultDataDirectory());
+        var listen = configuration["listen"] ?? DefaultListen;
+        return new DaemonOptions
+        {
+            DataDirectory = dataDir,
+            SocketPath = Path.GetFullPath(configuration["socket"] ?? DefaultSocketPath(dataDir)),
+            Listen = ParseListen(listen),
+            MaxMessageBytes = Int(configuration, "max_message_bytes", 1024 * 1024, 256, 64 * 1024 * 1024),
+            MaxConcurrentExecutions = Int(configuration, "max_concurrent_executions", 64, 1, 10_000),
+            OutputMaxBytesPerExecution = Int(configuration, "output_max_bytes_per_execution", 1024 * 1024, 0, int.MaxValue),
+            OutputLineCapBytes = Int(configuration, "output_line_cap_bytes", 16 * 1024, 64, 1024 * 1024),
+            StoreSynchronous = (configuration["store_synchronous"] ?? "NORMAL").ToUpperInvariant(),
+            ShutdownTimeout = TimeSpan.FromSeconds(Int(configuration, "shutdown_timeout_s", 30, 1, 3600)),
+            AllowedOrigins = configuration.GetSection("allowed_origins").GetChildren().Select(c => c.Value!).Where(v => v is not null).ToArray(),
+        };
+    }
+
+    /// <summary>root: /var/lib/scriptexec; others: $XDG_DATA_HOME/scriptexec (~/.local/share/scriptexec).</summary>
+    public static string DefaultDataDirectory()
+    {
+        if (Environment.UserName == "root")
+        {
+            return "/var/lib/scriptexec";
+        }
+
+        var xdg = Environment.GetEnvironmentVariable("XDG_DATA_HOME");
+        var home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
+        return Path.Combine(string.IsNullOrEmpty(xdg) ? Path.Combine(home, ".local", "share") : xdg, "scriptexec");
+    }
+
+    /// <summary>root: /run/scriptexec/scriptexecd.sock; others: $XDG_RUNTIME_DIR/scriptexec/… or the data dir.</summary>
+    public static string DefaultSocketPath(string dataDirectory)
+    {
+        if (Environment.UserName == "root")
+        {
+            return "/run/scriptexec/scriptexecd.sock";
+        }
+
+        var runtime = Environment.GetEnvironmentVariable("XDG_RUNTIME_DIR");
+        return string.IsNullOrEmpty(runtime) || !Directory.Exists(runtime)
+            ? Path.Combine(dataDirectory, "scriptexecd.sock")
+            : Path.Combine(runtime, "scriptexec", "scriptexecd.sock");
+    }
+
+    private static Uri? ParseListen(string value)
+    {
+        if (value.Equals("none", StringComparison.OrdinalIgnoreCase) || value.Length == 0)
+        {
+            return null;
+        }
+
+        if (!Uri.TryCreate(value, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https") || uri.AbsolutePath != "/")
+        {
+            throw new OptionsException($"listen: '{value}' is not an http:// or https:// base URL such as {DefaultListen} (or 'none')");
+        }
+
+        return uri;
+    }
+
+    private static int Int(IConfiguration configuration, string key, int fallback, int min, int max)
+    {
+        var text = configuration[key];
+        if (text is null)
+        {
+            return fallback;
+        }
+
+        return int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max
+            ? value
+            : throw new OptionsException($"{key}: '{text}' must be an integer between {min} and {max}");
+    }
+}
+
+/// <summary>A configuration value is wrong; the message names the key.</summary>
+public sealed class OptionsException : Exception
+{
+    public OptionsException(string message)
+        : base(message)
+    {
+    }
+
+    public OptionsException()
+    {
+    }
+
+    public OptionsException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+}

@@ -1,0 +1,62 @@
+using System.Net.Sockets;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Connections.Features;
+using ScriptExec.Rpc.Methods;
+using ScriptExec.Rpc.Protocol;
+using ScriptExec.Supervisor;
+
+namespace ScriptExec.Daemon;
+
+/// <summary>
+/// JSON-RPC over the Unix socket, one message per line. The caller is the peer process's user, read from the
+/// kernel (SO_PEERCRED), so nothing the client says can change who it is.
+/// </summary>
+internal sealed class UnixSocketConnectionHandler : ConnectionHandler
+{
+    private const int SolSocket = 1;
+    private const int SoPeerCred = 17;
+
+    private static readonly IReadOnlySet<string> MethodNames = RpcConnection.MethodNamesOf(typeof(ScriptExecApi));
+
+    private readonly ScriptExecServices _services;
+    private readonly DaemonOptions _options;
+    private readonly ILogger<UnixSocketConnectionHandler> _logger;
+
+    public UnixSocketConnectionHandler(ScriptExecServices services, DaemonOptions options, ILogger<UnixSocketConnectionHandler> logger)
+    {
+        _services = services;
+        _options = options;
+        _logger = logger;
+    }
+
+    public override async Task OnConnectedAsync(ConnectionContext connection)
+    {
+        var socket = connection.Features.Get<IConnectionSocketFeature>()?.Socket;
+        if (socket is null || PeerUserId(socket) is not { } uid)
+        {
+            Log.PeerUnknown(_logger, connection.ConnectionId);
+            return;
+        }
+
+        var caller = new CallerIdentity(UnixAccounts.NameOf(uid), CallerIdentity.UnixTransport);
+        using var counted = _services.Server.Connected(CallerIdentity.UnixTransport);
+        var transport = new NdjsonTransport(connection.Transport.Input, connection.Transport.Output, _options.MaxMessageBytes);
+        await RpcConnection.RunAsync(transport, new ScriptExecApi(_services, caller), MethodNames, _logger, connection.ConnectionClosed);
+    }
+
+    private static uint? PeerUserId(Socket socket)
+    {
+        // struct ucred { pid_t pid; uid_t uid; gid_t gid; }
+        Span<byte> credentials = stackalloc byte[12];
+        try
+        {
+            return socket.GetRawSocketOption(SolSocket, SoPeerCred, credentials) == 12
+                ? BitConverter.ToUInt32(credentials[4..8])
+                : null;
+        }
+        catch (SocketException)
+        {
+            return null;
+        }
+    }
+}

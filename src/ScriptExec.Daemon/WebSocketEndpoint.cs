@@ -1,0 +1,87 @@
+using Microsoft.Extensions.Primitives;
+using ScriptExec.Rpc.Methods;
+using ScriptExec.Rpc.Protocol;
+
+namespace ScriptExec.Daemon;
+
+/// <summary>
+/// JSON-RPC over WebSocket at <c>/rpc</c>, one message per text frame. Before the upgrade: a foreign Origin is
+/// refused with 403 (cross-site WebSocket hijacking), a missing or wrong bearer token with 401.
+/// </summary>
+internal sealed class WebSocketEndpoint
+{
+    public const string Path = "/rpc";
+
+    private static readonly IReadOnlySet<string> MethodNames = RpcConnection.MethodNamesOf(typeof(ScriptExecApi));
+
+    private readonly ScriptExecServices _services;
+    private readonly DaemonOptions _options;
+    private readonly AdminToken _token;
+    private readonly ILogger<WebSocketEndpoint> _logger;
+
+    public WebSocketEndpoint(ScriptExecServices services, DaemonOptions options, AdminToken token, ILogger<WebSocketEndpoint> logger)
+    {
+        _services = services;
+        _options = options;
+        _token = token;
+        _logger = logger;
+    }
+
+    public async Task HandleAsync(HttpContext context)
+    {
+        if (!context.WebSockets.IsWebSocketRequest)
+        {
+            context.Response.StatusCode = StatusCodes.Status400BadRequest;
+            await context.Response.WriteAsync("JSON-RPC over WebSocket: upgrade required\n", context.RequestAborted);
+            return;
+        }
+
+        if (!OriginAllowed(context.Request))
+        {
+            Log.OriginRefused(_logger, context.Request.Headers.Origin.ToString());
+            context.Response.StatusCode = StatusCodes.Status403Forbidden;
+            return;
+        }
+
+        if (!_token.Matches(PresentedToken(context.Request)))
+        {
+            Log.TokenRefused(_logger, context.Connection.RemoteIpAddress?.ToString() ?? "?");
+            context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+            context.Response.Headers.WWWAuthenticate = "Bearer";
+            return;
+        }
+
+        using var socket = await context.WebSockets.AcceptWebSocketAsync();
+        using var counted = _services.Server.Connected(CallerIdentity.WebSocketTransport);
+        var caller = new CallerIdentity("admin", CallerIdentity.WebSocketTransport);
+        var transport = new WebSocketTransport(socket, _options.MaxMessageBytes);
+        await RpcConnection.RunAsync(transport, new ScriptExecApi(_services, caller), MethodNames, _logger, context.RequestAborted);
+    }
+
+    /// <summary>No Origin (CLI, scripts) is fine; a browser's must be this endpoint's own origin or allow-listed.</summary>
+    private bool OriginAllowed(HttpRequest request)
+    {
+        var origin = request.Headers.Origin;
+        if (StringValues.IsNullOrEmpty(origin))
+        {
+            return true;
+        }
+
+        var own = $"{request.Scheme}://{request.Host.Value}";
+        var presented = origin.ToString();
+        return string.Equals(presented, own, StringComparison.OrdinalIgnoreCase)
+            || _options.AllowedOrigins.Contains(presented, StringComparer.OrdinalIgnoreCase);
+    }
+
+    private static string? PresentedToken(HttpRequest request)
+    {
+        var header = request.Headers.Authorization.ToString();
+        if (header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        {
+            return header["Bearer ".Length..].Trim();
+        }
+
+        // Browsers cannot set headers on a WebSocket upgrade.
+        return request.Query.TryGetValue("access_token", out var token) ? token.ToString() : null;
+    }
+}

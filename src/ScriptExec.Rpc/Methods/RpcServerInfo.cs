@@ -1,0 +1,59 @@
+namespace ScriptExec.Rpc.Methods;
+
+/// <summary>Facts about the running daemon that <c>status</c> reports, and its connection counters.</summary>
+public sealed class RpcServerInfo
+{
+    private int _unixClients;
+    private int _webSocketClients;
+
+    public string Version { get; init; } = typeof(RpcServerInfo).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
+
+    public DateTimeOffset StartedAt { get; init; } = DateTimeOffset.UtcNow;
+
+    public int MaxMessageBytes { get; init; } = 1024 * 1024;
+
+    public int UnixClients => Volatile.Read(ref _unixClients);
+
+    public int WebSocketClients => Volatile.Read(ref _webSocketClients);
+
+    /// <summary>Counts a connection for as long as the returned handle is not disposed.</summary>
+    public IDisposable Connected(string transport) => new Connection(this, transport == CallerIdentity.UnixTransport);
+
+    private sealed class Connection : IDisposable
+    {
+        private readonly RpcServerInfo _info;
+        private readonly bool _unix;
+        private int _disposed;
+
+        public Connection(RpcServerInfo info, bool unix)
+        {
+            _info = info;
+            _unix = unix;
+            if (unix)
+            {
+                Interlocked.Increment(ref info._unixClients);
+            }
+            else
+            {
+                Interlocked.Increment(ref info._webSocketClients);
+            }
+        }
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _disposed, 1) != 0)
+            {
+                return;
+            }
+
+            if (_unix)
+            {
+                Interlocked.Decrement(ref _info._unixClients);
+            }
+            else
+            {
+                Interlocked.Decrement(ref _info._webSocketClients);
+            }
+        }
+    }
+}

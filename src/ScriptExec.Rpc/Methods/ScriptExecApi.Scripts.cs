@@ -1,0 +1,194 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using ScriptExec.Core;
+using ScriptExec.Supervisor;
+using StreamJsonRpc;
+
+namespace ScriptExec.Rpc.Methods;
+
+/// <summary>Script and instance management.</summary>
+public sealed partial class ScriptExecApi
+{
+    private const int MaxTimeoutSeconds = 30 * 24 * 3600;
+    private const int MaxStopGraceSeconds = 3600;
+
+    [JsonRpcMethod("script_set", UseSingleObjectParameterDeserialization = true)]
+    public async Task<ScriptDto> ScriptSetAsync(JsonElement @params, CancellationToken cancellationToken)
+    {
+        var p = ParamsReader.Of(@params);
+        var name = p.RequiredName("name");
+        var source = p.RequiredString("source");
+        var description = p.OptionalString("description");
+        p.End();
+        if (source.Contains('\0', StringComparison.Ordinal))
+        {
+            throw new InvalidParameterException("source", "must not contain NUL characters");
+        }
+
+        // An omitted description keeps the current one; "" clears it.
+        var current = Scripts.GetScript(name);
+        var script = new ScriptDefinition(
+            name,
+            source,
+            ScriptDefinition.VersionOf(source),
+            description is null ? current?.Description : description.Length == 0 ? null : description,
+            DateTimeOffset.UtcNow.ToUnixTimeSeconds());
+        if (current is not null && current.Version == script.Version && current.Description == script.Description)
+        {
+            return ScriptDto.From(current, withSource: false);
+        }
+
+        await Scripts.SetScriptAsync(script, cancellationToken);
+        return ScriptDto.From(script, withSource: false);
+    }
+
+    [JsonRpcMethod("script_get", UseSingleObjectParameterDeserialization = true)]
+    public ScriptDto ScriptGet(JsonElement @params)
+    {
+        var p = ParamsReader.Of(@params);
+        var name = p.RequiredName("name");
+        p.End();
+        return ScriptDto.From(RequireScript(name), withSource: true);
+    }
+
+    [JsonRpcMethod("script_delete", UseSingleObjectParameterDeserialization = true)]
+    public async Task<EmptyResult> ScriptDeleteAsync(JsonElement @params, CancellationToken cancellationToken)
+    {
+        var p = ParamsReader.Of(@params);
+        var name = p.RequiredName("name");
+        p.End();
+        RequireScript(name);
+        if (Supervisor.IsRunning(name))
+        {
+            throw new ScriptExecException(ErrorKind.Conflict, $"script '{name}' has a running instance; stop it first");
+        }
+
+        await Scripts.DeleteScriptAsync(name, cancellationToken);
+        Supervisor.Files.Delete(name);
+        _services.Triggers.Reload();
+        return new EmptyResult();
+    }
+
+    [JsonRpcMethod("script_instance_set", UseSingleObjectParameterDeserialization = true)]
+    public async Task<InstanceDto> ScriptInstanceSetAsync(JsonElement @params, CancellationToken cancellationToken)
+    {
+        var p = ParamsReader.Of(@params);
+        var instance = new InstanceDefinition
+        {
+            ScriptName = p.RequiredName("script_name"),
+            InstanceName = p.RequiredName("instance_name"),
+            Arguments = ReadArguments(p),
+            Environment = ReadEnvironment(p),
+            WorkingDirectory = ReadWorkingDirectory(p),
+            User = ReadUser(p),
+            TimeoutSeconds = (int?)p.OptionalInteger("timeout_s", 1, MaxTimeoutSeconds),
+            StopGraceSeconds = (int)(p.OptionalInteger("stop_grace_s", 0, MaxStopGraceSeconds) ?? InstanceDefinition.DefaultStopGraceSeconds),
+            StartTrigger = TriggerReader.ReadStart(p.RequiredObject("start_trigger")),
+            StopTrigger = p.OptionalObject("stop_trigger") is { } stop ? TriggerReader.ReadStop(stop) : null,
+            UpdatedTimestamp = DateTimeOffset.UtcNow.ToUnixTimeSeconds(),
+        };
+        p.End();
+        RequireScript(instance.ScriptName);
+        await Scripts.SetInstanceAsync(instance, cancellationToken);
+        _services.Triggers.Reload();
+        return InstanceDto.From(instance);
+    }
+
+    [JsonRpcMethod("script_instance_delete", UseSingleObjectParameterDeserialization = true)]
+    public async Task<EmptyResult> ScriptInstanceDeleteAsync(JsonElement @params, CancellationToken cancellationToken)
+    {
+        var p = ParamsReader.Of(@params);
+        var scriptName = p.RequiredName("script_name");
+        var instanceName = p.RequiredName("instance_name");
+        p.End();
+        RequireInstance(scriptName, instanceName);
+        if (Supervisor.IsRunning(scriptName, instanceName))
+        {
+            throw new ScriptExecException(ErrorKind.Conflict, $"instance '{instanceName}' of script '{scriptName}' is running; stop it first");
+        }
+
+        await Scripts.DeleteInstanceAsync(scriptName, instanceName, cancellationToken);
+        _services.Triggers.Reload();
+        return new EmptyResult();
+    }
+
+    private ScriptDefinition RequireScript(string name) =>
+        Scripts.GetScript(name) ?? throw new ScriptExecException(ErrorKind.NotFound, $"script '{name}' does not exist");
+
+    private InstanceDefinition RequireInstance(string scriptName, string instanceName)
+    {
+        RequireScript(scriptName);
+        return Scripts.GetInstance(scriptName, instanceName)
+            ?? throw new ScriptExecException(ErrorKind.NotFound, $"instance '{instanceName}' of script '{scriptName}' does not exist");
+    }
+
+    private static string? ReadArguments(ParamsReader p)
+    {
+        var arguments = p.OptionalString("arguments");
+        try
+        {
+            ArgumentSplitter.Split(arguments);
+        }
+        catch (FormatException e)
+        {
+            throw new InvalidParameterException(p.PathOf("arguments"), e.Message);
+        }
+
+        return arguments;
+    }
+
+    private static Dictionary<string, string> ReadEnvironment(ParamsReader p)
+    {
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (p.OptionalRaw("env") is not { } env)
+        {
+            return result;
+        }
+
+        if (env.ValueKind != JsonValueKind.Object)
+        {
+            throw new InvalidParameterException("env", "must be an object of NAME: value strings");
+        }
+
+        foreach (var entry in env.EnumerateObject())
+        {
+            var path = "env." + entry.Name;
+            if (!EnvironmentName().IsMatch(entry.Name))
+            {
+                throw new InvalidParameterException(path, "is not a valid environment variable name ([A-Za-z_][A-Za-z0-9_]*)");
+            }
+
+            if (entry.Name.StartsWith("SCRIPTEXEC_", StringComparison.Ordinal))
+            {
+                throw new InvalidParameterException(path, "is reserved: SCRIPTEXEC_* variables are set by the daemon");
+            }
+
+            var value = ParamsReader.ReadString(entry.Value, path);
+            if (value.Contains('\0', StringComparison.Ordinal))
+            {
+                throw new InvalidParameterException(path, "must not contain NUL characters");
+            }
+
+            result[entry.Name] = value;
+        }
+
+        return result.Count <= 256 ? result : throw new InvalidParameterException("env", "must have at most 256 entries");
+    }
+
+    private static string? ReadWorkingDirectory(ParamsReader p)
+    {
+        var dir = p.OptionalString("working_dir");
+        return dir is null || (Path.IsPathFullyQualified(dir) && !dir.Contains('\0', StringComparison.Ordinal))
+            ? dir
+            : throw new InvalidParameterException("working_dir", "must be an absolute path");
+    }
+
+    private static string? ReadUser(ParamsReader p)
+    {
+        var user = p.OptionalString("user");
+        return user is null || RunAs.Problem(user) is not { } problem ? user : throw new InvalidParameterException("user", problem);
+    }
+
+    [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]*$", RegexOptions.CultureInvariant)]
+    private static partial Regex EnvironmentName();
+}

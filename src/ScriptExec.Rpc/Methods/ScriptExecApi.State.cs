@@ -1,0 +1,46 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using ScriptExec.Core;
+using ScriptExec.Core.Triggers;
+using StreamJsonRpc;
+
+namespace ScriptExec.Rpc.Methods;
+
+/// <summary>The state tree that xpath triggers watch.</summary>
+public sealed partial class ScriptExecApi
+{
+    [JsonRpcMethod("state_set", UseSingleObjectParameterDeserialization = true)]
+    public StateNodeResult StateSet(JsonElement @params)
+    {
+        var p = ParamsReader.Of(@params);
+        var path = ReadPath(p);
+        var raw = p.OptionalRaw("value");
+        p.End();
+        var value = raw is { } element ? JsonNode.Parse(element.GetRawText()) : null;
+        try
+        {
+            _services.Triggers.SetState(path, value);
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new InvalidParameterException("xpath", e.Message);
+        }
+
+        return new StateNodeResult(path.Text, _services.Triggers.GetState(path));
+    }
+
+    [JsonRpcMethod("state_get", UseSingleObjectParameterDeserialization = true)]
+    public StateNodeResult StateGet(JsonElement @params)
+    {
+        var p = ParamsReader.Of(@params);
+        var path = ReadPath(p);
+        p.End();
+        return new StateNodeResult(path.Text, _services.Triggers.GetState(path));
+    }
+
+    private static StatePath ReadPath(ParamsReader p) =>
+        StatePath.TryParse(p.RequiredString("xpath"), out var path) ? path : throw new InvalidParameterException("xpath", StatePath.Rule);
+}
+
+/// <summary>A node of the state tree: <c>value</c> is absent when the node does not exist.</summary>
+public sealed record StateNodeResult(string Xpath, JsonNode? Value);

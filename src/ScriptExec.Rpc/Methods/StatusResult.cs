@@ -1,0 +1,40 @@
+using ScriptExec.Store;
+using ScriptExec.Supervisor.Triggers;
+
+namespace ScriptExec.Rpc.Methods;
+
+/// <summary>Daemon health and aggregated counts for dashboards.</summary>
+public sealed record StatusResult(
+    string Version,
+    int Pid,
+    long StartedTimestamp,
+    long UptimeS,
+    StoreStatus Store,
+    ExecutionCountsDto Executions,
+    IReadOnlyList<RunningDto> Running,
+    ClientCounts Clients,
+    LimitsDto Limits,
+    DurationStats Durations,
+    TriggerCounts Triggers);
+
+public sealed record StoreStatus(string Path, long SizeBytes);
+
+public sealed record ExecutionCountsDto(
+    long Total, long Running, long Terminating, long Finished, long Killed, long FinishedExitZero, long FinishedExitNonZero)
+{
+    public static ExecutionCountsDto From(ExecutionCounts c) =>
+        new(c.Total, c.Running, c.Terminating, c.Finished, c.Killed, c.FinishedExitZero, c.FinishedExitNonZero);
+}
+
+public sealed record RunningDto(long Id, string ScriptName, string InstanceName, string State, int? Pid, long StartTimestamp);
+
+public sealed record ClientCounts(int Unix, int Websocket);
+
+public sealed record LimitsDto(
+    int MaxConcurrentExecutions, int MaxMessageBytes, long OutputMaxBytesPerExecution, int OutputLineCapBytes);
+
+/// <summary>Durations of finished runs (Rundeck's metrics).</summary>
+public sealed record DurationStats(long Count, double AvgMs, long? MinMs, long? MaxMs)
+{
+    public static DurationStats From(ExecutionCounts c) => new(c.DurationCount, Math.Round(c.DurationAverageMs, 1), c.DurationMinMs, c.DurationMaxMs);
+}

@@ -1,0 +1,65 @@
+using ScriptExec.Core;
+using ScriptExec.Core.Triggers;
+using ScriptExec.Supervisor.Triggers;
+
+namespace ScriptExec.Rpc.Methods;
+
+/// <summary>Reads and validates an instance's start_trigger and stop_trigger.</summary>
+internal static class TriggerReader
+{
+    public static TriggerDefinition ReadStart(ParamsReader trigger)
+    {
+        var type = trigger.RequiredString("type");
+        var setting = trigger.OptionalString("setting");
+        trigger.End();
+        return type switch
+        {
+            "manual" => setting is null ? TriggerDefinition.Manual : throw NoSetting(trigger),
+            "xpath" => new TriggerDefinition(TriggerType.Xpath, ValidXpath(trigger, setting)),
+            "schedule" => new TriggerDefinition(TriggerType.Schedule, ValidSchedule(trigger, setting)),
+            _ => throw new InvalidParameterException(trigger.PathOf("type"), "must be one of manual, xpath, schedule"),
+        };
+    }
+
+    public static TriggerDefinition ReadStop(ParamsReader trigger)
+    {
+        var type = trigger.RequiredString("type");
+        var setting = trigger.OptionalString("setting");
+        trigger.End();
+        return type switch
+        {
+            "manual" => setting is null ? TriggerDefinition.Manual : throw NoSetting(trigger),
+            "xpath" => new TriggerDefinition(TriggerType.Xpath, ValidXpath(trigger, setting)),
+            _ => throw new InvalidParameterException(trigger.PathOf("type"), "must be one of manual, xpath"),
+        };
+    }
+
+    private static string ValidXpath(ParamsReader trigger, string? setting)
+    {
+        try
+        {
+            XpathTrigger.Parse(setting ?? throw new InvalidParameterException(trigger.PathOf("setting"), "is required for xpath triggers"));
+            return setting;
+        }
+        catch (FormatException e)
+        {
+            throw new InvalidParameterException(trigger.PathOf("setting"), e.Message);
+        }
+    }
+
+    private static string ValidSchedule(ParamsReader trigger, string? setting)
+    {
+        try
+        {
+            TriggerEngine.ParseSchedule(setting ?? throw new InvalidParameterException(trigger.PathOf("setting"), "is required for schedule triggers"));
+            return setting;
+        }
+        catch (FormatException e)
+        {
+            throw new InvalidParameterException(trigger.PathOf("setting"), "must be a five-field cron expression: " + e.Message);
+        }
+    }
+
+    private static InvalidParameterException NoSetting(ParamsReader trigger) =>
+        new(trigger.PathOf("setting"), "is not allowed for manual triggers");
+}

@@ -1,0 +1,207 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using Microsoft.Data.Sqlite;
+using ScriptExec.Daemon.Tests.Support;
+
+namespace ScriptExec.Daemon.Tests;
+
+/// <summary>
+/// A daemon killed with SIGKILL while a script runs, then started again on the same data dir: the execution is closed
+/// as killed by recovery, the script's whole session is killed, and the store is intact. The daemon runs as its own
+/// OS process here (not in-process), so it can really be killed.
+/// </summary>
+[NonParallelizable]
+public sealed class CrashRecoveryTests
+{
+    private readonly List<int> _scriptPids = [];
+    private readonly List<DaemonProcess> _daemons = [];
+    private string _dataDir = null!;
+
+    [SetUp]
+    public void CreateDataDir() => _dataDir = Directory.CreateTempSubdirectory("scriptexec-crash-").FullName;
+
+    [TearDown]
+    public void KillLeftovers()
+    {
+        foreach (var daemon in _daemons)
+        {
+            daemon.Dispose();
+        }
+
+        foreach (var pid in _scriptPids)
+        {
+            ProcessProbe.KillIfAlive(pid);
+        }
+
+        try
+        {
+            Directory.Delete(_dataDir, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A leftover may still hold a file; the temp dir is cleaned by the OS eventually.
+        }
+    }
+
+    [Test]
+    public async Task Restart_after_kill_9_records_killed_by_recovery_and_kills_the_scripts_processes()
+    {
+        var first = await StartDaemonAsync();
+        long id;
+        int leader, grandchild;
+        await using (var client = await first.ConnectAsync())
+        {
+            await client.CallAsync("script_set", new { name = "orphan", source = "sleep 1000 &\necho $!\nwait\n" });
+            await client.CallAsync("script_instance_set", new { script_name = "orphan", instance_name = "main", start_trigger = new { type = "manual" } });
+            var started = (await client.CallAsync("script_start", new { script_name = "orphan", instance_name = "main" }))["execution"]!;
+            id = started["id"]!.GetValue<long>();
+            leader = started["pid"]!.GetValue<int>();
+            _scriptPids.Add(leader);
+            grandchild = await client.WaitForPidLineAsync(id);
+            _scriptPids.Add(grandchild);
+        }
+
+        await first.KillAsync();
+        var survivedTheDaemon = ProcessProbe.IsAlive(leader) && ProcessProbe.IsAlive(grandchild);
+
+        var second = await StartDaemonAsync();
+        JsonNode recovered;
+        await using (var client = await second.ConnectAsync())
+        {
+            recovered = await WaitForExecutionAsync(client, id, e => e["state"]!.GetValue<string>() is not ("running" or "terminating"));
+        }
+
+        var leaderGone = await ProcessProbe.WaitUntilGoneAsync(leader, TimeSpan.FromSeconds(10));
+        var grandchildGone = await ProcessProbe.WaitUntilGoneAsync(grandchild, TimeSpan.FromSeconds(10));
+        var recoveredObject = recovered.AsObject();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(survivedTheDaemon, Is.True, "the script outlives the killed daemon, so recovery has something to kill");
+            Assert.That(recovered["state"]!.GetValue<string>(), Is.EqualTo("killed"), () => recovered.ToJsonString());
+            Assert.That(recovered["stop_trigger"]?["type"]?.GetValue<string>(), Is.EqualTo("system"));
+            Assert.That(recovered["stop_trigger"]?["setting"]?.GetValue<string>(), Is.EqualTo("recovery"));
+            Assert.That(recovered["exit_code"]?.GetValue<int>(), Is.EqualTo(-9), "the leader was alive, so recovery killed it");
+            Assert.That(recovered["duration"]?.GetValue<long>(), Is.GreaterThanOrEqualTo(0));
+            Assert.That(recoveredObject.ContainsKey("pid"), Is.False, "no pid once ended");
+            Assert.That(leaderGone, Is.True, $"script process {leader} still runs after recovery");
+            Assert.That(grandchildGone, Is.True, $"grandchild {grandchild} still runs after recovery");
+            Assert.That(IntegrityCheck(), Is.EqualTo("ok"));
+        });
+    }
+
+    [Test]
+    public async Task Recovery_kills_what_a_leader_that_died_with_the_daemon_left_and_records_no_exit_code()
+    {
+        // The leader keeps writing, so the daemon's death ends it by SIGPIPE; its background child never writes and lives on.
+        var first = await StartDaemonAsync();
+        long id;
+        int leader, grandchild;
+        await using (var client = await first.ConnectAsync())
+        {
+            await client.CallAsync("script_set", new { name = "writer", source = "sleep 1000 &\necho $!\nwhile :; do echo tick; sleep 0.1; done\n" });
+            await client.CallAsync("script_instance_set", new { script_name = "writer", instance_name = "main", start_trigger = new { type = "manual" } });
+            var started = (await client.CallAsync("script_start", new { script_name = "writer", instance_name = "main" }))["execution"]!;
+            id = started["id"]!.GetValue<long>();
+            leader = started["pid"]!.GetValue<int>();
+            _scriptPids.Add(leader);
+            grandchild = await client.WaitForPidLineAsync(id);
+            _scriptPids.Add(grandchild);
+        }
+
+        await first.KillAsync();
+        var leaderDied = await ProcessProbe.WaitUntilGoneAsync(leader, TimeSpan.FromSeconds(10));
+        var leaderIsZombie = File.Exists($"/proc/{leader}/stat");
+        var grandchildSurvived = ProcessProbe.IsAlive(grandchild);
+
+        var second = await StartDaemonAsync();
+        JsonNode recovered;
+        await using (var client = await second.ConnectAsync())
+        {
+            recovered = await WaitForExecutionAsync(client, id, e => e["state"]!.GetValue<string>() is not ("running" or "terminating"));
+        }
+
+        var grandchildGone = await ProcessProbe.WaitUntilGoneAsync(grandchild, TimeSpan.FromSeconds(10));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(leaderDied, Is.True, "the leader dies of SIGPIPE once the daemon is gone");
+            Assert.That(grandchildSurvived, Is.True, "the grandchild outlives the daemon and its leader");
+            Assert.That(recovered["state"]!.GetValue<string>(), Is.EqualTo("killed"), () => recovered.ToJsonString());
+            Assert.That(recovered["stop_trigger"]?["setting"]?.GetValue<string>(), Is.EqualTo("recovery"));
+            Assert.That(recovered.AsObject().ContainsKey("exit_code"), Is.False,
+                $"the leader's fate is unknown to the daemon (leader was {(leaderIsZombie ? "an unreaped zombie" : "reaped")} at restart): {recovered.ToJsonString()}");
+            Assert.That(recovered["duration"]?.GetValue<long>(), Is.GreaterThanOrEqualTo(0));
+            Assert.That(grandchildGone, Is.True, $"grandchild {grandchild} still runs after recovery");
+        });
+    }
+
+    [Test]
+    public async Task Instance_recovered_after_kill_9_can_be_started_again()
+    {
+        var first = await StartDaemonAsync();
+        await using (var client = await first.ConnectAsync())
+        {
+            await client.CallAsync("script_set", new { name = "again", source = "exec sleep 1000" });
+            await client.CallAsync("script_instance_set", new { script_name = "again", instance_name = "main", start_trigger = new { type = "manual" } });
+            var started = (await client.CallAsync("script_start", new { script_name = "again", instance_name = "main" }))["execution"]!;
+            _scriptPids.Add(started["pid"]!.GetValue<int>());
+        }
+
+        await first.KillAsync();
+        var second = await StartDaemonAsync();
+        await using var restarted = await second.ConnectAsync();
+
+        var rerun = (await restarted.CallAsync("script_start", new { script_name = "again", instance_name = "main" }))["execution"]!;
+        _scriptPids.Add(rerun["pid"]!.GetValue<int>());
+        await restarted.CallAsync("script_stop", new { script_name = "again", instance_name = "main", force = true });
+        var ended = await WaitForExecutionAsync(restarted, rerun["id"]!.GetValue<long>(), e => e["state"]!.GetValue<string>() is "finished" or "killed");
+
+        Assert.That(ended["state"]!.GetValue<string>(), Is.EqualTo("killed"));
+    }
+
+    private static async Task<JsonNode> WaitForExecutionAsync(RpcClient client, long id, Func<JsonNode, bool> condition)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (true)
+        {
+            var execution = (await client.CallAsync("script_execution_output_get", new
+            {
+                filter = new { execution_id = id },
+                pagination = new { limit = 1 },
+            }))["execution"]!;
+            if (condition(execution))
+            {
+                return execution;
+            }
+
+            if (deadline.Elapsed > TimeSpan.FromSeconds(30))
+            {
+                Assert.Fail($"execution {id} did not reach the expected condition: {execution.ToJsonString()}");
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(20));
+        }
+    }
+
+    private async Task<DaemonProcess> StartDaemonAsync()
+    {
+        var daemon = await DaemonProcess.StartAsync(_dataDir);
+        _daemons.Add(daemon);
+        return daemon;
+    }
+
+    private string? IntegrityCheck()
+    {
+        using var connection = new SqliteConnection(new SqliteConnectionStringBuilder
+        {
+            DataSource = Path.Combine(_dataDir, "scriptexec.db"),
+            Mode = SqliteOpenMode.ReadWrite,
+            Pooling = false,
+        }.ToString());
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA integrity_check;";
+        return command.ExecuteScalar() as string;
+    }
+}

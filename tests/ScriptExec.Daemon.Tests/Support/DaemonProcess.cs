@@ -1,0 +1,163 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net.Sockets;
+
+namespace ScriptExec.Daemon.Tests.Support;
+
+/// <summary>
+/// The built scriptexecd run as its own OS process on a given data dir, so a test can <c>kill -9</c> it and start it
+/// again. Its log is kept for failure messages.
+/// </summary>
+public sealed class DaemonProcess : IDisposable
+{
+    private static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(60);
+
+    private readonly Process _process;
+    private readonly ConcurrentQueue<string> _log = new();
+
+    private DaemonProcess(Process process, string socketPath)
+    {
+        _process = process;
+        SocketPath = socketPath;
+    }
+
+    public string SocketPath { get; }
+
+    public int Pid => _process.Id;
+
+    /// <summary>What the daemon wrote to stdout and stderr so far.</summary>
+    public string Log => string.Join('\n', _log);
+
+    /// <summary>Starts the daemon on <paramref name="dataDir"/> and returns once it answers <c>status</c> on its socket.</summary>
+    public static async Task<DaemonProcess> StartAsync(string dataDir)
+    {
+        var socketPath = Path.Combine(dataDir, "d.sock");
+        var start = new ProcessStartInfo
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        var (fileName, prefix) = Command();
+        start.FileName = fileName;
+        foreach (var argument in prefix.Concat(
+        [
+            "--data-dir", dataDir,
+            "--socket", socketPath,
+            "--listen", $"http://127.0.0.1:{DaemonUnderTest.FreePort()}",
+        ]))
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        var process = new Process { StartInfo = start };
+        var daemon = new DaemonProcess(process, socketPath);
+        process.OutputDataReceived += (_, e) => daemon.Collect(e.Data);
+        process.ErrorDataReceived += (_, e) => daemon.Collect(e.Data);
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        try
+        {
+            await daemon.WaitUntilReadyAsync();
+        }
+        catch
+        {
+            daemon.Dispose();
+            throw;
+        }
+
+        return daemon;
+    }
+
+    public Task<RpcClient> ConnectAsync() => RpcClient.ConnectUnixAsync(SocketPath);
+
+    /// <summary>SIGKILL: the daemon gets no chance to stop or record anything.</summary>
+    public async Task KillAsync()
+    {
+        _process.Kill();
+        await _process.WaitForExitAsync();
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill();
+                _process.WaitForExit(TimeSpan.FromSeconds(10));
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            // Never started, or already gone.
+        }
+
+        _process.Dispose();
+    }
+
+    /// <summary>
+    /// <c>dotnet scriptexecd.dll</c> from this test's output (the Daemon project is referenced), or the daemon
+    /// project's own apphost build when the test output has no runnable copy.
+    /// </summary>
+    private static (string FileName, string[] Prefix) Command()
+    {
+        var dll = Path.Combine(AppContext.BaseDirectory, "scriptexecd.dll");
+        if (File.Exists(dll) && File.Exists(Path.Combine(AppContext.BaseDirectory, "scriptexecd.runtimeconfig.json")))
+        {
+            var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : "dotnet";
+            return (dotnet, [dll]);
+        }
+
+        var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
+        var root = AppContext.BaseDirectory;
+        while (!File.Exists(Path.Combine(root, "ScriptExec.sln")))
+        {
+            root = Path.GetDirectoryName(root.TrimEnd('/')) ?? throw new FileNotFoundException("scriptexecd was not found next to the tests");
+        }
+
+        return (Path.Combine(root, "src", "ScriptExec.Daemon", "bin", configuration, "net10.0", "scriptexecd"), []);
+    }
+
+    private void Collect(string? line)
+    {
+        if (line is not null)
+        {
+            _log.Enqueue(line);
+        }
+    }
+
+    private async Task WaitUntilReadyAsync()
+    {
+        var deadline = Stopwatch.StartNew();
+        while (true)
+        {
+            if (_process.HasExited)
+            {
+                Assert.Fail($"scriptexecd exited with {_process.ExitCode} before it was ready:\n{Log}");
+            }
+
+            try
+            {
+                await using var client = await ConnectAsync();
+                var status = await client.CallRawAsync("status");
+                if (status["result"] is not null)
+                {
+                    return;
+                }
+            }
+            catch (Exception e) when (e is SocketException or IOException or TimeoutException)
+            {
+                // Not listening yet (or a stale socket file of the previous, killed daemon).
+            }
+
+            if (deadline.Elapsed > ReadyTimeout)
+            {
+                Assert.Fail($"scriptexecd did not answer status within {ReadyTimeout}:\n{Log}");
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(50));
+        }
+    }
+}

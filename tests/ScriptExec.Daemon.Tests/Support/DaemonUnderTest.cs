@@ -1,0 +1,98 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.AspNetCore.Builder;
+
+namespace ScriptExec.Daemon.Tests.Support;
+
+/// <summary>
+/// A real scriptexecd, built from its own command line and started in-process on a temp data dir, a temp Unix
+/// socket and a free loopback port.
+/// </summary>
+public sealed class DaemonUnderTest : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private DaemonUnderTest(WebApplication app, string dataDir, string socketPath, int port)
+    {
+        _app = app;
+        DataDir = dataDir;
+        SocketPath = socketPath;
+        Port = port;
+    }
+
+    public string DataDir { get; }
+
+    public string SocketPath { get; }
+
+    public int Port { get; }
+
+    public Uri WebSocketUri => new($"ws://127.0.0.1:{Port}/rpc");
+
+    public string Token => File.ReadAllText(Path.Combine(DataDir, "admin.token")).Trim();
+
+    public IServiceProvider Services => _app.Services;
+
+    public static Task<DaemonUnderTest> StartAsync(string? dataDir = null, params string[] extraArgs) =>
+        StartAsync(dataDir, null, extraArgs);
+
+    /// <param name="overrides">Service registrations applied last, e.g. a fake <see cref="TimeProvider"/>.</param>
+    public static async Task<DaemonUnderTest> StartAsync(string? dataDir, Action<Microsoft.Extensions.DependencyInjection.IServiceCollection>? overrides, params string[] extraArgs)
+    {
+        dataDir ??= Directory.CreateTempSubdirectory("scriptexec-test-").FullName;
+
+        // Socket paths are limited to 108 bytes: keep them short, in /tmp.
+        var socketPath = Path.Combine(dataDir, "d.sock");
+        var port = FreePort();
+        var app = DaemonHost.Build(
+        [
+            "--data-dir", dataDir,
+            "--socket", socketPath,
+            "--listen", $"http://127.0.0.1:{port}",
+            .. extraArgs,
+        ], overrides);
+        await app.StartAsync();
+        return new DaemonUnderTest(app, dataDir, socketPath, port);
+    }
+
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    public async Task<RpcClient> ConnectAsync(string transport) => transport switch
+    {
+        "unix" => await RpcClient.ConnectUnixAsync(SocketPath),
+        "websocket" => await RpcClient.ConnectWebSocketAsync(WebSocketUri, Token),
+        _ => throw new ArgumentOutOfRangeException(nameof(transport), transport, null),
+    };
+
+    /// <summary>Stops the daemon as SIGTERM would, and leaves the data dir for a restart.</summary>
+    public async Task StopAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            await StopAsync();
+        }
+        catch (ObjectDisposedException)
+        {
+            // Already stopped by the test.
+        }
+
+        try
+        {
+            Directory.Delete(DataDir, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A process the test left may still hold a file; the temp dir is cleaned by the OS eventually.
+        }
+    }
+}
