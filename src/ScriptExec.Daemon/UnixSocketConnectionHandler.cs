@@ -16,8 +16,6 @@ internal sealed class UnixSocketConnectionHandler : ConnectionHandler
     private const int SolSocket = 1;
     private const int SoPeerCred = 17;
 
-    private static readonly IReadOnlySet<string> MethodNames = RpcConnection.MethodNamesOf(typeof(ScriptExecApi));
-
     private readonly ScriptExecServices _services;
     private readonly DaemonOptions _options;
     private readonly ILogger<UnixSocketConnectionHandler> _logger;
@@ -39,9 +37,8 @@ internal sealed class UnixSocketConnectionHandler : ConnectionHandler
         }
 
         var caller = new CallerIdentity(UnixAccounts.NameOf(uid), CallerIdentity.UnixTransport);
-        using var counted = _services.Server.Connected(CallerIdentity.UnixTransport);
         var transport = new NdjsonTransport(connection.Transport.Input, connection.Transport.Output, _options.MaxMessageBytes);
-        await RpcConnection.RunAsync(transport, new ScriptExecApi(_services, caller), MethodNames, _logger, connection.ConnectionClosed);
+        await ScriptExecConnection.RunAsync(_services, transport, caller, _logger, connection.ConnectionClosed);
     }
 
     private static uint? PeerUserId(Socket socket)

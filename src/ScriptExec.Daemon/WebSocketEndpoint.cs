@@ -12,8 +12,6 @@ internal sealed class WebSocketEndpoint
 {
     public const string Path = "/rpc";
 
-    private static readonly IReadOnlySet<string> MethodNames = RpcConnection.MethodNamesOf(typeof(ScriptExecApi));
-
     private readonly ScriptExecServices _services;
     private readonly DaemonOptions _options;
     private readonly AdminToken _token;
@@ -52,10 +50,9 @@ internal sealed class WebSocketEndpoint
         }
 
         using var socket = await context.WebSockets.AcceptWebSocketAsync();
-        using var counted = _services.Server.Connected(CallerIdentity.WebSocketTransport);
         var caller = new CallerIdentity("admin", CallerIdentity.WebSocketTransport);
         var transport = new WebSocketTransport(socket, _options.MaxMessageBytes);
-        await RpcConnection.RunAsync(transport, new ScriptExecApi(_services, caller), MethodNames, _logger, context.RequestAborted);
+        await ScriptExecConnection.RunAsync(_services, transport, caller, _logger, context.RequestAborted);
     }
 
     /// <summary>No Origin (CLI, scripts) is fine; a browser's must be this endpoint's own origin or allow-listed.</summary>

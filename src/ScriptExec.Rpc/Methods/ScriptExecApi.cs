@@ -24,10 +24,12 @@ public sealed record ScriptExecServices(
 public sealed partial class ScriptExecApi
 {
     private readonly ScriptExecServices _services;
+    private readonly ExecutionSubscriptions _subscriptions;
 
-    public ScriptExecApi(ScriptExecServices services, CallerIdentity caller)
+    public ScriptExecApi(ScriptExecServices services, CallerIdentity caller, ExecutionSubscriptions subscriptions)
     {
         _services = services;
+        _subscriptions = subscriptions;
         Caller = caller;
     }
 

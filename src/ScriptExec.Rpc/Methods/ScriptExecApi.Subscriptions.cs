@@ -1,0 +1,32 @@
+using System.Text.Json;
+using ScriptExec.Core;
+using StreamJsonRpc;
+
+namespace ScriptExec.Rpc.Methods;
+
+/// <summary>Live notifications of execution changes and output, for this connection only.</summary>
+public sealed partial class ScriptExecApi
+{
+    [JsonRpcMethod("execution_subscribe", UseSingleObjectParameterDeserialization = true)]
+    public SubscriptionResult ExecutionSubscribe(JsonElement @params)
+    {
+        var p = ParamsReader.Of(@params);
+        var filter = ExecutionFilterReader.ReadFilter(p.OptionalObject("filter"));
+        var output = p.OptionalBool("output") ?? false;
+        p.End();
+        return new SubscriptionResult(_subscriptions.Add(filter, output));
+    }
+
+    [JsonRpcMethod("execution_unsubscribe", UseSingleObjectParameterDeserialization = true)]
+    public EmptyResult ExecutionUnsubscribe(JsonElement @params)
+    {
+        var p = ParamsReader.Of(@params);
+        var id = p.RequiredInteger("subscription_id", 0, long.MaxValue, "must be an unsigned integer");
+        p.End();
+        return _subscriptions.Remove(id)
+            ? new EmptyResult()
+            : throw new ScriptExecException(ErrorKind.NotFound, $"subscription {id} does not exist on this connection");
+    }
+}
+
+public sealed record SubscriptionResult(long SubscriptionId);
