@@ -100,6 +100,15 @@ public static class DaemonHost
         services.AddSingleton<StateStore>();
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<TriggerEngine>();
+        services.AddSingleton<RetentionStore>();
+        services.AddSingleton(new RetentionOptions
+        {
+            MaxExecutions = options.RetentionMaxExecutions > 0 ? options.RetentionMaxExecutions : null,
+            MaxAge = options.RetentionMaxAgeDays > 0 ? TimeSpan.FromDays(options.RetentionMaxAgeDays) : null,
+            MaxOutputBytes = options.RetentionMaxOutputBytes > 0 ? options.RetentionMaxOutputBytes : null,
+        });
+        services.AddSingleton<ExecutionRetention>();
+        services.AddHostedService<RetentionService>();
         services.AddSingleton(new RpcServerInfo { MaxMessageBytes = options.MaxMessageBytes });
         services.AddSingleton<ScriptExecServices>();
         services.AddSingleton<WebSocketEndpoint>();

@@ -29,6 +29,15 @@ public sealed class DaemonOptions
 
     public string StoreSynchronous { get; init; } = "NORMAL";
 
+    /// <summary>Keep at most this many executions (0: no limit).</summary>
+    public long RetentionMaxExecutions { get; init; } = 100_000;
+
+    /// <summary>Prune ended executions older than this many days (0: no limit).</summary>
+    public int RetentionMaxAgeDays { get; init; }
+
+    /// <summary>Keep at most this much stored output in all (0: no limit).</summary>
+    public long RetentionMaxOutputBytes { get; init; } = 256L * 1024 * 1024;
+
     /// <summary>How long shutdown may take: running scripts get their stop grace period within it.</summary>
     public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
@@ -66,6 +75,9 @@ public sealed class DaemonOptions
             OutputMaxBytesPerExecution = Int(configuration, "output_max_bytes_per_execution", 1024 * 1024, 0, int.MaxValue),
             OutputLineCapBytes = Int(configuration, "output_line_cap_bytes", 16 * 1024, 64, 1024 * 1024),
             StoreSynchronous = (configuration["store_synchronous"] ?? "NORMAL").ToUpperInvariant(),
+            RetentionMaxExecutions = Int(configuration, "retention_max_executions", 100_000, 0, int.MaxValue),
+            RetentionMaxAgeDays = Int(configuration, "retention_max_age_days", 0, 0, 36_500),
+            RetentionMaxOutputBytes = Long(configuration, "retention_max_output_bytes", 256L * 1024 * 1024),
             ShutdownTimeout = TimeSpan.FromSeconds(Int(configuration, "shutdown_timeout_s", 30, 1, 3600)),
             AllowedOrigins = configuration.GetSection("allowed_origins").GetChildren().Select(c => c.Value!).Where(v => v is not null).ToArray(),
         };
@@ -111,6 +123,19 @@ public sealed class DaemonOptions
         }
 
         return uri;
+    }
+
+    private static long Long(IConfiguration configuration, string key, long fallback)
+    {
+        var text = configuration[key];
+        if (text is null)
+        {
+            return fallback;
+        }
+
+        return long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) && value >= 0
+            ? value
+            : throw new OptionsException($"{key}: '{text}' must be a non-negative integer");
     }
 
     private static int Int(IConfiguration configuration, string key, int fallback, int min, int max)

@@ -70,6 +70,9 @@ public sealed partial class ExecutionStore
         WHERE start_trigger_username IS NOT NULL AND (@all OR outdated = 0) ORDER BY start_trigger_username;
         """;
 
+    /// <summary>Counts over all executions, read so that no transition commits meanwhile (see <see cref="SqliteDatabase.ReadConsistent{T}"/>).</summary>
+    public ExecutionCounts AggregateConsistent() => _db.ReadConsistent(c => c.QuerySingle<CountsRow>(AggregateSql + ";").ToCounts());
+
     /// <summary>Counts over all executions, or over those of the selected instances.</summary>
     public ExecutionCounts Aggregate(IReadOnlyList<InstanceSelector>? instances = null)
     {

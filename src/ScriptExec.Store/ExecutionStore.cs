@@ -29,7 +29,7 @@ public sealed partial class ExecutionStore
             stop_trigger_type = COALESCE(@StopType, stop_trigger_type),
             stop_trigger_setting = CASE WHEN @StopType IS NULL THEN stop_trigger_setting ELSE @StopSetting END,
             stop_trigger_username = CASE WHEN @StopType IS NULL THEN stop_trigger_username ELSE @StopUsername END,
-            output_truncated = @OutputTruncated, end_timestamp = @EndTimestamp, pid = NULL
+            output_truncated = @OutputTruncated, end_timestamp = @EndTimestamp, output_bytes = @OutputBytes, pid = NULL
         WHERE id = @Id;
         """;
 
@@ -53,7 +53,7 @@ public sealed partial class ExecutionStore
     }
 
     /// <summary>Records a start (state running) and returns the new execution id.</summary>
-    public Task<long> InsertStartedAsync(NewExecution execution, CancellationToken cancellationToken) =>
+    public Task<long> InsertStartedAsync(NewExecution execution, CancellationToken cancellationToken, Action? committed = null) =>
         _db.WriteAsync((c, t) => c.ExecuteScalar<long>(InsertSql, new
         {
             execution.ScriptName,
@@ -64,24 +64,30 @@ public sealed partial class ExecutionStore
             TriggerSetting = execution.StartTrigger.Setting,
             TriggerUsername = execution.StartTrigger.Username,
             execution.Arguments,
-        }, t), cancellationToken);
+        }, t), cancellationToken, committed is null ? null : _ => committed());
 
     /// <summary>Records which process runs the execution, and enough to recognise it after a daemon crash.</summary>
     public Task SetProcessAsync(long id, int pid, long procStartTime, string? bootId, CancellationToken cancellationToken) =>
         _db.WriteAsync((c, t) => c.Execute(SetProcessSql, new { id, pid, procStartTime, bootId }, t), cancellationToken);
 
     /// <summary>Moves a running execution to terminating with its stop trigger. False when it was not running.</summary>
-    public Task<bool> MarkTerminatingAsync(long id, Trigger stopTrigger, CancellationToken cancellationToken) =>
+    public Task<bool> MarkTerminatingAsync(long id, Trigger stopTrigger, CancellationToken cancellationToken, Action? committed = null) =>
         _db.WriteAsync((c, t) => c.Execute(MarkTerminatingSql, new
         {
             Id = id,
             Type = stopTrigger.Type.ToWire(),
             stopTrigger.Setting,
             stopTrigger.Username,
-        }, t) > 0, cancellationToken);
+        }, t) > 0, cancellationToken, changed =>
+        {
+            if (changed)
+            {
+                committed?.Invoke();
+            }
+        });
 
-    public Task FinishAsync(long id, ExecutionEnd end, CancellationToken cancellationToken) =>
-        _db.WriteAsync((c, t) => c.Execute(FinishSql, FinishParameters(id, end), t), cancellationToken);
+    public Task FinishAsync(long id, ExecutionEnd end, CancellationToken cancellationToken, Action? committed = null) =>
+        _db.WriteAsync((c, t) => c.Execute(FinishSql, FinishParameters(id, end), t), cancellationToken, committed is null ? null : _ => committed());
 
     /// <summary>Blocking variant for the recovery pass at start-up.</summary>
     public void Finish(long id, ExecutionEnd end) => _db.Write((c, t) => c.Execute(FinishSql, FinishParameters(id, end), t));
@@ -146,6 +152,7 @@ public sealed partial class ExecutionStore
         StopUsername = end.StopTrigger?.Username,
         OutputTruncated = end.OutputTruncated ? 1 : 0,
         end.EndTimestamp,
+        end.OutputBytes,
     };
 
     private sealed record ActiveRow(long Id, long? Pid, long? ProcStartTime, string? BootId, long StartTimestamp);

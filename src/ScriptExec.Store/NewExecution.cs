@@ -18,7 +18,8 @@ public sealed record ExecutionEnd(
     long DurationMs,
     Trigger? StopTrigger,
     bool OutputTruncated,
-    long EndTimestamp);
+    long EndTimestamp,
+    long OutputBytes = 0);
 
 /// <summary>An execution a previous daemon left running, with what is needed to find its processes.</summary>
 public sealed record ActiveExecution(long Id, int? Pid, long? ProcStartTime, string? BootId, long StartTimestamp);

@@ -54,8 +54,13 @@ public sealed class SqliteDatabase : IDisposable
         return connection;
     }
 
-    /// <summary>Runs <paramref name="work"/> in a transaction on the single writer connection.</summary>
-    public async Task<T> WriteAsync<T>(Func<SqliteConnection, SqliteTransaction, T> work, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs <paramref name="work"/> in a transaction on the single writer connection. <paramref name="committed"/>
+    /// runs after the commit, still holding the write lock: in-memory state that mirrors the store (statistics)
+    /// changes in the same order as the store, never interleaved with <see cref="ReadConsistent{T}"/>.
+    /// </summary>
+    public async Task<T> WriteAsync<T>(
+        Func<SqliteConnection, SqliteTransaction, T> work, CancellationToken cancellationToken, Action<T>? committed = null)
     {
         await _writeLock.WaitAsync(cancellationToken);
         try
@@ -63,6 +68,7 @@ public sealed class SqliteDatabase : IDisposable
             using var transaction = _writer.BeginTransaction();
             var result = work(_writer, transaction);
             transaction.Commit();
+            committed?.Invoke(result);
             return result;
         }
         finally
@@ -81,6 +87,20 @@ public sealed class SqliteDatabase : IDisposable
             var result = work(_writer, transaction);
             transaction.Commit();
             return result;
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    /// <summary>Reads on the writer connection holding the write lock: sees no commit in progress and none starts.</summary>
+    public T ReadConsistent<T>(Func<SqliteConnection, T> read)
+    {
+        _writeLock.Wait();
+        try
+        {
+            return read(_writer);
         }
         finally
         {

@@ -22,10 +22,14 @@ internal sealed class ExecutionOutputSink : IOutputSink
 
     public bool Truncated { get; private set; }
 
+    /// <summary>UTF-8 bytes of the lines stored, for retention by total output size.</summary>
+    public long StoredBytes { get; private set; }
+
     public void OnLine(OutputStream stream, string content, long timestampMs)
     {
         // Calls never overlap (the capture serializes them), so a plain increment numbers lines in arrival order.
         var line = new OutputLine(++_lastLineId, content, (OutputStreamKind)(int)stream, timestampMs);
+        StoredBytes += System.Text.Encoding.UTF8.GetByteCount(content);
         var append = _output.AppendAsync(ExecutionId, line);
         if (!append.IsCompletedSuccessfully)
         {

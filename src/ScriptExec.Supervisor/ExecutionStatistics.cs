@@ -31,9 +31,10 @@ public sealed class ExecutionStatistics
         }
     }
 
+    /// <summary>Recounts from the store; transitions commit and update these counts under the same lock, so none is lost or doubled.</summary>
     public void Reload()
     {
-        var counts = _store.Aggregate();
+        var counts = _store.AggregateConsistent();
         lock (_lock)
         {
             _counts = counts;

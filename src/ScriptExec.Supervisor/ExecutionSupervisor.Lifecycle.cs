@@ -74,9 +74,8 @@ public sealed partial class ExecutionSupervisor
         sink.OnLine(OutputStream.Stderr, "scriptexecd: " + reason, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
         await _output.FlushAsync(CancellationToken.None);
         await _executions.FinishAsync(entry.Id, new ExecutionEnd(
-            ExecutionState.Finished, ExitCommandNotFound, 0, null, false, DateTimeOffset.UtcNow.ToUnixTimeSeconds()), CancellationToken.None);
-        Statistics.Started();
-        Statistics.Ended(ExecutionState.Running, ExecutionState.Finished, ExitCommandNotFound, 0);
+            ExecutionState.Finished, ExitCommandNotFound, 0, null, false, DateTimeOffset.UtcNow.ToUnixTimeSeconds()), CancellationToken.None,
+            () => Statistics.Ended(ExecutionState.Running, ExecutionState.Finished, ExitCommandNotFound, 0));
         entry.Ended = true;
         Release(entry);
         entry.Dispose();
@@ -95,9 +94,8 @@ public sealed partial class ExecutionSupervisor
 
             if (entry.State == ExecutionState.Running)
             {
-                await _executions.MarkTerminatingAsync(entry.Id, trigger, CancellationToken.None);
+                await _executions.MarkTerminatingAsync(entry.Id, trigger, CancellationToken.None, Statistics.Terminating);
                 entry.State = ExecutionState.Terminating;
-                Statistics.Terminating();
                 Log.Stopping(_logger, entry.Id, trigger.Setting ?? trigger.Type.ToWire(), force ? 0 : entry.StopGraceSeconds);
                 process.SignalGroup(force ? Signals.SIGKILL : Signals.SIGTERM);
                 if (!force)
@@ -161,9 +159,11 @@ public sealed partial class ExecutionSupervisor
         {
             await _output.FlushAsync(CancellationToken.None);
             var state = outcome.Signaled ? ExecutionState.Killed : ExecutionState.Finished;
+            var from = entry.State;
             await _executions.FinishAsync(entry.Id, new ExecutionEnd(
-                state, outcome.ExitCode, outcome.DurationMs, null, sink.Truncated, DateTimeOffset.UtcNow.ToUnixTimeSeconds()), CancellationToken.None);
-            Statistics.Ended(entry.State, state, outcome.ExitCode, outcome.DurationMs);
+                state, outcome.ExitCode, outcome.DurationMs, null, sink.Truncated, DateTimeOffset.UtcNow.ToUnixTimeSeconds(), sink.StoredBytes),
+                CancellationToken.None,
+                () => Statistics.Ended(from, state, outcome.ExitCode, outcome.DurationMs));
             Log.Ended(_logger, entry.Id, state.ToWire(), outcome.ExitCode, outcome.DurationMs);
         }
         catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or IOException)

@@ -22,7 +22,9 @@ public sealed partial class ExecutionSupervisor
             var leaderAlive = false;
             if (execution.Pid is { } pid && execution.BootId is { } bootId && bootId == _bootId)
             {
-                leaderAlive = execution.ProcStartTime is { } started && started != 0 && ProcessRecovery.ReadProcStartTime(pid) == started;
+                // A zombie leader died by itself while we were down (and is not reaped yet): not killed by us.
+                leaderAlive = execution.ProcStartTime is { } started && started != 0
+                    && ProcStat.TryRead(pid, out var stat) && !stat.IsZombie && stat.StartTime == started;
                 killed = ProcessRecovery.KillSession(pid, bootId, execution.ProcStartTime ?? 0);
             }
 

@@ -89,7 +89,8 @@ public sealed partial class ExecutionSupervisor : IAsyncDisposable
             var path = _files.Materialize(script);
             entry.Id = await _executions.InsertStartedAsync(
                 new NewExecution(scriptName, instanceName, script.Version, DateTimeOffset.UtcNow.ToUnixTimeSeconds(), trigger, arguments),
-                CancellationToken.None);
+                CancellationToken.None,
+                Statistics.Started);
             var sink = new ExecutionOutputSink(_output, OutputCaptured) { ExecutionId = entry.Id };
             var spec = BuildSpec(script, instance, path, argv, entry.Id, trigger);
             try
@@ -102,7 +103,6 @@ public sealed partial class ExecutionSupervisor : IAsyncDisposable
                 return _executions.Get(entry.Id)!;
             }
 
-            Statistics.Started();
             await _executions.SetProcessAsync(entry.Id, entry.Process.Pid, entry.Process.ProcStartTime, _bootId, CancellationToken.None);
             Log.Started(_logger, entry.Id, scriptName, instanceName, entry.Process.Pid, trigger.Type.ToWire());
             entry.Monitor = MonitorAsync(entry, sink);

@@ -34,4 +34,10 @@ internal static partial class Log
 
     [LoggerMessage(10, LogLevel.Information, "Schedule {Setting} of {Script}/{Instance}: tick skipped, still running")]
     public static partial void ScheduleSkipped(ILogger logger, string script, string instance, string setting);
+
+    [LoggerMessage(11, LogLevel.Information, "Retention pruned {Executions} executions and {Lines} output lines")]
+    public static partial void Pruned(ILogger logger, long executions, long lines);
+
+    [LoggerMessage(12, LogLevel.Error, "Retention pass failed; the next pass tries again")]
+    public static partial void RetentionFailed(ILogger logger, Exception exception);
 }

@@ -15,6 +15,7 @@ public sealed record ScriptExecServices(
     OutputStore Output,
     ExecutionSupervisor Supervisor,
     TriggerEngine Triggers,
+    ExecutionRetention Retention,
     RpcServerInfo Server);
 
 /// <summary>
@@ -68,7 +69,8 @@ public sealed partial class ScriptExecApi
             new ClientCounts(server.UnixClients, server.WebSocketClients),
             new LimitsDto(options.MaxConcurrentExecutions, server.MaxMessageBytes, options.OutputMaxBytesPerExecution, options.OutputLineCapBytes),
             DurationStats.From(counts),
-            _services.Triggers.Counts);
+            _services.Triggers.Counts,
+            RetentionStatus.From(_services.Retention));
     }
 
     [JsonRpcMethod("script_overview_get", UseSingleObjectParameterDeserialization = true)]

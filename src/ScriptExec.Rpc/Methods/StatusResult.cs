@@ -1,4 +1,5 @@
 using ScriptExec.Store;
+using ScriptExec.Supervisor;
 using ScriptExec.Supervisor.Triggers;
 
 namespace ScriptExec.Rpc.Methods;
@@ -15,7 +16,26 @@ public sealed record StatusResult(
     ClientCounts Clients,
     LimitsDto Limits,
     DurationStats Durations,
-    TriggerCounts Triggers);
+    TriggerCounts Triggers,
+    RetentionStatus Retention);
+
+/// <summary>Retention limits (null: off) and what was pruned since start.</summary>
+public sealed record RetentionStatus(
+    long? MaxExecutions, long? MaxAgeS, long? MaxOutputBytes, long PrunedExecutions, long PrunedOutputLines, long? LastRunTimestamp)
+{
+    public static RetentionStatus From(ExecutionRetention retention)
+    {
+        var counts = retention.Counts;
+        var options = retention.Options;
+        return new RetentionStatus(
+            options.MaxExecutions,
+            options.MaxAge is { } age ? (long)age.TotalSeconds : null,
+            options.MaxOutputBytes,
+            counts.PrunedExecutions,
+            counts.PrunedOutputLines,
+            counts.LastRunTimestamp);
+    }
+}
 
 public sealed record StoreStatus(string Path, long SizeBytes);
 

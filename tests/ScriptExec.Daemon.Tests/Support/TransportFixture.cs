@@ -77,8 +77,7 @@ public abstract class TransportFixture
                 Assert.Fail($"execution {id} did not reach the expected condition: {execution.ToJsonString()}");
             }
 
-            await Task.Yield();
-            await Task.Delay(20);
+            await Task.Delay(TimeSpan.FromMilliseconds(20));
         }
     }
 

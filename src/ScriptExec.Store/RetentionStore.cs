@@ -1,0 +1,148 @@
+using Dapper;
+
+namespace ScriptExec.Store;
+
+/// <summary>What one pruning pass removed.</summary>
+public sealed record PruneResult(long Executions, long OutputLines)
+{
+    public static readonly PruneResult None = new(0, 0);
+
+    public PruneResult Add(PruneResult other) => new(Executions + other.Executions, OutputLines + other.OutputLines);
+}
+
+/// <summary>
+/// Deletes the oldest ended executions with their output, in small transactions so queries (other connections,
+/// WAL) and the supervisor's writes interleave with a long prune instead of waiting for it. Running and
+/// terminating executions are never pruned.
+/// </summary>
+public sealed class RetentionStore
+{
+    private const int Batch = 500;
+
+    private const string CountSql = "SELECT COUNT(*) FROM executions;";
+
+    private const string OutputBytesSql = "SELECT COALESCE(SUM(output_bytes), 0) FROM executions;";
+
+    private const string OldestEndedSql = """
+        SELECT id, output_bytes FROM executions
+        WHERE state IN ('finished', 'killed') ORDER BY id LIMIT @limit;
+        """;
+
+    private const string OldestEndedBeforeSql = """
+        SELECT id, output_bytes FROM executions
+        WHERE state IN ('finished', 'killed') AND start_timestamp < @cutoff ORDER BY id LIMIT @limit;
+        """;
+
+    private const string DeleteLinesSql = "DELETE FROM output_lines WHERE execution_id = @id;";
+
+    private const string DeleteExecutionSql = "DELETE FROM executions WHERE id = @id AND state IN ('finished', 'killed');";
+
+    private readonly SqliteDatabase _db;
+
+    public RetentionStore(SqliteDatabase db)
+    {
+        _db = db;
+    }
+
+    /// <summary>Prunes until at most <paramref name="maxExecutions"/> remain (or no ended one is left).</summary>
+    public async Task<PruneResult> PruneToCountAsync(long maxExecutions, CancellationToken cancellationToken)
+    {
+        var total = PruneResult.None;
+        while (true)
+        {
+            var excess = Scalar(CountSql) - maxExecutions;
+            if (excess <= 0)
+            {
+                return total;
+            }
+
+            var pruned = await DeleteOldestAsync(OldestEndedSql, new { limit = Math.Min(excess, Batch) }, cancellationToken);
+            if (pruned.Executions == 0)
+            {
+                return total;
+            }
+
+            total = total.Add(pruned);
+        }
+    }
+
+    /// <summary>Prunes ended executions that started before <paramref name="cutoffTimestamp"/> (Unix seconds).</summary>
+    public async Task<PruneResult> PruneOlderThanAsync(long cutoffTimestamp, CancellationToken cancellationToken)
+    {
+        var total = PruneResult.None;
+        while (true)
+        {
+            var pruned = await DeleteOldestAsync(OldestEndedBeforeSql, new { cutoff = cutoffTimestamp, limit = Batch }, cancellationToken);
+            if (pruned.Executions == 0)
+            {
+                return total;
+            }
+
+            total = total.Add(pruned);
+        }
+    }
+
+    /// <summary>Prunes the oldest ended executions until their stored output totals at most <paramref name="maxBytes"/>.</summary>
+    public async Task<PruneResult> PruneToOutputBytesAsync(long maxBytes, CancellationToken cancellationToken)
+    {
+        var total = PruneResult.None;
+        var excess = Scalar(OutputBytesSql) - maxBytes;
+        while (excess > 0)
+        {
+            var candidates = Candidates(OldestEndedSql, new { limit = Batch });
+            var chosen = new List<(long Id, long OutputBytes)>();
+            foreach (var candidate in candidates)
+            {
+                if (excess <= 0)
+                {
+                    break;
+                }
+
+                chosen.Add(candidate);
+                excess -= candidate.OutputBytes;
+            }
+
+            if (chosen.Count == 0)
+            {
+                return total;
+            }
+
+            total = total.Add(await DeleteAsync(chosen, cancellationToken));
+        }
+
+        return total;
+    }
+
+    private async Task<PruneResult> DeleteOldestAsync(string selectSql, object args, CancellationToken cancellationToken) =>
+        await DeleteAsync(Candidates(selectSql, args), cancellationToken);
+
+    private List<(long Id, long OutputBytes)> Candidates(string sql, object args)
+    {
+        using var connection = _db.OpenRead();
+        return [.. connection.Query<(long, long)>(sql, args)];
+    }
+
+    private Task<PruneResult> DeleteAsync(IReadOnlyList<(long Id, long OutputBytes)> executions, CancellationToken cancellationToken) =>
+        _db.WriteAsync((c, t) =>
+        {
+            long rows = 0, lines = 0;
+            foreach (var (id, _) in executions)
+            {
+                // The state check in the DELETE guards against a row that changed since it was read.
+                var deleted = c.Execute(DeleteExecutionSql, new { id }, t);
+                if (deleted > 0)
+                {
+                    rows += deleted;
+                    lines += c.Execute(DeleteLinesSql, new { id }, t);
+                }
+            }
+
+            return new PruneResult(rows, lines);
+        }, cancellationToken);
+
+    private long Scalar(string sql)
+    {
+        using var connection = _db.OpenRead();
+        return connection.ExecuteScalar<long>(sql);
+    }
+}
