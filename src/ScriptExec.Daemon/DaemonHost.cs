@@ -1,4 +1,5 @@
 using System.Net;
+using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Connections;
 using ScriptExec.Rpc.Methods;
 using ScriptExec.Store;
@@ -37,7 +38,7 @@ public static class DaemonHost
 
         Directory.CreateDirectory(options.DataDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         UnixSocketFile.Prepare(options.SocketPath);
-        var token = AdminToken.LoadOrCreate(options.AdminTokenPath);
+        var tokens = TokenAuthenticator.Create(options);
 
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o =>
@@ -50,7 +51,7 @@ public static class DaemonHost
         builder.Host.UseSystemd();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = options.ShutdownTimeout);
 
-        AddServices(builder.Services, options, token);
+        AddServices(builder.Services, options, tokens);
         overrides?.Invoke(builder.Services);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
@@ -59,7 +60,13 @@ public static class DaemonHost
             if (options.Listen is { } uri)
             {
                 var address = uri.Host == "localhost" ? IPAddress.Loopback : IPAddress.Parse(uri.Host);
-                kestrel.Listen(address, uri.Port);
+                kestrel.Listen(address, uri.Port, listen =>
+                {
+                    if (uri.Scheme == "https")
+                    {
+                        listen.UseHttps(X509Certificate2.CreateFromPemFile(options.TlsCertificate!, options.TlsKey));
+                    }
+                });
             }
         });
 
@@ -68,22 +75,23 @@ public static class DaemonHost
         app.Map(WebSocketEndpoint.Path, (HttpContext context, WebSocketEndpoint endpoint) => endpoint.HandleAsync(context));
         app.Lifetime.ApplicationStarted.Register(() =>
         {
-            UnixSocketFile.Restrict(options.SocketPath);
+            UnixSocketFile.Restrict(options.SocketPath, options.SocketGroup);
             Log.Ready(
                 app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("scriptexecd"),
                 app.Services.GetRequiredService<RpcServerInfo>().Version,
                 options.SocketPath,
                 options.Listen is { } uri ? $"{(uri.Scheme == "https" ? "wss" : "ws")}://{uri.Authority}{WebSocketEndpoint.Path}" : "disabled",
                 options.DataDirectory,
-                token.FilePath);
+                tokens.GeneratedTokenPath ?? "(tokens configured)");
         });
         return app;
     }
 
-    private static void AddServices(IServiceCollection services, DaemonOptions options, AdminToken token)
+    private static void AddServices(IServiceCollection services, DaemonOptions options, TokenAuthenticator tokens)
     {
         services.AddSingleton(options);
-        services.AddSingleton(token);
+        services.AddSingleton(tokens);
+        services.AddSingleton<UnixPeerRoles>();
         services.AddSingleton(new StoreOptions { DatabasePath = options.DatabasePath, Synchronous = options.StoreSynchronous });
         services.AddSingleton(new SupervisorOptions
         {

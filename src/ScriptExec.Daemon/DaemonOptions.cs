@@ -1,5 +1,7 @@
 using System.Globalization;
 
+using ScriptExec.Core;
+
 namespace ScriptExec.Daemon;
 
 /// <summary>
@@ -44,6 +46,20 @@ public sealed class DaemonOptions
     /// <summary>Extra origins allowed to open the WebSocket besides the endpoint's own (browser UIs served elsewhere).</summary>
     public IReadOnlyList<string> AllowedOrigins { get; init; } = [];
 
+    /// <summary>Configured WebSocket tokens (<c>tokens: [{user, role, sha256}]</c>); none: the generated admin.token.</summary>
+    public IReadOnlyList<TokenEntry> Tokens { get; init; } = [];
+
+    /// <summary>Unix group → role for socket peers other than root and the daemon's user (<c>unix_roles</c>).</summary>
+    public IReadOnlyDictionary<string, Role> UnixRoles { get; init; } = new Dictionary<string, Role>();
+
+    /// <summary>Group that owns the socket file (mode 0660), so its members can connect (<c>socket_group</c>).</summary>
+    public string? SocketGroup { get; init; }
+
+    /// <summary>PEM certificate and key for an https:// listen URL (wss://).</summary>
+    public string? TlsCertificate { get; init; }
+
+    public string? TlsKey { get; init; }
+
     public string DatabasePath => Path.Combine(DataDirectory, "scriptexec.db");
 
     public string ScriptDirectory => Path.Combine(DataDirectory, "scripts");
@@ -80,7 +96,56 @@ public sealed class DaemonOptions
             RetentionMaxOutputBytes = Long(configuration, "retention_max_output_bytes", 256L * 1024 * 1024),
             ShutdownTimeout = TimeSpan.FromSeconds(Int(configuration, "shutdown_timeout_s", 30, 1, 3600)),
             AllowedOrigins = configuration.GetSection("allowed_origins").GetChildren().Select(c => c.Value!).Where(v => v is not null).ToArray(),
-        };
+            Tokens = ReadTokens(configuration),
+            UnixRoles = configuration.GetSection("unix_roles").GetChildren().ToDictionary(
+                c => c.Key,
+                c => Roles.TryParse(c.Value, out var role) ? role : throw new OptionsException($"unix_roles.{c.Key}: '{c.Value}' is not viewer, operator or admin")),
+            SocketGroup = configuration["socket_group"],
+            TlsCertificate = configuration["tls_certificate"],
+            TlsKey = configuration["tls_key"],
+        }.Validated();
+    }
+
+    private DaemonOptions Validated()
+    {
+        if (Listen?.Scheme == "https" && (TlsCertificate is null || TlsKey is null))
+        {
+            throw new OptionsException("listen: an https:// URL needs tls_certificate and tls_key (PEM files)");
+        }
+
+        if (SocketGroup is not null && Supervisor.UnixAccounts.GroupId(SocketGroup) is null)
+        {
+            throw new OptionsException($"socket_group: group '{SocketGroup}' does not exist");
+        }
+
+        return this;
+    }
+
+    private static List<TokenEntry> ReadTokens(IConfiguration configuration)
+    {
+        var tokens = new List<TokenEntry>();
+        foreach (var entry in configuration.GetSection("tokens").GetChildren())
+        {
+            var key = $"tokens[{entry.Key}]";
+            var user = entry["user"] is { Length: > 0 } u ? u : throw new OptionsException($"{key}.user is required");
+            var role = Roles.TryParse(entry["role"], out var r) ? r : throw new OptionsException($"{key}.role must be viewer, operator or admin");
+            var hex = entry["sha256"];
+            byte[] hash;
+            try
+            {
+                hash = Convert.FromHexString(hex ?? "");
+            }
+            catch (FormatException)
+            {
+                hash = [];
+            }
+
+            tokens.Add(hash.Length == 32
+                ? new TokenEntry(user, role, hash)
+                : throw new OptionsException($"{key}.sha256 must be the 64 hex digits of the token's SHA-256 (printf %s TOKEN | sha256sum)"));
+        }
+
+        return tokens;
     }
 
     /// <summary>root: /var/lib/scriptexec; others: $XDG_DATA_HOME/scriptexec (~/.local/share/scriptexec).</summary>

@@ -18,37 +18,41 @@ internal sealed class UnixSocketConnectionHandler : ConnectionHandler
 
     private readonly ScriptExecServices _services;
     private readonly DaemonOptions _options;
+    private readonly UnixPeerRoles _roles;
     private readonly ILogger<UnixSocketConnectionHandler> _logger;
 
-    public UnixSocketConnectionHandler(ScriptExecServices services, DaemonOptions options, ILogger<UnixSocketConnectionHandler> logger)
+    public UnixSocketConnectionHandler(
+        ScriptExecServices services, DaemonOptions options, UnixPeerRoles roles, ILogger<UnixSocketConnectionHandler> logger)
     {
         _services = services;
         _options = options;
+        _roles = roles;
         _logger = logger;
     }
 
     public override async Task OnConnectedAsync(ConnectionContext connection)
     {
         var socket = connection.Features.Get<IConnectionSocketFeature>()?.Socket;
-        if (socket is null || PeerUserId(socket) is not { } uid)
+        if (socket is null || PeerCredentials(socket) is not var (uid, gid))
         {
             Log.PeerUnknown(_logger, connection.ConnectionId);
             return;
         }
 
-        var caller = new CallerIdentity(UnixAccounts.NameOf(uid), CallerIdentity.UnixTransport);
+        var user = UnixAccounts.NameOf(uid);
+        var caller = new CallerIdentity(user, CallerIdentity.UnixTransport, _roles.Resolve(uid, gid, user));
         var transport = new NdjsonTransport(connection.Transport.Input, connection.Transport.Output, _options.MaxMessageBytes);
         await ScriptExecConnection.RunAsync(_services, transport, caller, _logger, connection.ConnectionClosed);
     }
 
-    private static uint? PeerUserId(Socket socket)
+    private static (uint Uid, uint Gid)? PeerCredentials(Socket socket)
     {
         // struct ucred { pid_t pid; uid_t uid; gid_t gid; }
         Span<byte> credentials = stackalloc byte[12];
         try
         {
             return socket.GetRawSocketOption(SolSocket, SoPeerCred, credentials) == 12
-                ? BitConverter.ToUInt32(credentials[4..8])
+                ? (BitConverter.ToUInt32(credentials[4..8]), BitConverter.ToUInt32(credentials[8..12]))
                 : null;
         }
         catch (SocketException)

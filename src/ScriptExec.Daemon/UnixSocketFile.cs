@@ -43,8 +43,18 @@ internal static partial class UnixSocketFile
         throw new OptionsException($"socket: another daemon is listening on {path}");
     }
 
-    /// <summary>Owner and group may connect (SPEC: 0660, the owner's group); others may not.</summary>
-    public static void Restrict(string path) => File.SetUnixFileMode(path, SocketMode);
+    /// <summary>Owner and group may connect (SPEC: 0660, the owner's group, or <paramref name="group"/>); others may not.</summary>
+    public static void Restrict(string path, string? group)
+    {
+        File.SetUnixFileMode(path, SocketMode);
+        if (group is not null && Supervisor.UnixAccounts.GroupId(group) is { } gid && Chown(path, uint.MaxValue, gid) != 0)
+        {
+            throw new OptionsException($"socket_group: cannot give {path} to group '{group}' (the daemon must own the socket and be in the group, or run as root)");
+        }
+    }
+
+    [System.Runtime.InteropServices.LibraryImport("libc", EntryPoint = "chown", StringMarshalling = System.Runtime.InteropServices.StringMarshalling.Utf8, SetLastError = true)]
+    private static partial int Chown(string path, uint owner, uint group);
 
     private static unsafe bool IsSocket(string path)
     {

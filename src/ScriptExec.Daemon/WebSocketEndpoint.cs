@@ -14,14 +14,14 @@ internal sealed class WebSocketEndpoint
 
     private readonly ScriptExecServices _services;
     private readonly DaemonOptions _options;
-    private readonly AdminToken _token;
+    private readonly TokenAuthenticator _tokens;
     private readonly ILogger<WebSocketEndpoint> _logger;
 
-    public WebSocketEndpoint(ScriptExecServices services, DaemonOptions options, AdminToken token, ILogger<WebSocketEndpoint> logger)
+    public WebSocketEndpoint(ScriptExecServices services, DaemonOptions options, TokenAuthenticator tokens, ILogger<WebSocketEndpoint> logger)
     {
         _services = services;
         _options = options;
-        _token = token;
+        _tokens = tokens;
         _logger = logger;
     }
 
@@ -41,7 +41,7 @@ internal sealed class WebSocketEndpoint
             return;
         }
 
-        if (!_token.Matches(PresentedToken(context.Request)))
+        if (_tokens.Authenticate(PresentedToken(context.Request)) is not var (user, role))
         {
             Log.TokenRefused(_logger, context.Connection.RemoteIpAddress?.ToString() ?? "?");
             context.Response.StatusCode = StatusCodes.Status401Unauthorized;
@@ -50,7 +50,7 @@ internal sealed class WebSocketEndpoint
         }
 
         using var socket = await context.WebSockets.AcceptWebSocketAsync();
-        var caller = new CallerIdentity("admin", CallerIdentity.WebSocketTransport);
+        var caller = new CallerIdentity(user, CallerIdentity.WebSocketTransport, role);
         var transport = new WebSocketTransport(socket, _options.MaxMessageBytes);
         await ScriptExecConnection.RunAsync(_services, transport, caller, _logger, context.RequestAborted);
     }

@@ -19,6 +19,43 @@ public static partial class UnixAccounts
         Entries().Where(e => e.Uid == uid).Select(e => e.Name).FirstOrDefault()
         ?? uid.ToString(CultureInfo.InvariantCulture);
 
+    /// <summary>Names of the groups <paramref name="user"/> is in: the primary one and every /etc/group listing the user.</summary>
+    public static IReadOnlyList<string> GroupsOf(string user, uint primaryGid)
+    {
+        var groups = new List<string>();
+        foreach (var line in File.ReadLines("/etc/group"))
+        {
+            var fields = line.Split(':');
+            if (fields.Length < 4)
+            {
+                continue;
+            }
+
+            var isPrimary = uint.TryParse(fields[2], CultureInfo.InvariantCulture, out var gid) && gid == primaryGid;
+            if (isPrimary || fields[3].Split(',').Contains(user, StringComparer.Ordinal))
+            {
+                groups.Add(fields[0]);
+            }
+        }
+
+        return groups;
+    }
+
+    /// <summary>The id of a group named in /etc/group, or null.</summary>
+    public static uint? GroupId(string group)
+    {
+        foreach (var line in File.ReadLines("/etc/group"))
+        {
+            var fields = line.Split(':');
+            if (fields.Length >= 3 && fields[0] == group && uint.TryParse(fields[2], CultureInfo.InvariantCulture, out var gid))
+            {
+                return gid;
+            }
+        }
+
+        return null;
+    }
+
     private static IEnumerable<(string Name, uint Uid, uint Gid, string Home)> Entries()
     {
         foreach (var line in File.ReadLines("/etc/passwd"))

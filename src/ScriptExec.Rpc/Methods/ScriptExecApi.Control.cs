@@ -10,6 +10,7 @@ public sealed partial class ScriptExecApi
     [JsonRpcMethod("script_start", UseSingleObjectParameterDeserialization = true)]
     public async Task<ControlResult> ScriptStartAsync(JsonElement @params, CancellationToken cancellationToken)
     {
+        Caller.Require(Role.Operator, "script_start");
         var p = ParamsReader.Of(@params);
         var scriptName = p.RequiredName("script_name");
         var instanceName = p.RequiredName("instance_name");
@@ -23,6 +24,7 @@ public sealed partial class ScriptExecApi
     [JsonRpcMethod("script_stop", UseSingleObjectParameterDeserialization = true)]
     public async Task<ControlResult> ScriptStopAsync(JsonElement @params, CancellationToken cancellationToken)
     {
+        Caller.Require(Role.Operator, "script_stop");
         var p = ParamsReader.Of(@params);
         var scriptName = p.RequiredName("script_name");
         var instanceName = p.RequiredName("instance_name");
@@ -36,6 +38,7 @@ public sealed partial class ScriptExecApi
     [JsonRpcMethod("script_execution_rerun", UseSingleObjectParameterDeserialization = true)]
     public async Task<ControlResult> ScriptExecutionRerunAsync(JsonElement @params, CancellationToken cancellationToken)
     {
+        Caller.Require(Role.Operator, "script_execution_rerun");
         var p = ParamsReader.Of(@params);
         var id = p.RequiredInteger("execution_id", 0, long.MaxValue, "must be an unsigned integer");
         p.End();

@@ -10,6 +10,7 @@ public sealed partial class ScriptExecApi
     [JsonRpcMethod("script_execution_get", UseSingleObjectParameterDeserialization = true)]
     public ExecutionsResult ScriptExecutionGet(JsonElement @params)
     {
+        Caller.Require(Role.Viewer, "script_execution_get");
         var p = ParamsReader.Of(@params);
         var filter = ExecutionFilterReader.ReadFilter(p.OptionalObject("filter"));
         var page = ExecutionFilterReader.ReadPagination(p.RequiredObject("pagination"));
@@ -20,6 +21,7 @@ public sealed partial class ScriptExecApi
     [JsonRpcMethod("script_execution_output_get", UseSingleObjectParameterDeserialization = true)]
     public OutputResult ScriptExecutionOutputGet(JsonElement @params)
     {
+        Caller.Require(Role.Viewer, "script_execution_output_get");
         var p = ParamsReader.Of(@params);
         var filter = p.RequiredObject("filter");
         var id = filter.RequiredInteger("execution_id", 0, long.MaxValue, "must be an unsigned integer");
@@ -48,6 +50,7 @@ public sealed partial class ScriptExecApi
     [JsonRpcMethod("script_execution_filter_options_get", UseSingleObjectParameterDeserialization = true)]
     public FilterOptionsResult ScriptExecutionFilterOptionsGet(JsonElement @params)
     {
+        Caller.Require(Role.Viewer, "script_execution_filter_options_get");
         var p = ParamsReader.Of(@params);
         var includeOutdated = p.OptionalBool("include_outdated") ?? false;
         p.End();

@@ -15,6 +15,7 @@ public sealed partial class ScriptExecApi
     [JsonRpcMethod("script_set", UseSingleObjectParameterDeserialization = true)]
     public async Task<ScriptDto> ScriptSetAsync(JsonElement @params, CancellationToken cancellationToken)
     {
+        Caller.Require(Role.Admin, "script_set");
         var p = ParamsReader.Of(@params);
         var name = p.RequiredName("name");
         var source = p.RequiredString("source");
@@ -45,6 +46,7 @@ public sealed partial class ScriptExecApi
     [JsonRpcMethod("script_get", UseSingleObjectParameterDeserialization = true)]
     public ScriptDto ScriptGet(JsonElement @params)
     {
+        Caller.Require(Role.Viewer, "script_get");
         var p = ParamsReader.Of(@params);
         var name = p.RequiredName("name");
         p.End();
@@ -54,6 +56,7 @@ public sealed partial class ScriptExecApi
     [JsonRpcMethod("script_delete", UseSingleObjectParameterDeserialization = true)]
     public async Task<EmptyResult> ScriptDeleteAsync(JsonElement @params, CancellationToken cancellationToken)
     {
+        Caller.Require(Role.Admin, "script_delete");
         var p = ParamsReader.Of(@params);
         var name = p.RequiredName("name");
         p.End();
@@ -72,6 +75,7 @@ public sealed partial class ScriptExecApi
     [JsonRpcMethod("script_instance_set", UseSingleObjectParameterDeserialization = true)]
     public async Task<InstanceDto> ScriptInstanceSetAsync(JsonElement @params, CancellationToken cancellationToken)
     {
+        Caller.Require(Role.Admin, "script_instance_set");
         var p = ParamsReader.Of(@params);
         var instance = new InstanceDefinition
         {
@@ -97,6 +101,7 @@ public sealed partial class ScriptExecApi
     [JsonRpcMethod("script_instance_delete", UseSingleObjectParameterDeserialization = true)]
     public async Task<EmptyResult> ScriptInstanceDeleteAsync(JsonElement @params, CancellationToken cancellationToken)
     {
+        Caller.Require(Role.Admin, "script_instance_delete");
         var p = ParamsReader.Of(@params);
         var scriptName = p.RequiredName("script_name");
         var instanceName = p.RequiredName("instance_name");

@@ -12,6 +12,7 @@ public sealed partial class ScriptExecApi
     [JsonRpcMethod("state_set", UseSingleObjectParameterDeserialization = true)]
     public StateNodeResult StateSet(JsonElement @params)
     {
+        Caller.Require(Role.Operator, "state_set");
         var p = ParamsReader.Of(@params);
         var path = ReadPath(p);
         var raw = p.OptionalRaw("value");
@@ -32,6 +33,7 @@ public sealed partial class ScriptExecApi
     [JsonRpcMethod("state_get", UseSingleObjectParameterDeserialization = true)]
     public StateNodeResult StateGet(JsonElement @params)
     {
+        Caller.Require(Role.Viewer, "state_get");
         var p = ParamsReader.Of(@params);
         var path = ReadPath(p);
         p.End();

@@ -10,6 +10,7 @@ public sealed partial class ScriptExecApi
     [JsonRpcMethod("execution_subscribe", UseSingleObjectParameterDeserialization = true)]
     public SubscriptionResult ExecutionSubscribe(JsonElement @params)
     {
+        Caller.Require(Role.Viewer, "execution_subscribe");
         var p = ParamsReader.Of(@params);
         var filter = ExecutionFilterReader.ReadFilter(p.OptionalObject("filter"));
         var output = p.OptionalBool("output") ?? false;
@@ -20,6 +21,7 @@ public sealed partial class ScriptExecApi
     [JsonRpcMethod("execution_unsubscribe", UseSingleObjectParameterDeserialization = true)]
     public EmptyResult ExecutionUnsubscribe(JsonElement @params)
     {
+        Caller.Require(Role.Viewer, "execution_unsubscribe");
         var p = ParamsReader.Of(@params);
         var id = p.RequiredInteger("subscription_id", 0, long.MaxValue, "must be an unsigned integer");
         p.End();

@@ -45,6 +45,7 @@ public sealed partial class ScriptExecApi
     [JsonRpcMethod("status", UseSingleObjectParameterDeserialization = true)]
     public StatusResult Status(JsonElement @params)
     {
+        Caller.Require(Role.Viewer, "status");
         var p = ParamsReader.Of(@params);
         var filter = p.OptionalObject("filter");
         var instances = filter is null ? null : ExecutionFilterReader.ReadInstances(filter);
@@ -76,6 +77,7 @@ public sealed partial class ScriptExecApi
     [JsonRpcMethod("script_overview_get", UseSingleObjectParameterDeserialization = true)]
     public OverviewResult ScriptOverviewGet(JsonElement @params)
     {
+        Caller.Require(Role.Viewer, "script_overview_get");
         ParamsReader.Of(@params).End();
         return new OverviewResult(Overview());
     }

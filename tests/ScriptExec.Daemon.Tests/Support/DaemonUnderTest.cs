@@ -42,6 +42,12 @@ public sealed class DaemonUnderTest : IAsyncDisposable
 
         // Socket paths are limited to 108 bytes: keep them short, in /tmp.
         var socketPath = Path.Combine(dataDir, "d.sock");
+        var socketOverride = Array.IndexOf(extraArgs, "--socket");
+        if (socketOverride >= 0)
+        {
+            socketPath = extraArgs[socketOverride + 1];
+        }
+
         var port = FreePort();
         var app = DaemonHost.Build(
         [
