@@ -34,6 +34,14 @@ public sealed record InstanceDefinition
 
     public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>
+    /// Secret environment entries: passed to the script like the others, but never returned, logged or put on a
+    /// command line. Outside the spawn path their values read as <see cref="SecretMask"/>.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> SecretEnvironment { get; init; } = new Dictionary<string, string>();
+
+    public const string SecretMask = "********";
+
     public string? WorkingDirectory { get; init; }
 
     /// <summary>Run as this user (needs the daemon to run as root).</summary>

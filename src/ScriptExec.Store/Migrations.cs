@@ -88,6 +88,18 @@ internal static class Migrations
             document TEXT    NOT NULL
         );
         """,
+
+        // 3: secret environment entries, apart from the readable instance configuration.
+        """
+        CREATE TABLE instance_secrets (
+            script_name   TEXT NOT NULL,
+            instance_name TEXT NOT NULL,
+            name          TEXT NOT NULL,
+            value         TEXT NOT NULL,
+            PRIMARY KEY (script_name, instance_name, name),
+            FOREIGN KEY (script_name, instance_name) REFERENCES instances (script_name, name) ON DELETE CASCADE
+        ) WITHOUT ROWID;
+        """,
     ];
 
     public static int Latest => Steps.Length;

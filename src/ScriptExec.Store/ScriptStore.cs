@@ -56,6 +56,17 @@ public sealed class ScriptStore
 
     private const string DeleteInstanceSql = "DELETE FROM instances WHERE script_name = @scriptName AND name = @name;";
 
+    private const string SelectSecretsSql =
+        "SELECT name, value FROM instance_secrets WHERE script_name = @scriptName AND instance_name = @name ORDER BY name;";
+
+    private const string SelectAllSecretNamesSql =
+        "SELECT script_name, instance_name, name FROM instance_secrets ORDER BY script_name, instance_name, name;";
+
+    private const string DeleteSecretsSql = "DELETE FROM instance_secrets WHERE script_name = @scriptName AND instance_name = @name;";
+
+    private const string InsertSecretSql =
+        "INSERT INTO instance_secrets (script_name, instance_name, name, value) VALUES (@scriptName, @name, @key, @value);";
+
     private readonly SqliteDatabase _db;
 
     public ScriptStore(SqliteDatabase db)
@@ -92,20 +103,47 @@ public sealed class ScriptStore
             return deleted;
         }, cancellationToken);
 
-    public InstanceDefinition? GetInstance(string scriptName, string name)
+    /// <summary>An instance; secret values are masked unless <paramref name="withSecrets"/> (the spawn path only).</summary>
+    public InstanceDefinition? GetInstance(string scriptName, string name, bool withSecrets = false)
     {
         using var connection = _db.OpenRead();
-        return connection.QuerySingleOrDefault<InstanceRow>(SelectInstanceSql, new { scriptName, name })?.ToDefinition();
+        var instance = connection.QuerySingleOrDefault<InstanceRow>(SelectInstanceSql, new { scriptName, name })?.ToDefinition();
+        if (instance is null)
+        {
+            return null;
+        }
+
+        var secrets = connection.Query<(string Name, string Value)>(SelectSecretsSql, new { scriptName, name })
+            .ToDictionary(s => s.Name, s => withSecrets ? s.Value : InstanceDefinition.SecretMask, StringComparer.Ordinal);
+        return instance with { SecretEnvironment = secrets };
     }
 
+    /// <summary>All instances, secret values masked.</summary>
     public IReadOnlyList<InstanceDefinition> ListInstances()
     {
         using var connection = _db.OpenRead();
-        return [.. connection.Query<InstanceRow>(SelectInstancesSql).Select(r => r.ToDefinition())];
+        var secrets = connection.Query<(string Script, string Instance, string Name)>(SelectAllSecretNamesSql)
+            .ToLookup(s => (s.Script, s.Instance), s => s.Name);
+        return [.. connection.Query<InstanceRow>(SelectInstancesSql).Select(r => r.ToDefinition()).Select(i => i with
+        {
+            SecretEnvironment = secrets[(i.ScriptName, i.InstanceName)].ToDictionary(n => n, _ => InstanceDefinition.SecretMask, StringComparer.Ordinal),
+        })];
     }
 
+    /// <summary>Stores the instance, its secrets in their own table (replacing the previous set).</summary>
     public Task SetInstanceAsync(InstanceDefinition instance, CancellationToken cancellationToken) =>
-        _db.WriteAsync((c, t) => c.Execute(UpsertInstanceSql, InstanceRow.From(instance), t), cancellationToken);
+        _db.WriteAsync((c, t) =>
+        {
+            c.Execute(UpsertInstanceSql, InstanceRow.From(instance), t);
+            var keys = new { scriptName = instance.ScriptName, name = instance.InstanceName };
+            c.Execute(DeleteSecretsSql, keys, t);
+            foreach (var (key, value) in instance.SecretEnvironment)
+            {
+                c.Execute(InsertSecretSql, new { keys.scriptName, keys.name, key, value }, t);
+            }
+
+            return 0;
+        }, cancellationToken);
 
     public Task<bool> DeleteInstanceAsync(string scriptName, string name, CancellationToken cancellationToken) =>
         _db.WriteAsync((c, t) => c.Execute(DeleteInstanceSql, new { scriptName, name }, t) > 0, cancellationToken);

@@ -46,7 +46,7 @@ public sealed partial class ExecutionSupervisor
     {
         var (executable, arguments) = ScriptFiles.CommandLine(script.Source, path, argv);
         var environment = new Dictionary<string, string>(StringComparer.Ordinal) { ["PATH"] = _options.ScriptPath };
-        foreach (var (name, value) in instance.Environment)
+        foreach (var (name, value) in instance.Environment.Concat(instance.SecretEnvironment))
         {
             environment[name] = value;
         }

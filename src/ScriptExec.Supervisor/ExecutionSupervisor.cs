@@ -66,7 +66,7 @@ public sealed partial class ExecutionSupervisor : IAsyncDisposable
     public async Task<Execution> StartAsync(
         string scriptName, string instanceName, Trigger trigger, string? argumentsOverride, CancellationToken cancellationToken)
     {
-        var instance = _scripts.GetInstance(scriptName, instanceName)
+        var instance = _scripts.GetInstance(scriptName, instanceName, withSecrets: true)
             ?? throw new ScriptExecException(ErrorKind.NotFound, $"instance '{instanceName}' of script '{scriptName}' does not exist");
         var script = _scripts.GetScript(scriptName)
             ?? throw new ScriptExecException(ErrorKind.NotFound, $"script '{scriptName}' does not exist");

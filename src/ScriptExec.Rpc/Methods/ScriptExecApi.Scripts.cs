@@ -77,12 +77,16 @@ public sealed partial class ScriptExecApi
     {
         Caller.Require(Role.Admin, "script_instance_set");
         var p = ParamsReader.Of(@params);
+        var scriptName = p.RequiredName("script_name");
+        var instanceName = p.RequiredName("instance_name");
+        var (environment, secrets) = ReadEnvironment(p, scriptName, instanceName);
         var instance = new InstanceDefinition
         {
-            ScriptName = p.RequiredName("script_name"),
-            InstanceName = p.RequiredName("instance_name"),
+            ScriptName = scriptName,
+            InstanceName = instanceName,
             Arguments = ReadArguments(p),
-            Environment = ReadEnvironment(p),
+            Environment = environment,
+            SecretEnvironment = secrets,
             WorkingDirectory = ReadWorkingDirectory(p),
             User = ReadUser(p),
             TimeoutSeconds = (int?)p.OptionalInteger("timeout_s", 1, MaxTimeoutSeconds),
@@ -95,7 +99,10 @@ public sealed partial class ScriptExecApi
         RequireScript(instance.ScriptName);
         await Scripts.SetInstanceAsync(instance, cancellationToken);
         _services.Triggers.Reload();
-        return InstanceDto.From(instance);
+        return InstanceDto.From(instance with
+        {
+            SecretEnvironment = secrets.ToDictionary(s => s.Key, _ => InstanceDefinition.SecretMask, StringComparer.Ordinal),
+        });
     }
 
     [JsonRpcMethod("script_instance_delete", UseSingleObjectParameterDeserialization = true)]
@@ -142,19 +149,25 @@ public sealed partial class ScriptExecApi
         return arguments;
     }
 
-    private static Dictionary<string, string> ReadEnvironment(ParamsReader p)
+    /// <summary>
+    /// <c>env</c>: NAME → "value", or NAME → {"value": "...", "secret": true} for a secret entry. A secret given as
+    /// the mask itself keeps its stored value, so a UI can write back what it read.
+    /// </summary>
+    private (Dictionary<string, string> Plain, Dictionary<string, string> Secret) ReadEnvironment(ParamsReader p, string scriptName, string instanceName)
     {
-        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        var plain = new Dictionary<string, string>(StringComparer.Ordinal);
+        var secret = new Dictionary<string, string>(StringComparer.Ordinal);
         if (p.OptionalRaw("env") is not { } env)
         {
-            return result;
+            return (plain, secret);
         }
 
         if (env.ValueKind != JsonValueKind.Object)
         {
-            throw new InvalidParameterException("env", "must be an object of NAME: value strings");
+            throw new InvalidParameterException("env", "must be an object of NAME: \"value\" or NAME: {\"value\": ..., \"secret\": true}");
         }
 
+        IReadOnlyDictionary<string, string>? stored = null;
         foreach (var entry in env.EnumerateObject())
         {
             var path = "env." + entry.Name;
@@ -168,16 +181,44 @@ public sealed partial class ScriptExecApi
                 throw new InvalidParameterException(path, "is reserved: SCRIPTEXEC_* variables are set by the daemon");
             }
 
-            var value = ParamsReader.ReadString(entry.Value, path);
+            var (value, isSecret) = ReadEnvironmentValue(entry.Value, path);
             if (value.Contains('\0', StringComparison.Ordinal))
             {
                 throw new InvalidParameterException(path, "must not contain NUL characters");
             }
 
-            result[entry.Name] = value;
+            if (!isSecret)
+            {
+                plain[entry.Name] = value;
+                continue;
+            }
+
+            if (value == InstanceDefinition.SecretMask)
+            {
+                stored ??= Scripts.GetInstance(scriptName, instanceName, withSecrets: true)?.SecretEnvironment ?? new Dictionary<string, string>();
+                value = stored.TryGetValue(entry.Name, out var kept)
+                    ? kept
+                    : throw new InvalidParameterException(path, "is the mask, but no secret of that name is stored to keep");
+            }
+
+            secret[entry.Name] = value;
         }
 
-        return result.Count <= 256 ? result : throw new InvalidParameterException("env", "must have at most 256 entries");
+        return plain.Count + secret.Count <= 256 ? (plain, secret) : throw new InvalidParameterException("env", "must have at most 256 entries");
+    }
+
+    private static (string Value, bool Secret) ReadEnvironmentValue(JsonElement element, string path)
+    {
+        if (element.ValueKind == JsonValueKind.String)
+        {
+            return (element.GetString()!, false);
+        }
+
+        var entry = ParamsReader.Of(element, path);
+        var value = entry.RequiredString("value");
+        var isSecret = entry.OptionalBool("secret") ?? false;
+        entry.End();
+        return (value, isSecret);
     }
 
     private static string? ReadWorkingDirectory(ParamsReader p)

@@ -83,7 +83,7 @@ public sealed record InstanceDto(
         d.ScriptName,
         d.InstanceName,
         d.Arguments,
-        d.Environment,
+        Masked(d),
         d.WorkingDirectory,
         d.User,
         d.TimeoutSeconds,
@@ -91,6 +91,18 @@ public sealed record InstanceDto(
         TriggerDto.From(d.StartTrigger),
         d.StopTrigger is { } stop ? TriggerDto.From(stop) : null,
         d.UpdatedTimestamp);
+
+    /// <summary>Plain entries as they are, secret ones as the mask: never a secret value.</summary>
+    private static Dictionary<string, string> Masked(InstanceDefinition d)
+    {
+        var env = new Dictionary<string, string>(d.Environment, StringComparer.Ordinal);
+        foreach (var name in d.SecretEnvironment.Keys)
+        {
+            env[name] = InstanceDefinition.SecretMask;
+        }
+
+        return env;
+    }
 }
 
 public sealed record EmptyResult;
