@@ -87,7 +87,7 @@ internal static class Eventually
                 Assert.Fail($"Timed out waiting for {what}.");
             }
 
-            await Task.Delay(20);
+            await Task.Delay(TimeSpan.FromMilliseconds(20));
         }
     }
 
