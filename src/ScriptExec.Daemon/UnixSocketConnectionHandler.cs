@@ -19,14 +19,20 @@ internal sealed class UnixSocketConnectionHandler : ConnectionHandler
     private readonly ScriptExecServices _services;
     private readonly DaemonOptions _options;
     private readonly UnixPeerRoles _roles;
+    private readonly IHostApplicationLifetime _lifetime;
     private readonly ILogger<UnixSocketConnectionHandler> _logger;
 
     public UnixSocketConnectionHandler(
-        ScriptExecServices services, DaemonOptions options, UnixPeerRoles roles, ILogger<UnixSocketConnectionHandler> logger)
+        ScriptExecServices services,
+        DaemonOptions options,
+        UnixPeerRoles roles,
+        IHostApplicationLifetime lifetime,
+        ILogger<UnixSocketConnectionHandler> logger)
     {
         _services = services;
         _options = options;
         _roles = roles;
+        _lifetime = lifetime;
         _logger = logger;
     }
 
@@ -42,7 +48,9 @@ internal sealed class UnixSocketConnectionHandler : ConnectionHandler
         var user = UnixAccounts.NameOf(uid);
         var caller = new CallerIdentity(user, CallerIdentity.UnixTransport, _roles.Resolve(uid, gid, user));
         var transport = new NdjsonTransport(connection.Transport.Input, connection.Transport.Output, _options.MaxMessageBytes);
-        await ScriptExecConnection.RunAsync(_services, transport, caller, _logger, connection.ConnectionClosed);
+        // Not connection.ConnectionClosed: it fires on the client's half-close (echo … | socat), and replies to
+        // requests already read must still go out. The connection ends when its input ends and replies are sent.
+        await ScriptExecConnection.RunAsync(_services, transport, caller, _logger, _lifetime.ApplicationStopping);
     }
 
     private static (uint Uid, uint Gid)? PeerCredentials(Socket socket)
