@@ -36,7 +36,10 @@ public static class DaemonHost
         builder.Configuration.AddInMemoryCollection(commandLine);
         var options = DaemonOptions.From(builder.Configuration);
 
-        Directory.CreateDirectory(options.DataDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        // Others may pass through (0711) to their run-as script copies, never list; the store and token stay 0600.
+        Directory.CreateDirectory(options.DataDirectory);
+        File.SetUnixFileMode(options.DataDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
+            | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute);
         UnixSocketFile.Prepare(options.SocketPath);
         var tokens = TokenAuthenticator.Create(options);
 

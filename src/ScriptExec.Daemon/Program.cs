@@ -11,5 +11,15 @@ catch (OptionsException e)
     return 2;
 }
 
-await app.RunAsync();
+try
+{
+    await app.RunAsync();
+}
+catch (IOException e)
+{
+    // Typically the WebSocket port is taken; say so plainly rather than with a stack trace.
+    await Console.Error.WriteLineAsync("scriptexecd: cannot start: " + e.Message);
+    return 1;
+}
+
 return 0;

@@ -86,7 +86,7 @@ public sealed partial class ExecutionSupervisor : IAsyncDisposable
         try
         {
             // From here on the caller's cancellation is ignored: a half-recorded start is worse than a late reply.
-            var path = _files.Materialize(script);
+            var path = instance.User is { } user ? _files.MaterializeFor(script, user) : _files.Materialize(script);
             entry.Id = await _executions.InsertStartedAsync(
                 new NewExecution(scriptName, instanceName, script.Version, DateTimeOffset.UtcNow.ToUnixTimeSeconds(), trigger, arguments),
                 CancellationToken.None,

@@ -6,7 +6,7 @@ namespace ScriptExec.Supervisor;
 /// Script sources as files, one per version (<c>scripts/NAME/VERSION</c>, mode 0750), so a run always executes the
 /// exact version it recorded, even if the source changes while it runs.
 /// </summary>
-public sealed class ScriptFiles
+public sealed partial class ScriptFiles
 {
     private const UnixFileMode DirectoryMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
         | UnixFileMode.GroupRead | UnixFileMode.GroupExecute;
@@ -39,15 +39,61 @@ public sealed class ScriptFiles
         return path;
     }
 
-    /// <summary>Removes the files of a deleted script.</summary>
+    /// <summary>
+    /// The file of the current version for a run as <paramref name="user"/>: a copy the user owns under
+    /// <c>run-as/USER/</c> (mode 0700), since the user cannot read the daemon's own 0750 copy. The directories
+    /// above it only let others pass through (0711), never list.
+    /// </summary>
+    public string MaterializeFor(ScriptDefinition script, string user)
+    {
+        var account = UnixAccounts.ByName(user) ?? throw new ScriptExecException(ErrorKind.NotFound, $"user '{user}' does not exist");
+        var runAs = Path.Combine(Path.GetDirectoryName(_root)!, "run-as");
+        Directory.CreateDirectory(runAs, PassThroughMode);
+        var userDir = Path.Combine(runAs, user);
+        var dir = Path.Combine(userDir, script.Name);
+        var path = Path.Combine(dir, script.Version);
+        if (File.Exists(path))
+        {
+            return path;
+        }
+
+        Directory.CreateDirectory(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var temp = path + "." + Environment.ProcessId + "." + Environment.CurrentManagedThreadId + ".tmp";
+        File.WriteAllText(temp, script.Source);
+        File.SetUnixFileMode(temp, UnixFileMode.UserRead | UnixFileMode.UserExecute);
+        foreach (var owned in new[] { userDir, dir, temp })
+        {
+            if (Chown(owned, account.Uid, account.Gid) != 0)
+            {
+                throw new IOException($"cannot give {owned} to user '{user}'");
+            }
+        }
+
+        File.Move(temp, path, overwrite: true);
+        return path;
+    }
+
+    /// <summary>Removes the files of a deleted script, the run-as copies included.</summary>
     public void Delete(string scriptName)
     {
-        var dir = Path.Combine(_root, scriptName);
-        if (Directory.Exists(dir))
+        var dirs = new List<string> { Path.Combine(_root, scriptName) };
+        var runAs = Path.Combine(Path.GetDirectoryName(_root)!, "run-as");
+        if (Directory.Exists(runAs))
+        {
+            dirs.AddRange(Directory.EnumerateDirectories(runAs).Select(user => Path.Combine(user, scriptName)));
+        }
+
+        foreach (var dir in dirs.Where(Directory.Exists))
         {
             Directory.Delete(dir, recursive: true);
         }
     }
+
+    private const UnixFileMode PassThroughMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
+        | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute;
+
+    [System.Runtime.InteropServices.LibraryImport("libc", EntryPoint = "chown", StringMarshalling = System.Runtime.InteropServices.StringMarshalling.Utf8)]
+    private static partial int Chown(string path, uint owner, uint group);
 
     /// <summary>How the file is run: directly when it starts with <c>#!</c>, else by /bin/sh.</summary>
     public static (string Executable, IReadOnlyList<string> Arguments) CommandLine(string source, string path, IReadOnlyList<string> arguments) =>
