@@ -27,9 +27,6 @@ public sealed record Trigger(TriggerType Type, string? Setting = null, string? U
 
     /// <summary>The stop cause recorded at start-up for executions a crashed daemon left running.</summary>
     public const string RecoveryCause = "recovery";
-
-    /// <summary>The stop cause recorded when the instance or script was deleted while running.</summary>
-    public const string DeletedCause = "deleted";
 }
 
 /// <summary>Wire names of <see cref="TriggerType"/>.</summary>

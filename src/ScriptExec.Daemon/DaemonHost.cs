@@ -62,7 +62,7 @@ public static class DaemonHost
             kestrel.ListenUnixSocket(options.SocketPath, listen => listen.UseConnectionHandler<UnixSocketConnectionHandler>());
             if (options.Listen is { } uri)
             {
-                var address = uri.Host == "localhost" ? IPAddress.Loopback : IPAddress.Parse(uri.Host);
+                var address = uri.Host == "localhost" ? IPAddress.Loopback : IPAddress.Parse(uri.Host.Trim('[', ']'));
                 kestrel.Listen(address, uri.Port, listen =>
                 {
                     if (uri.Scheme == "https")

@@ -151,7 +151,7 @@ public sealed class DaemonOptions
     /// <summary>root: /var/lib/scriptexec; others: $XDG_DATA_HOME/scriptexec (~/.local/share/scriptexec).</summary>
     public static string DefaultDataDirectory()
     {
-        if (Environment.UserName == "root")
+        if (Supervisor.UnixAccounts.IsRoot)
         {
             return "/var/lib/scriptexec";
         }
@@ -164,7 +164,7 @@ public sealed class DaemonOptions
     /// <summary>root: /run/scriptexec/scriptexecd.sock; others: $XDG_RUNTIME_DIR/scriptexec/… or the data dir.</summary>
     public static string DefaultSocketPath(string dataDirectory)
     {
-        if (Environment.UserName == "root")
+        if (Supervisor.UnixAccounts.IsRoot)
         {
             return "/run/scriptexec/scriptexecd.sock";
         }
@@ -185,6 +185,12 @@ public sealed class DaemonOptions
         if (!Uri.TryCreate(value, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https") || uri.AbsolutePath != "/")
         {
             throw new OptionsException($"listen: '{value}' is not an http:// or https:// base URL such as {DefaultListen} (or 'none')");
+        }
+
+        // Kestrel binds addresses, not names: a host name would bind whatever it resolves to at start.
+        if (uri.Host != "localhost" && !System.Net.IPAddress.TryParse(uri.Host, out _))
+        {
+            throw new OptionsException($"listen: '{uri.Host}' must be an IP address (such as 127.0.0.1, 0.0.0.0 or [::1]) or localhost");
         }
 
         return uri;

@@ -70,7 +70,13 @@ public sealed partial class ExecutionSupervisor : IAsyncDisposable
             ?? throw new ScriptExecException(ErrorKind.NotFound, $"instance '{instanceName}' of script '{scriptName}' does not exist");
         var script = _scripts.GetScript(scriptName)
             ?? throw new ScriptExecException(ErrorKind.NotFound, $"script '{scriptName}' does not exist");
+        // An override replaces the instance's arguments even when empty; nothing is recorded for no arguments.
         var arguments = argumentsOverride ?? instance.Arguments;
+        if (string.IsNullOrEmpty(arguments))
+        {
+            arguments = null;
+        }
+
         IReadOnlyList<string> argv;
         try
         {

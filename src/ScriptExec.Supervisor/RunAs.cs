@@ -24,7 +24,7 @@ public static class RunAs
             return $"{SetprivPath} (util-linux) is not installed";
         }
 
-        return UnixAccounts.ByName(user) is null ? $"user '{user}' does not exist" : null;
+        return UnixAccounts.ByName(user) is null ? $"'{user}' does not exist" : null;
     }
 
     public static (string Executable, IReadOnlyList<string> Arguments) Wrap(

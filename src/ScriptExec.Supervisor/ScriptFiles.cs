@@ -40,9 +40,10 @@ public sealed partial class ScriptFiles
     }
 
     /// <summary>
-    /// The file of the current version for a run as <paramref name="user"/>: a copy the user owns under
-    /// <c>run-as/USER/</c> (mode 0700), since the user cannot read the daemon's own 0750 copy. The directories
-    /// above it only let others pass through (0711), never list.
+    /// The file of the current version for a run as <paramref name="user"/>: a copy under <c>run-as/USER/</c> that
+    /// stays owned by the daemon but belongs to the user's primary group (directories 0750, file 0550), so the
+    /// user can read and run it but not change it: the run executes exactly the version it recorded. The
+    /// directories above only let others pass through (0711), never list.
     /// </summary>
     public string MaterializeFor(ScriptDefinition script, string user)
     {
@@ -57,15 +58,16 @@ public sealed partial class ScriptFiles
             return path;
         }
 
-        Directory.CreateDirectory(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        Directory.CreateDirectory(dir, DirectoryMode);
         var temp = path + "." + Environment.ProcessId + "." + Environment.CurrentManagedThreadId + ".tmp";
         File.WriteAllText(temp, script.Source);
-        File.SetUnixFileMode(temp, UnixFileMode.UserRead | UnixFileMode.UserExecute);
-        foreach (var owned in new[] { userDir, dir, temp })
+        File.SetUnixFileMode(temp, UnixFileMode.UserRead | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute);
+        foreach (var shared in new[] { userDir, dir, temp })
         {
-            if (Chown(owned, account.Uid, account.Gid) != 0)
+            File.SetUnixFileMode(shared, shared == temp ? File.GetUnixFileMode(temp) : DirectoryMode);
+            if (Chown(shared, uint.MaxValue, account.Gid) != 0)
             {
-                throw new IOException($"cannot give {owned} to user '{user}'");
+                throw new IOException($"cannot give {shared} to the group of user '{user}'");
             }
         }
 

@@ -108,6 +108,49 @@ public sealed class ScriptManagementTests : TransportFixture
     }
 
     [Test]
+    public async Task Instance_get_reads_the_configuration_back_with_secrets_masked()
+    {
+        var (script, _) = await CreateAsync("true");
+        await Client.CallAsync("script_instance_set", new JsonObject
+        {
+            ["script_name"] = script, ["instance_name"] = "cfg", ["arguments"] = "-x", ["timeout_s"] = 5,
+            ["start_trigger"] = new JsonObject { ["type"] = "manual" },
+            ["env"] = new JsonObject { ["A"] = "1", ["TOKEN"] = new JsonObject { ["value"] = "hidden-value", ["secret"] = true } },
+        });
+
+        var instance = await Client.CallAsync("script_instance_get", new { script_name = script, instance_name = "cfg" });
+        var missing = await Client.CallErrorAsync("script_instance_get", new { script_name = script, instance_name = "nope" });
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(instance["arguments"]!.GetValue<string>(), Is.EqualTo("-x"));
+            Assert.That(instance["timeout_s"]!.GetValue<int>(), Is.EqualTo(5));
+            Assert.That(instance["env"]!["A"]!.GetValue<string>(), Is.EqualTo("1"));
+            Assert.That(instance["env"]!["TOKEN"]!.GetValue<string>(), Is.EqualTo("********"));
+            Assert.That(missing["code"]!.GetValue<int>(), Is.EqualTo(1001));
+        });
+    }
+
+    [Test]
+    public async Task Rerun_of_a_run_without_arguments_runs_and_records_none()
+    {
+        var (script, instance) = await CreateAsync("echo \"[$*]\"");
+        var first = (await Client.CallAsync("script_start", new { script_name = script, instance_name = instance }))["execution"]!["id"]!.GetValue<long>();
+        await WaitForEndAsync(first);
+        await Client.CallAsync("script_instance_set", new { script_name = script, instance_name = instance, arguments = "later", start_trigger = new { type = "manual" } });
+
+        var rerun = (await Client.CallAsync("script_execution_rerun", new { execution_id = first }))["execution"]!;
+        await WaitForEndAsync(rerun["id"]!.GetValue<long>());
+        var output = await Client.CallAsync("script_execution_output_get", new { filter = new { execution_id = rerun["id"]!.GetValue<long>() }, pagination = new { limit = 1 } });
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(rerun["arguments"], Is.Null);
+            Assert.That(output["lines"]![0]!["content"]!.GetValue<string>(), Is.EqualTo("[]"));
+        });
+    }
+
+    [Test]
     public async Task Deleting_an_instance_and_a_script_removes_them_but_keeps_history_as_outdated()
     {
         var (script, instance) = await CreateAsync("true");

@@ -50,6 +50,18 @@ public sealed class TlsTests
         });
     }
 
+    [TestCase("http://example.com:8765", "must be an IP address")]
+    [TestCase("ftp://127.0.0.1:1", "http:// or https://")]
+    [TestCase("http://127.0.0.1:1/rpc", "base URL")]
+    public void Listen_url_errors_name_the_option(string listen, string message)
+    {
+        var dataDir = Directory.CreateTempSubdirectory("scriptexec-opt-").FullName;
+
+        Assert.That(
+            () => DaemonHost.Build(["--data-dir", dataDir, "--socket", Path.Combine(dataDir, "d.sock"), "--listen", listen]),
+            Throws.TypeOf<OptionsException>().With.Message.StartsWith("listen:").And.Message.Contains(message));
+    }
+
     [Test]
     public void Https_without_certificate_is_a_clear_configuration_error()
     {

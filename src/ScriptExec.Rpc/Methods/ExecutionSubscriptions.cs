@@ -65,8 +65,11 @@ public sealed class ExecutionSubscriptions : IDisposable
 
     private void OnExecutionChanged(Execution execution)
     {
-        _known[execution.Id] = execution.State.IsActive() ? execution : null;
-        if (!execution.State.IsActive())
+        if (execution.State.IsActive())
+        {
+            _known[execution.Id] = execution;
+        }
+        else
         {
             // Ended: its output is complete, forget it (bounds the cache).
             _known.TryRemove(execution.Id, out _);
@@ -126,10 +129,17 @@ public sealed class ExecutionSubscriptions : IDisposable
         Item? carried = null;
         try
         {
-            while (carried is not null || await reader.WaitToReadAsync(cancellationToken))
+            while (true)
             {
                 if (carried is null && !reader.TryRead(out carried))
                 {
+                    // Caught up: report any overflow now rather than with a next notification that may never come.
+                    await SendDropNoticesAsync(rpc);
+                    if (!await reader.WaitToReadAsync(cancellationToken))
+                    {
+                        return;
+                    }
+
                     continue;
                 }
 
@@ -173,6 +183,17 @@ public sealed class ExecutionSubscriptions : IDisposable
         }
     }
 
+    private async Task SendDropNoticesAsync(JsonRpc rpc)
+    {
+        foreach (var subscription in _subscriptions.Values)
+        {
+            if (TakeDropped(subscription) is { } dropped)
+            {
+                await rpc.NotifyWithParameterObjectAsync("execution_dropped", new ExecutionDroppedNotification(subscription.Id, dropped));
+            }
+        }
+    }
+
     private void Release(Item item) => Interlocked.Add(ref _queuedBytes, -item.Bytes);
 
     private static long? TakeDropped(Subscription subscription)
@@ -200,6 +221,9 @@ public sealed class ExecutionSubscriptions : IDisposable
 
 /// <summary>Params of the execution_changed notification.</summary>
 public sealed record ExecutionChangedNotification(long SubscriptionId, ExecutionDto Execution, long? Dropped);
+
+/// <summary>Params of the execution_dropped notification: sent when the queue has drained after an overflow.</summary>
+public sealed record ExecutionDroppedNotification(long SubscriptionId, long Dropped);
 
 /// <summary>Params of the execution_output notification.</summary>
 public sealed record ExecutionOutputNotification(long SubscriptionId, long ExecutionId, IReadOnlyList<LineDto> Lines, long? Dropped);
