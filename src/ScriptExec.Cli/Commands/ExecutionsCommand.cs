@@ -1,0 +1,147 @@
+using System.Text.Json.Nodes;
+using ScriptExec.Cli.CommandLine;
+using ScriptExec.Cli.Connection;
+using ScriptExec.Cli.Output;
+using static ScriptExec.Cli.CommandLine.OptionSpec;
+
+namespace ScriptExec.Cli.Commands;
+
+/// <summary><c>scriptexec executions</c>: seed 000's <c>script_execution_get</c> with its filters as flags.</summary>
+internal static class ExecutionsCommand
+{
+    public const string Usage = "scriptexec executions [--script S [--instance I]...]... [--state S]... [--exit-code N]... [--outdated] "
+        + "[--limit N] [--after-id ID] [--since UNIX] [--until UNIX] [--json]";
+
+    private const int DefaultLimit = 20;
+
+    private static readonly string[] States = ["running", "terminating", "finished", "killed"];
+
+    public static readonly IReadOnlyList<OptionSpec> Options =
+    [
+        Value("script"), Value("instance"), Value("state"), Value("exit-code"), Flag("outdated"),
+        Value("limit"), Value("after-id"), Value("since"), Value("until"),
+    ];
+
+    public static async Task<int> RunAsync(CommandContext context, ParsedArguments args)
+    {
+        args.ExpectPositionals(0, Usage);
+        var result = await context.CallAsync("script_execution_get", BuildParams(args));
+        if (context.Json)
+        {
+            await context.WriteJsonAsync(result);
+            return ExitCodes.Success;
+        }
+
+        var table = new Table("ID", "SCRIPT", "INSTANCE", "STATE", "EXIT", "DURATION", "STARTED", "TRIGGER");
+        foreach (var e in Wire.Read<WireExecutions>(result, "script_execution_get").Executions)
+        {
+            table.Add(
+                Format.Number(e.Id),
+                e.ScriptName,
+                e.InstanceName,
+                e.IsOutdated ? e.State + "*" : e.State,
+                Format.Exit(e),
+                Format.Duration(e.Duration),
+                Format.LocalTime(e.StartTimestamp),
+                Format.Trigger(e.StartTrigger));
+        }
+
+        await table.WriteAsync(context.Out, context.CancellationToken);
+        return ExitCodes.Success;
+    }
+
+    /// <summary>Builds <c>{filter, pagination}</c>; only the filters given are sent (omitted means "all" in seed 000).</summary>
+    internal static JsonObject BuildParams(ParsedArguments args)
+    {
+        var filter = new JsonObject();
+        if (Instances(args) is { Count: > 0 } instances)
+        {
+            filter["instances"] = instances;
+        }
+
+        var states = args.Values("state");
+        foreach (var state in states.Where(s => !States.Contains(s)))
+        {
+            throw new UsageException($"--state: '{state}' is not one of {string.Join(", ", States)}");
+        }
+
+        if (states.Count > 0)
+        {
+            filter["states"] = new JsonArray([.. states.Select(s => JsonValue.Create(s))]);
+        }
+
+        var exitCodes = args.Values("exit-code").Select(c => ParsedArguments.ParseLong(c, "--exit-code", int.MinValue, int.MaxValue)).ToList();
+        if (exitCodes.Count > 0)
+        {
+            filter["exit_codes"] = new JsonArray([.. exitCodes.Select(c => JsonValue.Create(c))]);
+        }
+
+        if (args.Has("outdated"))
+        {
+            filter["include_outdated"] = true;
+        }
+
+        if (args.Long("since", 0) is { } since)
+        {
+            filter["start_after"] = since;
+        }
+
+        if (args.Long("until", 0) is { } until)
+        {
+            filter["start_before"] = until;
+        }
+
+        // Newest first by default; given only a reference id, "after" reads naturally as the next ones.
+        var afterId = args.Long("after-id", 0);
+        var limit = args.Long("limit", -1000, 1000) ?? (afterId is null ? -DefaultLimit : DefaultLimit);
+        if (limit == 0)
+        {
+            throw new UsageException("--limit: must be between -1000 and 1000 and non-zero");
+        }
+
+        var pagination = new JsonObject { ["limit"] = limit };
+        if (afterId is { } reference)
+        {
+            pagination["id_exclusive"] = reference;
+        }
+
+        var parameters = new JsonObject { ["pagination"] = pagination };
+        if (filter.Count > 0)
+        {
+            parameters["filter"] = filter;
+        }
+
+        return parameters;
+    }
+
+    /// <summary><c>--script S</c> starts an entry; each <c>--instance I</c> after it narrows that entry.</summary>
+    private static JsonArray Instances(ParsedArguments args)
+    {
+        var entries = new JsonArray();
+        JsonObject? current = null;
+        foreach (var (name, value) in args.Options)
+        {
+            if (name == "script")
+            {
+                current = new JsonObject { ["script_name"] = value };
+                entries.Add(current);
+            }
+            else if (name == "instance")
+            {
+                if (current is null)
+                {
+                    throw new UsageException("--instance must follow the --script it belongs to");
+                }
+
+                if (current["instance_names"] is not JsonArray names)
+                {
+                    current["instance_names"] = names = [];
+                }
+
+                names.Add(value);
+            }
+        }
+
+        return entries;
+    }
+}

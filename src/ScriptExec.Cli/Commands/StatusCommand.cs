@@ -1,0 +1,77 @@
+using System.Globalization;
+using System.Text;
+using ScriptExec.Cli.CommandLine;
+using ScriptExec.Cli.Connection;
+using ScriptExec.Cli.Output;
+
+namespace ScriptExec.Cli.Commands;
+
+/// <summary><c>scriptexec status</c>: the daemon's health and counts, one fact per line.</summary>
+internal static class StatusCommand
+{
+    public static async Task<int> RunAsync(CommandContext context, ParsedArguments args)
+    {
+        args.ExpectPositionals(0, "scriptexec status");
+        var result = await context.CallAsync("status");
+        if (context.Json)
+        {
+            await context.WriteJsonAsync(result);
+            return ExitCodes.Success;
+        }
+
+        var s = Wire.Read<Status>(result, "status");
+        var c = s.Executions;
+        var d = s.Durations;
+        var text = new StringBuilder();
+        var uptime = Format.Duration(s.UptimeS * 1000);
+        Line(text, "daemon", $"scriptexecd {s.Version}, pid {s.Pid}, up {uptime} (since {Format.LocalTime(s.StartedTimestamp)})");
+        Line(text, "store", $"{s.Store.Path} ({Format.Bytes(s.Store.SizeBytes)})");
+        Line(text, "executions", $"{c.Total} total: {c.Running} running, {c.Terminating} terminating, "
+            + $"{c.Finished} finished ({c.FinishedExitZero} exit 0, {c.FinishedExitNonZero} non-zero), {c.Killed} killed");
+        foreach (var r in s.Running)
+        {
+            Line(text, "running", $"#{r.Id} {r.ScriptName}/{r.InstanceName} {r.State}, pid {(r.Pid is { } pid ? Format.Number(pid) : Format.None)}, "
+                + $"since {Format.LocalTime(r.StartTimestamp)}");
+        }
+
+        Line(text, "durations", d.Count == 0
+            ? "no finished runs"
+            : $"{d.Count} runs: avg {Format.Duration((long)d.AvgMs)}, min {Format.Duration(d.MinMs)}, max {Format.Duration(d.MaxMs)}");
+        Line(text, "triggers", $"{s.Triggers.XpathFired} xpath fired, {s.Triggers.ScheduleFired} schedule fired, {s.Triggers.ScheduleSkipped} schedule skipped");
+        Line(text, "clients", $"{s.Clients.Unix} unix, {s.Clients.Websocket} websocket");
+        Line(text, "limits", $"{s.Limits.MaxConcurrentExecutions} concurrent executions, {Format.Bytes(s.Limits.MaxMessageBytes)} per message, "
+            + $"{Format.Bytes(s.Limits.OutputMaxBytesPerExecution)} output per execution");
+        await context.Out.WriteAsync(text.ToString().AsMemory(), context.CancellationToken);
+        return ExitCodes.Success;
+    }
+
+    private static void Line(StringBuilder text, string label, string value) =>
+        text.Append(CultureInfo.InvariantCulture, $"{label,-12}{value}\n");
+
+    private sealed record Status(
+        string Version,
+        int Pid,
+        long StartedTimestamp,
+        long UptimeS,
+        StoreInfo Store,
+        Counts Executions,
+        List<Running> Running,
+        Clients Clients,
+        Limits Limits,
+        Durations Durations,
+        TriggerCounts Triggers);
+
+    private sealed record StoreInfo(string Path, long SizeBytes);
+
+    private sealed record Counts(long Total, long Running, long Terminating, long Finished, long Killed, long FinishedExitZero, long FinishedExitNonZero);
+
+    private sealed record Running(long Id, string ScriptName, string InstanceName, string State, int? Pid, long StartTimestamp);
+
+    private sealed record Clients(int Unix, int Websocket);
+
+    private sealed record Limits(int MaxConcurrentExecutions, int MaxMessageBytes, long OutputMaxBytesPerExecution);
+
+    private sealed record Durations(long Count, double AvgMs, long? MinMs, long? MaxMs);
+
+    private sealed record TriggerCounts(long XpathFired, long ScheduleFired, long ScheduleSkipped);
+}

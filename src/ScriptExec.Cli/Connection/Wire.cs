@@ -1,0 +1,71 @@
+using System.Text.Json;
+
+namespace ScriptExec.Cli.Connection;
+
+// The result shapes the CLI reads, as docs/API.md and SPEC.md define them. Only what the CLI shows is declared;
+// unknown fields are ignored so a newer daemon's additions do not break an older CLI.
+
+/// <summary>A start or stop trigger.</summary>
+internal sealed record WireTrigger(string Type, string? Setting, string? Username);
+
+/// <summary>Seed 000's Execution (plus pid while alive).</summary>
+internal sealed record WireExecution(
+    long Id,
+    string ScriptName,
+    string InstanceName,
+    long StartTimestamp,
+    WireTrigger StartTrigger,
+    string State,
+    string? Arguments,
+    long? Duration,
+    int? ExitCode,
+    WireTrigger? StopTrigger,
+    bool IsOutdated,
+    int? Pid,
+    bool OutputTruncated)
+{
+    /// <summary>True once the execution has ended (<c>finished</c> or <c>killed</c>).</summary>
+    public bool HasEnded => State is "finished" or "killed";
+}
+
+internal sealed record WireLine(long Id, string Content, string Stream, long TimestampMs);
+
+internal sealed record WireOutputPage(WireExecution Execution, List<WireLine> Lines);
+
+internal sealed record WireExecutions(List<WireExecution> Executions);
+
+internal sealed record WireInstanceOverview(string Name, WireTrigger StartTrigger, WireTrigger? StopTrigger, WireExecution? LastExecution);
+
+internal sealed record WireScriptOverview(string Name, string Version, string? Description, List<WireInstanceOverview> Instances);
+
+internal sealed record WireOverview(List<WireScriptOverview> Scripts);
+
+internal sealed record WireScript(string Name, string? Source, string Version, string? Description, long UpdatedTimestamp);
+
+internal sealed record WireSubscription(long SubscriptionId);
+
+internal sealed record WireExecutionChanged(long SubscriptionId, WireExecution Execution, long? Dropped);
+
+internal sealed record WireExecutionOutput(long SubscriptionId, long ExecutionId, List<WireLine> Lines, long? Dropped);
+
+/// <summary>Reads wire results into the records above; a shape mismatch is a protocol error.</summary>
+internal static class Wire
+{
+    private static readonly JsonSerializerOptions Options = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+    };
+
+    public static T Read<T>(JsonElement element, string what)
+        where T : class
+    {
+        try
+        {
+            return element.Deserialize<T>(Options) ?? throw new ProtocolException($"{what}: the daemon returned null");
+        }
+        catch (JsonException e)
+        {
+            throw new ProtocolException($"{what}: unexpected result shape: {e.Message}", e);
+        }
+    }
+}
