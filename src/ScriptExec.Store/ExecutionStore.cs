@@ -40,9 +40,13 @@ public sealed partial class ExecutionStore
         WHERE state IN ('running', 'terminating') ORDER BY id;
         """;
 
-    private const string SelectLastOfInstanceSql = $"""
-        SELECT {ExecutionRow.Columns} FROM executions INDEXED BY ix_executions_instance
-        WHERE script_name = @script AND instance_name = @instance ORDER BY id DESC LIMIT 1;
+    // One MAX seek per instance inside a single statement, then the rows by id.
+    private const string SelectLastOfInstancesSql = $"""
+        SELECT {ExecutionRow.Columns} FROM executions
+        WHERE id IN (
+            SELECT (SELECT MAX(id) FROM executions INDEXED BY ix_executions_instance
+                    WHERE script_name = json_extract(j.value, '$[0]') AND instance_name = json_extract(j.value, '$[1]'))
+            FROM json_each(@pairs) j);
         """;
 
     private readonly SqliteDatabase _db;
@@ -125,20 +129,19 @@ public sealed partial class ExecutionStore
             .Select(r => new ActiveExecution(r.Id, (int?)r.Pid, r.ProcStartTime, r.BootId, r.StartTimestamp))];
     }
 
-    /// <summary>The newest execution of each given instance that has one: one index seek per instance.</summary>
+    /// <summary>The newest execution of each given instance that has one: an index seek per instance, one statement.</summary>
     public IReadOnlyDictionary<(string Script, string Instance), Execution> LastOf(IEnumerable<(string Script, string Instance)> instances)
     {
-        using var connection = _db.OpenRead();
-        var result = new Dictionary<(string, string), Execution>();
-        foreach (var (script, instance) in instances)
+        var pairs = instances.Select(i => new[] { i.Script, i.Instance }).ToArray();
+        if (pairs.Length == 0)
         {
-            if (connection.QuerySingleOrDefault<ExecutionRow>(SelectLastOfInstanceSql, new { script, instance }) is { } row)
-            {
-                result[(script, instance)] = row.ToExecution();
-            }
+            return new Dictionary<(string, string), Execution>();
         }
 
-        return result;
+        using var connection = _db.OpenRead();
+        return connection.Query<ExecutionRow>(SelectLastOfInstancesSql, new { pairs = System.Text.Json.JsonSerializer.Serialize(pairs, StoreJson.Default.StringArrayArray) })
+            .Select(r => r.ToExecution())
+            .ToDictionary(e => (e.ScriptName, e.InstanceName));
     }
 
     private static object FinishParameters(long id, ExecutionEnd end) => new

@@ -50,12 +50,23 @@ public sealed class OutputStore : IAsyncDisposable
     private long _linesWritten;
 
     /// <summary>Queues a line for <paramref name="executionId"/>; waits only when the queue is full.</summary>
-    public ValueTask AppendAsync(long executionId, OutputLine line, CancellationToken cancellationToken = default) =>
-        _queue.Writer.WriteAsync(new Pending(executionId, line, null), cancellationToken);
+    public ValueTask AppendAsync(long executionId, OutputLine line, CancellationToken cancellationToken = default)
+    {
+        Interlocked.Increment(ref _pending);
+        return _queue.Writer.WriteAsync(new Pending(executionId, line, null), cancellationToken);
+    }
+
+    private long _pending;
 
     /// <summary>Completes once every line queued before this call is committed.</summary>
     public async Task FlushAsync(CancellationToken cancellationToken = default)
     {
+        // Nothing queued and not yet committed (a silent script): no round trip through the writer.
+        if (Interlocked.Read(ref _pending) == 0)
+        {
+            return;
+        }
+
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         await _queue.Writer.WriteAsync(new Pending(0, null, done), cancellationToken);
         await done.Task.WaitAsync(cancellationToken);
@@ -99,6 +110,8 @@ public sealed class OutputStore : IAsyncDisposable
                 // next batch tries again. The supervisor logs store failures where it can see them.
             }
 
+            // Counted as done whether committed or lost to a failed batch, so a flush never waits forever.
+            Interlocked.Add(ref _pending, -batch.Count(i => i.Line is not null));
             foreach (var item in batch)
             {
                 item.Flushed?.TrySetResult();

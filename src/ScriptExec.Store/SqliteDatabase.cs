@@ -108,6 +108,25 @@ public sealed class SqliteDatabase : IDisposable
         }
     }
 
+    private long _sizeBytes;
+    private long _sizeReadAt = long.MinValue;
+
+    /// <summary>
+    /// <see cref="SizeBytes"/>, read at most once a second: dashboards poll status often and the size is
+    /// informational.
+    /// </summary>
+    public long CachedSizeBytes()
+    {
+        var now = Environment.TickCount64;
+        if (now - Interlocked.Read(ref _sizeReadAt) > 1000)
+        {
+            Interlocked.Exchange(ref _sizeBytes, SizeBytes());
+            Interlocked.Exchange(ref _sizeReadAt, now);
+        }
+
+        return Interlocked.Read(ref _sizeBytes);
+    }
+
     /// <summary>Size of the database file plus its write-ahead log, in bytes.</summary>
     public long SizeBytes()
     {

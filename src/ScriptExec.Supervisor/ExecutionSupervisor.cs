@@ -6,6 +6,9 @@ using ScriptExec.Supervisor.Processes;
 
 namespace ScriptExec.Supervisor;
 
+/// <summary>A running execution as the supervisor holds it.</summary>
+public sealed record RunningSnapshot(long Id, string ScriptName, string InstanceName, ExecutionState State, int Pid, long StartTimestamp);
+
 /// <summary>
 /// Runs instances (each at most once at a time), records every start and end, and stops them on request,
 /// on timeout and at shutdown. The start record is committed before the process is spawned, the end record
@@ -58,6 +61,13 @@ public sealed partial class ExecutionSupervisor : IAsyncDisposable
 
     public ScriptFiles Files => _files;
 
+    /// <summary>The executions running or terminating now, from memory (no query), oldest first.</summary>
+    public IReadOnlyList<RunningSnapshot> Running() =>
+        [.. _running.Values
+            .Where(e => e.Id != 0 && e.Process is not null && !e.Ended)
+            .Select(e => new RunningSnapshot(e.Id, e.ScriptName, e.InstanceName, e.State, e.Process!.Pid, e.StartTimestamp))
+            .OrderBy(e => e.Id)];
+
     public bool IsRunning(string scriptName) => _running.Keys.Any(k => k.Script == scriptName);
 
     public bool IsRunning(string scriptName, string instanceName) => _running.ContainsKey((scriptName, instanceName));
@@ -93,8 +103,9 @@ public sealed partial class ExecutionSupervisor : IAsyncDisposable
         {
             // From here on the caller's cancellation is ignored: a half-recorded start is worse than a late reply.
             var path = instance.User is { } user ? _files.MaterializeFor(script, user) : _files.Materialize(script);
+            entry.StartTimestamp = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
             entry.Id = await _executions.InsertStartedAsync(
-                new NewExecution(scriptName, instanceName, script.Version, DateTimeOffset.UtcNow.ToUnixTimeSeconds(), trigger, arguments),
+                new NewExecution(scriptName, instanceName, script.Version, entry.StartTimestamp, trigger, arguments),
                 CancellationToken.None,
                 Statistics.Started);
             var sink = new ExecutionOutputSink(_output, OutputCaptured) { ExecutionId = entry.Id };

@@ -21,6 +21,8 @@ internal sealed class RunningExecution : IDisposable
 
     public long Id { get; set; }
 
+    public long StartTimestamp { get; set; }
+
     public SpawnedProcess? Process { get; set; }
 
     public ExecutionState State { get; set; } = ExecutionState.Running;

@@ -47,4 +47,21 @@ public sealed class StatusTests : TransportFixture
             Assert.That(only["durations"]!["count"]!.GetValue<long>(), Is.EqualTo(1));
         });
     }
+
+    [Test]
+    public async Task Status_lists_running_executions_with_their_pid()
+    {
+        var (script, instance) = await CreateAsync("exec sleep 30");
+        var started = (await Client.CallAsync("script_start", new { script_name = script, instance_name = instance }))["execution"]!;
+
+        var running = (await Client.CallAsync("status"))["running"]!.AsArray().Single(r => r!["id"]!.GetValue<long>() == started["id"]!.GetValue<long>())!;
+        await Client.CallAsync("script_stop", new { script_name = script, instance_name = instance, force = true });
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(running["pid"]!.GetValue<int>(), Is.EqualTo(started["pid"]!.GetValue<int>()));
+            Assert.That(running["script_name"]!.GetValue<string>(), Is.EqualTo(script));
+            Assert.That(running["state"]!.GetValue<string>(), Is.EqualTo("running"));
+        });
+    }
 }

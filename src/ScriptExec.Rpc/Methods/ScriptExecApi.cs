@@ -53,9 +53,8 @@ public sealed partial class ScriptExecApi
         p.End();
 
         var counts = instances is null ? Supervisor.Statistics.Current : Executions.Aggregate(instances);
-        var running = Executions.Query(
-            new ExecutionFilter { States = [ExecutionState.Running, ExecutionState.Terminating], Instances = instances, IncludeOutdated = true },
-            new Pagination(-Pagination.MaxLimit));
+        var running = Supervisor.Running().Where(r => instances is null
+            || instances.Any(i => i.ScriptName == r.ScriptName && (i.InstanceNames is null || i.InstanceNames.Contains(r.InstanceName))));
         var server = _services.Server;
         var options = Supervisor.Options;
         var now = DateTimeOffset.UtcNow;
@@ -64,7 +63,7 @@ public sealed partial class ScriptExecApi
             Environment.ProcessId,
             server.StartedAt.ToUnixTimeSeconds(),
             (long)(now - server.StartedAt).TotalSeconds,
-            new StoreStatus(_services.Database.DatabasePath, _services.Database.SizeBytes()),
+            new StoreStatus(_services.Database.DatabasePath, _services.Database.CachedSizeBytes()),
             ExecutionCountsDto.From(counts),
             [.. running.Select(e => new RunningDto(e.Id, e.ScriptName, e.InstanceName, e.State.ToWire(), e.Pid, e.StartTimestamp))],
             new ClientCounts(server.UnixClients, server.WebSocketClients),
