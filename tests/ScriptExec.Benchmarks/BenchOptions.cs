@@ -1,0 +1,92 @@
+using System.Globalization;
+
+namespace ScriptExec.Benchmarks;
+
+/// <summary>The command line, and the sizes of every benchmark for the full and the --quick mode.</summary>
+internal sealed record BenchOptions
+{
+    public const string Usage = """
+        usage: dotnet run -c Release --project tests/ScriptExec.Benchmarks -- [options]
+
+          --quick          small sizes (20k-row store, 200 runs, 20 MB output, 8 clients), about 30-60 s; for CI
+          --out FILE       also write the JSON report to FILE
+          --explain        only print EXPLAIN QUERY PLAN of every script_execution_get shape (10k-row store) and exit
+          --daemon DLL     benchmark this scriptexecd.dll instead of src/ScriptExec.Daemon/bin/Release/net10.0/
+          --no-supervisord skip the supervisord baseline (reported as unavailable)
+          --fail-on-miss   exit 3 when a target is missed (default: report only)
+          --keep           keep the temporary directory (stores, logs) and print its path
+        """;
+
+    public bool Quick { get; init; }
+
+    public bool Explain { get; init; }
+
+    public string? OutPath { get; init; }
+
+    public string? DaemonDll { get; init; }
+
+    public bool SkipSupervisord { get; init; }
+
+    public bool FailOnMiss { get; init; }
+
+    public bool Keep { get; init; }
+
+    public bool ShowHelp { get; init; }
+
+    public string Mode => Quick ? "quick" : "full";
+
+    /// <summary>Executions in the large store (the 1M figure).</summary>
+    public int LargeStoreRows => Quick ? 20_000 : 1_000_000;
+
+    /// <summary>Executions in the small store, the scaling baseline.</summary>
+    public int SmallStoreRows { get; init; } = 10_000;
+
+    /// <summary>Timed calls per query shape, per store and per path (RPC, raw SQL).</summary>
+    public int QueryIterations => Quick ? 200 : 2_000;
+
+    public int QueryWarmup => Quick ? 50 : 300;
+
+    /// <summary>Runs of the short script per mode (sequential, 16 in parallel), for scriptexecd and the bare loop.</summary>
+    public int ShortRuns => Quick ? 200 : 2_000;
+
+    /// <summary>supervisord needs a poll per run to see an exit, so it gets fewer runs; the figure is a rate.</summary>
+    public int SupervisordRuns => Quick ? 48 : 320;
+
+    public int ParallelInstances { get; init; } = 16;
+
+    public long OutputBytes => Quick ? 20_000_000 : 200_000_000;
+
+    public int StatusClients => Quick ? 8 : 64;
+
+    public TimeSpan StatusWarmup => Quick ? TimeSpan.FromSeconds(1) : TimeSpan.FromSeconds(2);
+
+    public TimeSpan StatusDuration => Quick ? TimeSpan.FromSeconds(3) : TimeSpan.FromSeconds(10);
+
+    /// <summary>Cold starts on fresh data directories (the work daemon's start adds one more).</summary>
+    public int StartupSamples => Quick ? 2 : 4;
+
+    public static BenchOptions Parse(IReadOnlyList<string> args)
+    {
+        var options = new BenchOptions();
+        for (var i = 0; i < args.Count; i++)
+        {
+            options = args[i] switch
+            {
+                "--quick" => options with { Quick = true },
+                "--explain" => options with { Explain = true },
+                "--out" => options with { OutPath = Value(args, ref i) },
+                "--daemon" => options with { DaemonDll = Path.GetFullPath(Value(args, ref i)) },
+                "--no-supervisord" => options with { SkipSupervisord = true },
+                "--fail-on-miss" => options with { FailOnMiss = true },
+                "--keep" => options with { Keep = true },
+                "--help" or "-h" => options with { ShowHelp = true },
+                _ => throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"unknown option '{args[i]}'")),
+            };
+        }
+
+        return options;
+    }
+
+    private static string Value(IReadOnlyList<string> args, ref int i) =>
+        i + 1 < args.Count ? args[++i] : throw new ArgumentException($"option '{args[i]}' needs a value");
+}
