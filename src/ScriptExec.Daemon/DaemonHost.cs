@@ -59,7 +59,11 @@ public static class DaemonHost
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
-            kestrel.ListenUnixSocket(options.SocketPath, listen => listen.UseConnectionHandler<UnixSocketConnectionHandler>());
+            kestrel.Limits.MaxConcurrentConnections = ConnectionLimit.KestrelBackstop(options.MaxConnections);
+            kestrel.Limits.MaxConcurrentUpgradedConnections = ConnectionLimit.KestrelBackstop(options.MaxConnections);
+            kestrel.ListenUnixSocket(options.SocketPath, listen => listen
+                .Use(next => listen.ApplicationServices.GetRequiredService<ConnectionLimit>().UnixSocketGate(next))
+                .UseConnectionHandler<UnixSocketConnectionHandler>());
             if (options.Listen is { } uri)
             {
                 var address = uri.Host == "localhost" ? IPAddress.Loopback : IPAddress.Parse(uri.Host.Trim('[', ']'));
@@ -75,6 +79,7 @@ public static class DaemonHost
 
         var app = builder.Build();
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
+        app.Use(app.Services.GetRequiredService<ConnectionLimit>().WebSocketGateAsync);
         app.Map(WebSocketEndpoint.Path, (HttpContext context, WebSocketEndpoint endpoint) => endpoint.HandleAsync(context));
         app.Lifetime.ApplicationStarted.Register(() =>
         {
@@ -123,6 +128,7 @@ public static class DaemonHost
         services.AddSingleton(new RpcServerInfo { MaxMessageBytes = options.MaxMessageBytes });
         services.AddSingleton<ScriptExecServices>();
         services.AddSingleton<WebSocketEndpoint>();
+        services.AddSingleton<ConnectionLimit>();
         services.AddHostedService<ExecutionLifetimeService>();
     }
 }

@@ -23,6 +23,20 @@ public sealed class DaemonOptions
 
     public int MaxMessageBytes { get; init; } = 1024 * 1024;
 
+    /// <summary>
+    /// <c>max_connections</c> (default 1024): client connections served at once, Unix socket and WebSocket together.
+    /// One more is refused: on the Unix socket with one <c>-32603</c> line (reason <c>capacity</c>) and a close, on
+    /// the WebSocket with HTTP 503 before the upgrade. Kestrel's own raw-socket limits sit at twice this as a backstop.
+    /// </summary>
+    public int MaxConnections { get; init; } = 1024;
+
+    /// <summary>
+    /// <c>message_timeout_s</c> (default 30): how long a message that has started to arrive may take to complete
+    /// (NDJSON: a partial line; WebSocket: a fragmented or slowly sent message) before its connection is closed.
+    /// Idle connections with no message under way are never timed out: subscribers wait legitimately.
+    /// </summary>
+    public TimeSpan MessageTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
     public int MaxConcurrentExecutions { get; init; } = 64;
 
     public long OutputMaxBytesPerExecution { get; init; } = 1024 * 1024;
@@ -88,6 +102,8 @@ public sealed class DaemonOptions
             Listen = ParseListen(listen),
             MaxMessageBytes = Int(configuration, "max_message_bytes", 1024 * 1024, 256, 64 * 1024 * 1024),
             MaxConcurrentExecutions = Int(configuration, "max_concurrent_executions", 64, 1, 10_000),
+            MaxConnections = Int(configuration, "max_connections", 1024, 1, 100_000),
+            MessageTimeout = TimeSpan.FromSeconds(Int(configuration, "message_timeout_s", 30, 1, 3600)),
             OutputMaxBytesPerExecution = Int(configuration, "output_max_bytes_per_execution", 1024 * 1024, 0, int.MaxValue),
             OutputLineCapBytes = Int(configuration, "output_line_cap_bytes", 16 * 1024, 64, 1024 * 1024),
             StoreSynchronous = (configuration["store_synchronous"] ?? "NORMAL").ToUpperInvariant(),

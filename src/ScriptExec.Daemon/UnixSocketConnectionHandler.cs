@@ -47,7 +47,7 @@ internal sealed class UnixSocketConnectionHandler : ConnectionHandler
 
         var user = UnixAccounts.NameOf(uid);
         var caller = new CallerIdentity(user, CallerIdentity.UnixTransport, _roles.Resolve(uid, gid, user));
-        var transport = new NdjsonTransport(connection.Transport.Input, connection.Transport.Output, _options.MaxMessageBytes);
+        var transport = new NdjsonTransport(connection.Transport.Input, connection.Transport.Output, _options.MaxMessageBytes, _options.MessageTimeout);
         // Not connection.ConnectionClosed: it fires on the client's half-close (echo … | socat), and replies to
         // requests already read must still go out. The connection ends when its input ends and replies are sent.
         await ScriptExecConnection.RunAsync(_services, transport, caller, _logger, _lifetime.ApplicationStopping);

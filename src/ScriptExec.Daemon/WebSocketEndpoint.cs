@@ -51,7 +51,7 @@ internal sealed class WebSocketEndpoint
 
         using var socket = await context.WebSockets.AcceptWebSocketAsync();
         var caller = new CallerIdentity(user, CallerIdentity.WebSocketTransport, role);
-        var transport = new WebSocketTransport(socket, _options.MaxMessageBytes);
+        var transport = new WebSocketTransport(socket, _options.MaxMessageBytes, _options.MessageTimeout);
         await ScriptExecConnection.RunAsync(_services, transport, caller, _logger, context.RequestAborted);
     }
 

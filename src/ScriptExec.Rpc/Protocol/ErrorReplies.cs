@@ -8,6 +8,8 @@ internal static class ErrorReplies
 {
     public static readonly RpcErrorData ParamsNotNamed = new("params", "must be an object of named parameters");
 
+    public static readonly RpcErrorData ParamsNotUnicode = new("params", "must not contain unpaired surrogate escapes such as \\ud800");
+
     /// <summary>Builds one error response; an empty <paramref name="rawId"/> means <c>"id": null</c>.</summary>
     public static byte[] Create(ReadOnlySpan<byte> rawId, int code, string message, RpcErrorData? data = null)
     {
@@ -59,6 +61,13 @@ internal static class ErrorReplies
 
     public static byte[] MethodNotFound(ReadOnlySpan<byte> rawId) =>
         Create(rawId, RpcErrorCodes.MethodNotFound, RpcErrorCodes.MethodNotFoundMessage);
+
+    public static byte[] ParamsNotText(ReadOnlySpan<byte> rawId) =>
+        Create(
+            rawId,
+            RpcErrorCodes.InvalidParams,
+            RpcErrorCodes.InvalidParamsFor(ParamsNotUnicode.Field!, ParamsNotUnicode.Reason),
+            ParamsNotUnicode);
 
     public static byte[] ParamsMustBeNamed(ReadOnlySpan<byte> rawId) =>
         Create(

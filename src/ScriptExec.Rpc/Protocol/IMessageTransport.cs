@@ -12,6 +12,12 @@ public interface IMessageTransport : IAsyncDisposable
     /// <summary>Gets the largest inbound message accepted, in bytes.</summary>
     int MaxMessageBytes { get; }
 
+    /// <summary>
+    /// Gets how long a started message may take to arrive whole, or null for no limit. Only time spent waiting for
+    /// the peer counts; a connection with no message under way may stay idle forever (subscribers are).
+    /// </summary>
+    TimeSpan? MessageTimeout { get; }
+
     /// <summary>Reads the next whole message; its bytes stay valid until the next call.</summary>
     ValueTask<TransportRead> ReadAsync(CancellationToken cancellationToken);
 
@@ -33,6 +39,12 @@ public enum TransportReadKind
 
     /// <summary>The peer ended the connection.</summary>
     EndOfStream,
+
+    /// <summary>
+    /// The peer started a message and did not finish it within <see cref="IMessageTransport.MessageTimeout"/>
+    /// (a slow-loris client); nothing more will be read.
+    /// </summary>
+    TimedOut,
 }
 
 /// <summary>The outcome of one read: a message, an oversized message, or the end of the stream.</summary>
@@ -52,6 +64,9 @@ public readonly struct TransportRead : IEquatable<TransportRead>
 
     /// <summary>Gets the read that reports an oversized message.</summary>
     public static TransportRead TooLarge => new(TransportReadKind.TooLarge, default);
+
+    /// <summary>Gets the read that reports a message not completed in time.</summary>
+    public static TransportRead TimedOut => new(TransportReadKind.TimedOut, default);
 
     /// <summary>Gets the read that reports the end of the stream.</summary>
     public static TransportRead EndOfStream => new(TransportReadKind.EndOfStream, default);

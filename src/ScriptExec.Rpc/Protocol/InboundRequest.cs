@@ -34,6 +34,22 @@ internal readonly struct InboundRequest
     {
         request = default;
         rawIdForError = null;
+        try
+        {
+            return TryParseObject(element, out request, ref rawIdForError);
+        }
+        catch (InvalidOperationException)
+        {
+            // An escaped lone surrogate ("\ud800") is valid JSON, but System.Text.Json throws when it compares one,
+            // in a member name ("para\ud800ms") or in the version: neither can be part of a valid request.
+            request = default;
+            return false;
+        }
+    }
+
+    private static bool TryParseObject(JsonElement element, out InboundRequest request, ref byte[]? rawIdForError)
+    {
+        request = default;
         if (element.ValueKind != JsonValueKind.Object)
         {
             return false;
@@ -116,6 +132,37 @@ internal readonly struct InboundRequest
         return false;
     }
 
+    /// <summary>
+    /// True when a string or member name in <paramref name="parameters"/> escapes a lone surrogate (<c>"\ud800"</c>):
+    /// valid JSON, but no text a method could take, and System.Text.Json throws on reading it.
+    /// </summary>
+    public static bool HasUnpairedSurrogate(JsonElement parameters)
+    {
+        ReadOnlySpan<byte> raw = JsonMarshal.GetRawUtf8Value(parameters);
+        if (raw.IndexOf("\\u"u8) < 0)
+        {
+            return false;
+        }
+
+        var reader = new Utf8JsonReader(raw);
+        while (reader.Read())
+        {
+            if (reader.TokenType is JsonTokenType.String or JsonTokenType.PropertyName && reader.ValueIsEscaped)
+            {
+                try
+                {
+                    _ = reader.GetString();
+                }
+                catch (InvalidOperationException)
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>Writes the request as StreamJsonRpc will see it: our internal id, the method, and the given params.</summary>
     /// <param name="internalId">The id StreamJsonRpc answers to, or null for a notification.</param>
     /// <param name="parameters">The params to pass on; when null, <c>{}</c> if <paramref name="emptyObjectWhenNone"/>, else none.</param>
@@ -134,8 +181,10 @@ internal readonly struct InboundRequest
             writer.WriteString("method"u8, Method);
             if (parameters is { } p)
             {
+                // The client's own bytes (already parsed, and valid UTF-8): WriteTo would re-encode every string and
+                // throws on an escaped lone surrogate ("\ud800"), which is valid JSON all the same.
                 writer.WritePropertyName("params"u8);
-                p.WriteTo(writer);
+                writer.WriteRawValue(JsonMarshal.GetRawUtf8Value(p), skipInputValidation: true);
             }
             else if (emptyObjectWhenNone)
             {

@@ -6,14 +6,16 @@ namespace ScriptExec.Rpc.Protocol;
 /// <summary>Newline-delimited JSON framing: one UTF-8 message per <c>\n</c>-terminated line.</summary>
 /// <remarks>
 /// A trailing <c>\r</c> is stripped, blank lines are skipped, and a last line without <c>\n</c> at the end of
-/// the stream still counts. At most <see cref="MaxMessageBytes"/> plus one read segment is ever buffered.
-/// The transport owns both pipes and completes them when closed.
+/// the stream still counts. At most <see cref="MaxMessageBytes"/> plus one read segment is ever buffered, and
+/// an unfinished line may take at most <see cref="MessageTimeout"/> of waiting to complete. The transport owns
+/// both pipes and completes them when closed.
 /// </remarks>
 public sealed class NdjsonTransport : IMessageTransport
 {
     private readonly PipeReader input;
     private readonly PipeWriter output;
     private readonly SemaphoreSlim writeLock = new(1, 1);
+    private readonly TimeProvider timeProvider;
 
     // The reader's buffer may only be released after the caller is done with the message we handed out.
     private SequencePosition? consumedOnNextRead;
@@ -21,20 +23,36 @@ public sealed class NdjsonTransport : IMessageTransport
     // Bytes at the start of the unconsumed buffer already known to hold no newline, so a long line arriving in
     // small chunks is scanned once rather than once per chunk.
     private long scannedWithoutNewline;
+
+    // Waiting time left for the unfinished line; refilled whenever a line ends.
+    private TimeSpan lineTimeLeft;
     private bool inputEnded;
     private bool outputClosed;
 
-    public NdjsonTransport(PipeReader input, PipeWriter output, int maxMessageBytes)
+    /// <param name="messageTimeout">How long an unfinished line may keep us waiting; null for no limit.</param>
+    /// <param name="timeProvider">The clock of <paramref name="messageTimeout"/>; the system clock by default.</param>
+    public NdjsonTransport(
+        PipeReader input, PipeWriter output, int maxMessageBytes, TimeSpan? messageTimeout = null, TimeProvider? timeProvider = null)
     {
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(output);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxMessageBytes);
+        if (messageTimeout is { } timeout)
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(timeout, TimeSpan.Zero, nameof(messageTimeout));
+            lineTimeLeft = timeout;
+        }
+
         this.input = input;
         this.output = output;
+        this.timeProvider = timeProvider ?? TimeProvider.System;
         MaxMessageBytes = maxMessageBytes;
+        MessageTimeout = messageTimeout;
     }
 
     public int MaxMessageBytes { get; }
+
+    public TimeSpan? MessageTimeout { get; }
 
     public async ValueTask<TransportRead> ReadAsync(CancellationToken cancellationToken)
     {
@@ -51,7 +69,21 @@ public sealed class NdjsonTransport : IMessageTransport
 
         while (true)
         {
-            ReadResult result = await input.ReadAsync(cancellationToken);
+            ReadResult result;
+            if (scannedWithoutNewline == 0 || MessageTimeout is null)
+            {
+                result = await input.ReadAsync(cancellationToken);
+            }
+            else if (await ReadMoreOfLineAsync(cancellationToken) is { } more)
+            {
+                result = more;
+            }
+            else
+            {
+                inputEnded = true;
+                return TransportRead.TimedOut;
+            }
+
             ReadOnlySequence<byte> buffer = result.Buffer;
             if (result.IsCanceled)
             {
@@ -65,6 +97,7 @@ public sealed class NdjsonTransport : IMessageTransport
                 ReadOnlySequence<byte> line = buffer.Slice(0, newline);
                 buffer = buffer.Slice(buffer.GetPosition(1, newline));
                 scannedWithoutNewline = 0;
+                lineTimeLeft = MessageTimeout ?? TimeSpan.Zero;
                 if (line.Length > MaxMessageBytes)
                 {
                     return EndWithTooLarge(buffer);
@@ -153,6 +186,32 @@ public sealed class NdjsonTransport : IMessageTransport
         await CloseAsync(tooLarge: false, CancellationToken.None);
         inputEnded = true;
         await input.CompleteAsync();
+    }
+
+    /// <summary>Waits for more of an unfinished line, at most for the time it has left; null once that is spent.</summary>
+    private async ValueTask<ReadResult?> ReadMoreOfLineAsync(CancellationToken cancellationToken)
+    {
+        if (lineTimeLeft <= TimeSpan.Zero)
+        {
+            return null;
+        }
+
+        using var deadline = new CancellationTokenSource(lineTimeLeft, timeProvider);
+        using var either = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
+        long waitStarted = timeProvider.GetTimestamp();
+        try
+        {
+            return await input.ReadAsync(either.Token);
+        }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            return null;
+        }
+        finally
+        {
+            // Only the time we spent waiting for the peer counts: pauses for our own back-pressure do not.
+            lineTimeLeft -= timeProvider.GetElapsedTime(waitStarted);
+        }
     }
 
     private static ReadOnlySequence<byte> TrimTrailingCarriageReturn(ReadOnlySequence<byte> line)

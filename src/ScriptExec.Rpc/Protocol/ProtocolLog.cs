@@ -16,4 +16,7 @@ internal static partial class ProtocolLog
 
     [LoggerMessage(104, LogLevel.Debug, "RPC connection ended: {Reason} {Description}")]
     public static partial void ConnectionEnded(ILogger logger, string reason, string description, Exception? exception);
+
+    [LoggerMessage(105, LogLevel.Warning, "Inbound message not completed within {Seconds} s; closing the connection")]
+    public static partial void MessageTimedOut(ILogger logger, double seconds);
 }

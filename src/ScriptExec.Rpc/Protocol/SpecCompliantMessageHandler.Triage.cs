@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text.Json;
+using System.Text.Unicode;
 
 namespace ScriptExec.Rpc.Protocol;
 
@@ -9,12 +10,23 @@ public sealed partial class SpecCompliantMessageHandler
     /// <summary>Takes one inbound message apart; returns the reply to write now, if any.</summary>
     private byte[]? Triage(ReadOnlySequence<byte> message)
     {
-        JsonDocument document;
+        // JSON text is UTF-8 (RFC 8259), but System.Text.Json lets invalid bytes inside strings through, and an id
+        // echoed byte-exact would then make our own reply invalid. One contiguous copy, as the parser makes anyway.
+        ReadOnlyMemory<byte> text = message.IsSingleSegment ? message.First : message.ToArray();
+        JsonDocument? document = null;
         try
         {
-            document = JsonDocument.Parse(message);
+            if (Utf8.IsValid(text.Span))
+            {
+                document = JsonDocument.Parse(text);
+            }
         }
         catch (JsonException)
+        {
+            // Below: answered as a parse error.
+        }
+
+        if (document is null)
         {
             ProtocolLog.ParseError(logger);
             return ErrorReplies.ParseError();
@@ -71,16 +83,23 @@ public sealed partial class SpecCompliantMessageHandler
             return request.IsNotification ? null : Answer(ErrorReplies.ParamsMustBeNamed(request.RawId), batch);
         }
 
-        long? internalId = null;
-        if (request.RawId is { } rawId)
+        if (exists && parameters is { } named && InboundRequest.HasUnpairedSurrogate(named))
         {
-            internalId = Interlocked.Increment(ref lastInternalId);
-            pending[internalId.Value] = new PendingReply(rawId, batch, batch?.Reserve() ?? -1);
+            return request.IsNotification ? null : Answer(ErrorReplies.ParamsNotText(request.RawId), batch);
+        }
+
+        long? internalId = request.IsNotification ? null : Interlocked.Increment(ref lastInternalId);
+
+        // An unknown method goes through untouched so that StreamJsonRpc answers -32601 itself. Rewritten before
+        // the reply is promised: nothing may fail between promising a reply and handing its request on.
+        byte[] forward = request.Rewrite(internalId, parameters, emptyObjectWhenNone: exists);
+        if (internalId is { } id)
+        {
+            pending[id] = new PendingReply(request.RawId!, batch, batch?.Reserve() ?? -1);
             ReplyPromised();
         }
 
-        // An unknown method goes through untouched so that StreamJsonRpc answers -32601 itself.
-        forwards.Enqueue(request.Rewrite(internalId, parameters, emptyObjectWhenNone: exists));
+        forwards.Enqueue(forward);
         return null;
     }
 

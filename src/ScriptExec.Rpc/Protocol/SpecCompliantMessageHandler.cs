@@ -113,6 +113,14 @@ public sealed partial class SpecCompliantMessageHandler
                             cancellationToken);
                         await transport.CloseAsync(tooLarge: true, cancellationToken);
                         return null;
+                    case TransportReadKind.TimedOut:
+                        double seconds = transport.MessageTimeout.GetValueOrDefault().TotalSeconds;
+                        ProtocolLog.MessageTimedOut(logger, seconds);
+                        await transport.WriteAsync(
+                            ErrorReplies.InvalidRequest($"message not completed within {seconds:0.###} s"),
+                            cancellationToken);
+                        await transport.CloseAsync(tooLarge: false, cancellationToken);
+                        return null;
                     default:
                         // A client that sends its requests and then half-closes (echo ... | socat) still gets its replies.
                         await WaitUntilUnsentRepliesAtMostAsync(0, cancellationToken);

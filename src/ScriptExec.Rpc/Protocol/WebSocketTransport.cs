@@ -6,7 +6,9 @@ namespace ScriptExec.Rpc.Protocol;
 /// <summary>WebSocket framing: one JSON-RPC message per WebSocket message, written as a single text frame.</summary>
 /// <remarks>
 /// Fragments are assembled into a pooled buffer that grows up to <see cref="MaxMessageBytes"/> plus one byte, the
-/// byte that proves a message too large. The transport owns the socket and disposes it.
+/// byte that proves a message too large. Once a message has started, the rest of it may take at most
+/// <see cref="MessageTimeout"/> of waiting; when that is spent the socket is aborted. The transport owns the socket
+/// and disposes it.
 /// </remarks>
 public sealed class WebSocketTransport : IMessageTransport
 {
@@ -15,20 +17,35 @@ public sealed class WebSocketTransport : IMessageTransport
 
     private readonly WebSocket socket;
     private readonly SemaphoreSlim writeLock = new(1, 1);
+    private readonly TimeProvider timeProvider;
     private byte[] buffer;
+
+    // Waiting time left for the rest of the message being read.
+    private TimeSpan messageTimeLeft;
     private bool inputEnded;
     private bool disposed;
 
-    public WebSocketTransport(WebSocket socket, int maxMessageBytes)
+    /// <param name="messageTimeout">How long the rest of a started message may keep us waiting; null for no limit.</param>
+    /// <param name="timeProvider">The clock of <paramref name="messageTimeout"/>; the system clock by default.</param>
+    public WebSocketTransport(WebSocket socket, int maxMessageBytes, TimeSpan? messageTimeout = null, TimeProvider? timeProvider = null)
     {
         ArgumentNullException.ThrowIfNull(socket);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxMessageBytes);
+        if (messageTimeout is { } timeout)
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(timeout, TimeSpan.Zero, nameof(messageTimeout));
+        }
+
         this.socket = socket;
+        this.timeProvider = timeProvider ?? TimeProvider.System;
         MaxMessageBytes = maxMessageBytes;
+        MessageTimeout = messageTimeout;
         buffer = ArrayPool<byte>.Shared.Rent(Math.Min(InitialBufferBytes, maxMessageBytes + 1));
     }
 
     public int MaxMessageBytes { get; }
+
+    public TimeSpan? MessageTimeout { get; }
 
     public async ValueTask<TransportRead> ReadAsync(CancellationToken cancellationToken)
     {
@@ -39,6 +56,8 @@ public sealed class WebSocketTransport : IMessageTransport
         }
 
         int count = 0;
+        bool started = false;
+        messageTimeLeft = MessageTimeout ?? TimeSpan.Zero;
         while (true)
         {
             if (count == buffer.Length)
@@ -47,11 +66,13 @@ public sealed class WebSocketTransport : IMessageTransport
             }
 
             // Never ask for more than one byte beyond the limit: that byte is enough to know it is exceeded.
-            int window = Math.Min(buffer.Length - count, MaxMessageBytes + 1 - count);
-            ValueWebSocketReceiveResult received;
+            Memory<byte> window = buffer.AsMemory(count, Math.Min(buffer.Length - count, MaxMessageBytes + 1 - count));
+            ValueWebSocketReceiveResult? receivedInTime;
             try
             {
-                received = await socket.ReceiveAsync(buffer.AsMemory(count, window), cancellationToken);
+                receivedInTime = started && MessageTimeout is not null
+                    ? await ReceiveRestOfMessageAsync(window, cancellationToken)
+                    : await socket.ReceiveAsync(window, cancellationToken);
             }
             catch (WebSocketException)
             {
@@ -60,6 +81,13 @@ public sealed class WebSocketTransport : IMessageTransport
                 return TransportRead.EndOfStream;
             }
 
+            if (receivedInTime is not { } received)
+            {
+                inputEnded = true;
+                return TransportRead.TimedOut;
+            }
+
+            started = true;
             if (received.MessageType == WebSocketMessageType.Close)
             {
                 inputEnded = true;
@@ -149,6 +177,33 @@ public sealed class WebSocketTransport : IMessageTransport
         finally
         {
             writeLock.Release();
+        }
+    }
+
+    /// <summary>Receives more of a started message, waiting at most for the time it has left; null once that is spent.</summary>
+    private async ValueTask<ValueWebSocketReceiveResult?> ReceiveRestOfMessageAsync(Memory<byte> window, CancellationToken cancellationToken)
+    {
+        if (messageTimeLeft <= TimeSpan.Zero)
+        {
+            return null;
+        }
+
+        using var deadline = new CancellationTokenSource(messageTimeLeft, timeProvider);
+        using var either = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
+        long waitStarted = timeProvider.GetTimestamp();
+        try
+        {
+            return await socket.ReceiveAsync(window, either.Token);
+        }
+        catch (Exception e) when (e is OperationCanceledException or WebSocketException
+            && deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            // Cancelling a receive aborts the socket: there is no way left to tell the peer why.
+            return null;
+        }
+        finally
+        {
+            messageTimeLeft -= timeProvider.GetElapsedTime(waitStarted);
         }
     }
 

@@ -6,6 +6,9 @@ namespace ScriptExec.Supervisor.Triggers;
 /// <summary>Cron schedules: one loop per scheduled instance, waiting on the injectable clock.</summary>
 public sealed partial class TriggerEngine
 {
+    // Reloads come from concurrent RPC calls: one at a time, or one could cancel and dispose the token source
+    // another is still starting loops with, and the last to finish could apply an older instance list.
+    private readonly Lock _reloadLock = new();
     private CancellationTokenSource? _schedules;
 
     /// <summary>Parses a five-field cron expression (local time); throws <see cref="FormatException"/> with the reason.</summary>
@@ -37,11 +40,14 @@ public sealed partial class TriggerEngine
 
     private void StopSchedules()
     {
-        var previous = Interlocked.Exchange(ref _schedules, null);
-        if (previous is not null)
+        lock (_reloadLock)
         {
-            previous.Cancel();
-            previous.Dispose();
+            var previous = Interlocked.Exchange(ref _schedules, null);
+            if (previous is not null)
+            {
+                previous.Cancel();
+                previous.Dispose();
+            }
         }
     }
 

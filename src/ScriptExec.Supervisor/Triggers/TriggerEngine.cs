@@ -57,6 +57,14 @@ public sealed partial class TriggerEngine : IAsyncDisposable
     /// <summary>Re-reads every instance's triggers; call after an instance or script changed.</summary>
     public void Reload()
     {
+        lock (_reloadLock)
+        {
+            ReloadTriggers();
+        }
+    }
+
+    private void ReloadTriggers()
+    {
         var instances = _scripts.ListInstances();
         lock (_lock)
         {
