@@ -128,6 +128,16 @@ public sealed class TriggerTests : TransportFixture
     }
 
     [Test]
+    public async Task State_value_nesting_is_bounded()
+    {
+        var deep = JsonNode.Parse(string.Concat(Enumerable.Repeat("[", 40)) + string.Concat(Enumerable.Repeat("]", 40)));
+
+        var error = await Client.CallErrorAsync("state_set", new JsonObject { ["xpath"] = "/deep", ["value"] = deep });
+
+        Assert.That(error["data"]!["field"]!.GetValue<string>(), Is.EqualTo("value"));
+    }
+
+    [Test]
     public async Task State_set_under_a_value_is_refused_naming_xpath()
     {
         var root = "/" + Guid.NewGuid().ToString("N")[..8];

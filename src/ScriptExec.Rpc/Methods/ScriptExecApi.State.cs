@@ -17,6 +17,12 @@ public sealed partial class ScriptExecApi
         var path = ReadPath(p);
         var raw = p.OptionalRaw("value");
         p.End();
+        if (raw is { } nested && Depth(nested) > MaxValueDepth)
+        {
+            // Stored under its path, a deeper value would come back nested beyond what common JSON parsers accept.
+            throw new InvalidParameterException("value", $"must nest at most {MaxValueDepth} levels deep");
+        }
+
         var value = raw is { } element ? JsonNode.Parse(element.GetRawText()) : null;
         try
         {
@@ -39,6 +45,15 @@ public sealed partial class ScriptExecApi
         p.End();
         return new StateNodeResult(path.Text, _services.Triggers.GetState(path));
     }
+
+    private const int MaxValueDepth = 32;
+
+    private static int Depth(JsonElement element) => element.ValueKind switch
+    {
+        JsonValueKind.Object => 1 + element.EnumerateObject().Select(p => Depth(p.Value)).DefaultIfEmpty(0).Max(),
+        JsonValueKind.Array => 1 + element.EnumerateArray().Select(Depth).DefaultIfEmpty(0).Max(),
+        _ => 0,
+    };
 
     private static StatePath ReadPath(ParamsReader p) =>
         StatePath.TryParse(p.RequiredString("xpath"), out var path) ? path : throw new InvalidParameterException("xpath", StatePath.Rule);
