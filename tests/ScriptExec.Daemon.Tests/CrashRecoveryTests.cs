@@ -47,19 +47,7 @@ public sealed class CrashRecoveryTests
     public async Task Restart_after_kill_9_records_killed_by_recovery_and_kills_the_scripts_processes()
     {
         var first = await StartDaemonAsync();
-        long id;
-        int leader, grandchild;
-        await using (var client = await first.ConnectAsync())
-        {
-            await client.CallAsync("script_set", new { name = "orphan", source = "sleep 1000 &\necho $!\nwait\n" });
-            await client.CallAsync("script_instance_set", new { script_name = "orphan", instance_name = "main", start_trigger = new { type = "manual" } });
-            var started = (await client.CallAsync("script_start", new { script_name = "orphan", instance_name = "main" }))["execution"]!;
-            id = started["id"]!.GetValue<long>();
-            leader = started["pid"]!.GetValue<int>();
-            _scriptPids.Add(leader);
-            grandchild = await client.WaitForPidLineAsync(id);
-            _scriptPids.Add(grandchild);
-        }
+        var (id, leader, grandchild) = await StartScriptAsync(first, "orphan", "sleep 1000 &\necho $!\nwait\n");
 
         await first.KillAsync();
         var survivedTheDaemon = ProcessProbe.IsAlive(leader) && ProcessProbe.IsAlive(grandchild);
@@ -95,19 +83,7 @@ public sealed class CrashRecoveryTests
     {
         // The leader keeps writing, so the daemon's death ends it by SIGPIPE; its background child never writes and lives on.
         var first = await StartDaemonAsync();
-        long id;
-        int leader, grandchild;
-        await using (var client = await first.ConnectAsync())
-        {
-            await client.CallAsync("script_set", new { name = "writer", source = "sleep 1000 &\necho $!\nwhile :; do echo tick; sleep 0.1; done\n" });
-            await client.CallAsync("script_instance_set", new { script_name = "writer", instance_name = "main", start_trigger = new { type = "manual" } });
-            var started = (await client.CallAsync("script_start", new { script_name = "writer", instance_name = "main" }))["execution"]!;
-            id = started["id"]!.GetValue<long>();
-            leader = started["pid"]!.GetValue<int>();
-            _scriptPids.Add(leader);
-            grandchild = await client.WaitForPidLineAsync(id);
-            _scriptPids.Add(grandchild);
-        }
+        var (id, leader, grandchild) = await StartScriptAsync(first, "writer", "sleep 1000 &\necho $!\nwhile :; do echo tick; sleep 0.1; done\n");
 
         await first.KillAsync();
         var leaderDied = await ProcessProbe.WaitUntilGoneAsync(leader, TimeSpan.FromSeconds(10));
@@ -205,5 +181,20 @@ public sealed class CrashRecoveryTests
         using var command = connection.CreateCommand();
         command.CommandText = "PRAGMA integrity_check;";
         return command.ExecuteScalar() as string;
+    }
+
+    /// <summary>Creates and starts a script whose first output line is the pid of a background child it leaves running.</summary>
+    private async Task<(long Id, int Leader, int Grandchild)> StartScriptAsync(DaemonProcess daemon, string name, string source)
+    {
+        await using var client = await daemon.ConnectAsync();
+        await client.CallAsync("script_set", new { name, source });
+        await client.CallAsync("script_instance_set", new { script_name = name, instance_name = "main", start_trigger = new { type = "manual" } });
+        var started = (await client.CallAsync("script_start", new { script_name = name, instance_name = "main" }))["execution"]!;
+        var id = started["id"]!.GetValue<long>();
+        var leader = started["pid"]!.GetValue<int>();
+        _scriptPids.Add(leader);
+        var grandchild = await client.WaitForPidLineAsync(id);
+        _scriptPids.Add(grandchild);
+        return (id, leader, grandchild);
     }
 }

@@ -7,21 +7,13 @@ namespace ScriptExec.Rpc.Methods;
 /// <summary>Reads and validates an instance's start_trigger and stop_trigger.</summary>
 internal static class TriggerReader
 {
-    public static TriggerDefinition ReadStart(ParamsReader trigger)
-    {
-        var type = trigger.RequiredString("type");
-        var setting = trigger.OptionalString("setting");
-        trigger.End();
-        return type switch
-        {
-            "manual" => setting is null ? TriggerDefinition.Manual : throw NoSetting(trigger),
-            "xpath" => new TriggerDefinition(TriggerType.Xpath, ValidXpath(trigger, setting)),
-            "schedule" => new TriggerDefinition(TriggerType.Schedule, ValidSchedule(trigger, setting)),
-            _ => throw new InvalidParameterException(trigger.PathOf("type"), "must be one of manual, xpath, schedule"),
-        };
-    }
+    /// <summary>A start trigger: manual, xpath or schedule.</summary>
+    public static TriggerDefinition ReadStart(ParamsReader trigger) => Read(trigger, allowSchedule: true);
 
-    public static TriggerDefinition ReadStop(ParamsReader trigger)
+    /// <summary>A stop trigger: manual or xpath.</summary>
+    public static TriggerDefinition ReadStop(ParamsReader trigger) => Read(trigger, allowSchedule: false);
+
+    private static TriggerDefinition Read(ParamsReader trigger, bool allowSchedule)
     {
         var type = trigger.RequiredString("type");
         var setting = trigger.OptionalString("setting");
@@ -30,7 +22,9 @@ internal static class TriggerReader
         {
             "manual" => setting is null ? TriggerDefinition.Manual : throw NoSetting(trigger),
             "xpath" => new TriggerDefinition(TriggerType.Xpath, ValidXpath(trigger, setting)),
-            _ => throw new InvalidParameterException(trigger.PathOf("type"), "must be one of manual, xpath"),
+            "schedule" when allowSchedule => new TriggerDefinition(TriggerType.Schedule, ValidSchedule(trigger, setting)),
+            _ => throw new InvalidParameterException(
+                trigger.PathOf("type"), allowSchedule ? "must be one of manual, xpath, schedule" : "must be one of manual, xpath"),
         };
     }
 
