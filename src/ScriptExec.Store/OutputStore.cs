@@ -44,11 +44,6 @@ public sealed class OutputStore : IAsyncDisposable
         _writerLoop = Task.Run(WriteLoopAsync);
     }
 
-    /// <summary>Lines committed so far (for status and benchmarks).</summary>
-    public long LinesWritten => Interlocked.Read(ref _linesWritten);
-
-    private long _linesWritten;
-
     /// <summary>Queues a line for <paramref name="executionId"/>; waits only when the queue is full.</summary>
     public ValueTask AppendAsync(long executionId, OutputLine line, CancellationToken cancellationToken = default)
     {
@@ -101,8 +96,7 @@ public sealed class OutputStore : IAsyncDisposable
 
             try
             {
-                var written = await _db.WriteAsync((c, t) => InsertBatch(c, t, batch), CancellationToken.None);
-                Interlocked.Add(ref _linesWritten, written);
+                await _db.WriteAsync((c, t) => InsertBatch(c, t, batch), CancellationToken.None);
             }
             catch (SqliteException)
             {

@@ -134,8 +134,6 @@ public sealed class SqliteDatabase : IDisposable
         return Size(DatabasePath) + Size(DatabasePath + "-wal");
     }
 
-    public string IntegrityCheck() => _writer.ExecuteScalar<string>("PRAGMA integrity_check;") ?? "unknown";
-
     public void Dispose()
     {
         _writeLock.Wait();

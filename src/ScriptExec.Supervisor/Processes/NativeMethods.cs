@@ -42,9 +42,6 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(Libc, EntryPoint = "kill", SetLastError = true)]
     internal static partial int Kill(int pid, int signal);
 
-    [LibraryImport(Libc, EntryPoint = "geteuid")]
-    internal static partial uint GetEffectiveUserId();
-
     [LibraryImport(Libc, EntryPoint = "close", SetLastError = true)]
     internal static partial int Close(int fd);
 
