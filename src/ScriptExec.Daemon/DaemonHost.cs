@@ -125,7 +125,7 @@ public static class DaemonHost
         });
         services.AddSingleton<ExecutionRetention>();
         services.AddHostedService<RetentionService>();
-        services.AddSingleton(new RpcServerInfo { MaxMessageBytes = options.MaxMessageBytes });
+        services.AddSingleton(sp => new RpcServerInfo(sp.GetRequiredService<TimeProvider>()) { MaxMessageBytes = options.MaxMessageBytes });
         services.AddSingleton<ScriptExecServices>();
         services.AddSingleton<WebSocketEndpoint>();
         services.AddSingleton<ConnectionLimit>();

@@ -109,7 +109,9 @@ public sealed class SqliteDatabase : IDisposable
     }
 
     private long _sizeBytes;
-    private long _sizeReadAt = long.MinValue;
+
+    // Environment.TickCount64 is milliseconds since boot, so 0 means "read on first use".
+    private long _sizeNextReadAt;
 
     /// <summary>
     /// <see cref="SizeBytes"/>, read at most once a second: dashboards poll status often and the size is
@@ -118,10 +120,10 @@ public sealed class SqliteDatabase : IDisposable
     public long CachedSizeBytes()
     {
         var now = Environment.TickCount64;
-        if (now - Interlocked.Read(ref _sizeReadAt) > 1000)
+        if (now >= Interlocked.Read(ref _sizeNextReadAt))
         {
             Interlocked.Exchange(ref _sizeBytes, SizeBytes());
-            Interlocked.Exchange(ref _sizeReadAt, now);
+            Interlocked.Exchange(ref _sizeNextReadAt, now + 1000);
         }
 
         return Interlocked.Read(ref _sizeBytes);

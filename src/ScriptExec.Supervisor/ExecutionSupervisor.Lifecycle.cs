@@ -55,16 +55,18 @@ public sealed partial class ExecutionSupervisor
         environment["SCRIPTEXEC_SCRIPT"] = script.Name;
         environment["SCRIPTEXEC_INSTANCE"] = instance.InstanceName;
         environment["SCRIPTEXEC_TRIGGER"] = trigger.Type.ToWire();
+        var workingDirectory = instance.WorkingDirectory ?? _options.DefaultWorkingDirectory;
         if (instance.User is { } user)
         {
-            (executable, arguments) = RunAs.Wrap(user, executable, arguments, environment);
+            (executable, arguments) = RunAs.Wrap(user, workingDirectory, executable, arguments, environment);
+            workingDirectory = RunAs.SpawnDirectory;
         }
 
         return new ProcessStartSpec(
             executable,
             arguments,
             environment,
-            instance.WorkingDirectory ?? _options.DefaultWorkingDirectory,
+            workingDirectory,
             new OutputCaptureOptions(_options.OutputLineCapBytes, _options.OutputMaxBytesPerExecution));
     }
 

@@ -25,6 +25,14 @@ public sealed class StatusTests : TransportFixture
     }
 
     [Test]
+    public async Task Status_reports_the_size_of_the_store()
+    {
+        var status = await Client.CallAsync("status");
+
+        Assert.That(status["store"]!["size_bytes"]!.GetValue<long>(), Is.GreaterThan(0));
+    }
+
+    [Test]
     public async Task Status_counts_finished_runs_by_exit_code()
     {
         var (script, instance) = await CreateAsync("exit 0");

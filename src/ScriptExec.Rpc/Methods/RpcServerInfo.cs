@@ -3,12 +3,26 @@ namespace ScriptExec.Rpc.Methods;
 /// <summary>Facts about the running daemon that <c>status</c> reports, and its connection counters.</summary>
 public sealed class RpcServerInfo
 {
+    private readonly long _startedTicks;
     private int _unixClients;
     private int _webSocketClients;
 
+    public RpcServerInfo(TimeProvider? time = null)
+    {
+        Time = time ?? TimeProvider.System;
+        StartedAt = Time.GetUtcNow();
+        _startedTicks = Time.GetTimestamp();
+    }
+
+    public TimeProvider Time { get; }
+
     public string Version { get; init; } = typeof(RpcServerInfo).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
 
-    public DateTimeOffset StartedAt { get; init; } = DateTimeOffset.UtcNow;
+    /// <summary>The wall-clock time the daemon started, as it was read then.</summary>
+    public DateTimeOffset StartedAt { get; }
+
+    /// <summary>Time since start on the monotonic clock: a wall-clock step (NTP, an RTC-less boot) does not move it.</summary>
+    public TimeSpan Uptime => Time.GetElapsedTime(_startedTicks);
 
     public int MaxMessageBytes { get; init; } = 1024 * 1024;
 

@@ -57,12 +57,11 @@ public sealed partial class ScriptExecApi
             || instances.Any(i => i.ScriptName == r.ScriptName && (i.InstanceNames is null || i.InstanceNames.Contains(r.InstanceName))));
         var server = _services.Server;
         var options = Supervisor.Options;
-        var now = DateTimeOffset.UtcNow;
         return new StatusResult(
             server.Version,
             Environment.ProcessId,
             server.StartedAt.ToUnixTimeSeconds(),
-            (long)(now - server.StartedAt).TotalSeconds,
+            (long)server.Uptime.TotalSeconds,
             new StoreStatus(_services.Database.DatabasePath, _services.Database.CachedSizeBytes()),
             ExecutionCountsDto.From(counts),
             [.. running.Select(e => new RunningDto(e.Id, e.ScriptName, e.InstanceName, e.State.ToWire(), e.Pid, e.StartTimestamp))],

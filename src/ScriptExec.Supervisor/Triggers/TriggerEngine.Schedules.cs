@@ -51,32 +51,83 @@ public sealed partial class TriggerEngine
         }
     }
 
+    /// <summary>
+    /// The longest a schedule sleeps before it reads the wall clock again. Timers run on the monotonic clock, so
+    /// without this a wall-clock step (NTP, an RTC-less device setting its time) would shift the next run by the
+    /// step, and a tick months away would ask for a timer longer than the 49.7 days <see cref="Task.Delay(TimeSpan)"/>
+    /// accepts.
+    /// </summary>
+    public static readonly TimeSpan ScheduleMaxSleep = TimeSpan.FromSeconds(30);
+
     private async Task RunScheduleAsync(string script, string instance, string setting, CancellationToken cancellationToken)
     {
         var expression = ParseSchedule(setting);
         var trigger = new Trigger(TriggerType.Schedule, setting);
+        var tick = new ScheduleTick(expression, _time.LocalTimeZone);
         try
         {
             while (!cancellationToken.IsCancellationRequested)
             {
-                var now = _time.GetUtcNow();
-                if (expression.GetNextOccurrence(now.UtcDateTime, _time.LocalTimeZone) is not { } next)
+                var now = _time.GetUtcNow().UtcDateTime;
+                if (tick.Due(now))
+                {
+                    await FireScheduleAsync(script, instance, setting, trigger);
+                    continue;
+                }
+
+                if (tick.Next(now) is not { } next)
                 {
                     return;
                 }
 
-                await Task.Delay(next - now.UtcDateTime, _time, cancellationToken);
-                Interlocked.Increment(ref _scheduleFired);
-                if (!await StartAsync(script, instance, trigger))
-                {
-                    Interlocked.Increment(ref _scheduleSkipped);
-                    Log.ScheduleSkipped(_logger, script, instance, setting);
-                }
+                var sleep = next - now;
+                await Task.Delay(sleep < ScheduleMaxSleep ? sleep : ScheduleMaxSleep, _time, cancellationToken);
             }
         }
         catch (OperationCanceledException)
         {
             // Reloaded or shutting down.
         }
+    }
+
+    private async Task FireScheduleAsync(string script, string instance, string setting, Trigger trigger)
+    {
+        Interlocked.Increment(ref _scheduleFired);
+        if (!await StartAsync(script, instance, trigger))
+        {
+            Interlocked.Increment(ref _scheduleSkipped);
+            Log.ScheduleSkipped(_logger, script, instance, setting);
+        }
+    }
+}
+
+/// <summary>
+/// Which occurrence of a cron schedule is due, read afresh from the wall clock at every wake-up: a step forward
+/// over an occurrence runs it once (late), a step back never runs an occurrence a second time.
+/// </summary>
+internal sealed class ScheduleTick(CronExpression expression, TimeZoneInfo zone)
+{
+    private DateTime? _target;
+    private DateTime? _lastFired;
+
+    /// <summary>True, once, when <paramref name="now"/> has reached the occurrence last returned by <see cref="Next"/>.</summary>
+    public bool Due(DateTime now)
+    {
+        if (_target is not { } target || now < target)
+        {
+            return false;
+        }
+
+        _lastFired = target;
+        _target = null;
+        return true;
+    }
+
+    /// <summary>The next occurrence after <paramref name="now"/> (and after the last one fired), or null if none.</summary>
+    public DateTime? Next(DateTime now)
+    {
+        var from = _lastFired is { } fired && fired > now ? fired : now;
+        _target = expression.GetNextOccurrence(from, zone);
+        return _target;
     }
 }

@@ -1,0 +1,35 @@
+namespace ScriptExec.Daemon.Tests.Support;
+
+/// <summary>Waits on a condition, polling, with a bound: the one way tests wait for something to happen.</summary>
+public static class Eventually
+{
+    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(30);
+
+    private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(20);
+
+    /// <summary>True as soon as <paramref name="condition"/> holds; false once <paramref name="timeout"/> has passed.</summary>
+    public static async Task<bool> TryAsync(Func<Task<bool>> condition, TimeSpan timeout)
+    {
+        var deadline = TimeProvider.System.GetTimestamp() + (long)(timeout.TotalSeconds * TimeProvider.System.TimestampFrequency);
+        while (!await condition())
+        {
+            if (TimeProvider.System.GetTimestamp() > deadline)
+            {
+                return false;
+            }
+
+            await Task.Delay(Poll);
+        }
+
+        return true;
+    }
+
+    /// <summary>Fails the test with <paramref name="what"/> unless <paramref name="condition"/> holds within the bound.</summary>
+    public static async Task ThatAsync(Func<Task<bool>> condition, string what, TimeSpan? timeout = null)
+    {
+        if (!await TryAsync(condition, timeout ?? DefaultTimeout))
+        {
+            Assert.Fail($"timed out waiting until {what}");
+        }
+    }
+}
