@@ -95,9 +95,11 @@ public sealed partial class ExecutionSupervisor
             if (entry.State == ExecutionState.Running)
             {
                 await _executions.MarkTerminatingAsync(entry.Id, trigger, CancellationToken.None, Statistics.Terminating);
+                CrashSwitch.Reached(CrashPoint.TerminatingCommitted);
                 entry.State = ExecutionState.Terminating;
                 Log.Stopping(_logger, entry.Id, trigger.Setting ?? trigger.Type.ToWire(), force ? 0 : entry.StopGraceSeconds);
                 process.SignalGroup(force ? Signals.SIGKILL : Signals.SIGTERM);
+                CrashSwitch.Reached(CrashPoint.Signalled);
                 if (!force)
                 {
                     _ = KillAfterGraceAsync(entry, process);
@@ -163,7 +165,9 @@ public sealed partial class ExecutionSupervisor
             await _executions.FinishAsync(entry.Id, new ExecutionEnd(
                 state, outcome.ExitCode, outcome.DurationMs, null, sink.Truncated, DateTimeOffset.UtcNow.ToUnixTimeSeconds(), sink.StoredBytes),
                 CancellationToken.None,
-                () => Statistics.Ended(from, state, outcome.ExitCode, outcome.DurationMs));
+                () => Statistics.Ended(from, state, outcome.ExitCode, outcome.DurationMs),
+                committing: () => CrashSwitch.Reached(CrashPoint.EndCommitting));
+            CrashSwitch.Reached(CrashPoint.EndCommitted);
             Log.Ended(_logger, entry.Id, state.ToWire(), outcome.ExitCode, outcome.DurationMs);
         }
         catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or IOException)

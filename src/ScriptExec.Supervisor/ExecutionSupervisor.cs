@@ -108,11 +108,13 @@ public sealed partial class ExecutionSupervisor : IAsyncDisposable
                 new NewExecution(scriptName, instanceName, script.Version, entry.StartTimestamp, trigger, arguments),
                 CancellationToken.None,
                 Statistics.Started);
+            CrashSwitch.Reached(CrashPoint.StartRowCommitted);
             var sink = new ExecutionOutputSink(_output, OutputCaptured) { ExecutionId = entry.Id };
             var spec = BuildSpec(script, instance, path, argv, entry.Id, trigger);
             try
             {
                 entry.Process = ProcessLauncher.Start(spec, sink);
+                CrashSwitch.Reached(CrashPoint.Spawned);
             }
             catch (ProcessStartException e)
             {
@@ -121,6 +123,7 @@ public sealed partial class ExecutionSupervisor : IAsyncDisposable
             }
 
             await _executions.SetProcessAsync(entry.Id, entry.Process.Pid, entry.Process.ProcStartTime, _bootId, CancellationToken.None);
+            CrashSwitch.Reached(CrashPoint.PidCommitted);
             Log.Started(_logger, entry.Id, scriptName, instanceName, entry.Process.Pid, trigger.Type.ToWire());
             entry.Monitor = MonitorAsync(entry, sink);
             if (instance.TimeoutSeconds is { } timeout)
