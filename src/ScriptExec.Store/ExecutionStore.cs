@@ -91,7 +91,8 @@ public sealed partial class ExecutionStore
         });
 
     /// <summary>
-    /// Records the end. <paramref name="committing"/> runs inside the transaction just before its commit.
+    /// Records the end. <paramref name="committing"/> runs inside the transaction just before its commit, so
+    /// in-memory state that must change no later than readers can see the end (the instance's reservation) does.
     /// </summary>
     public Task FinishAsync(
         long id, ExecutionEnd end, CancellationToken cancellationToken, Action? committed = null, Action? committing = null) =>
