@@ -30,13 +30,21 @@ internal sealed class CrashHarness : IDisposable
 
     private readonly List<DaemonProcess> _daemons = [];
 
+    /// <param name="cgroup">The daemon's <c>cgroup</c> option: <c>auto</c> (a cgroup per run where the machine has one) or <c>off</c> (environment scan only).</param>
+    public CrashHarness(string cgroup)
+    {
+        Cgroup = cgroup;
+    }
+
+    public string Cgroup { get; }
+
     public string DataDir { get; } = Directory.CreateTempSubdirectory("scriptexec-fault-").FullName;
 
     public string Tag { get; } = Guid.NewGuid().ToString("N");
 
     public async Task<DaemonProcess> StartDaemonAsync(string? crashAt = null)
     {
-        var environment = new Dictionary<string, string>();
+        var environment = new Dictionary<string, string> { ["SCRIPTEXEC_CGROUP"] = Cgroup };
         if (crashAt is not null)
         {
             environment["SCRIPTEXECD_TEST_CRASH_AT"] = crashAt;

@@ -11,22 +11,31 @@ namespace ScriptExec.Daemon.Tests.Faults;
 /// </summary>
 [Category("Faults")]
 [NonParallelizable]
+[TestFixture("auto")]
+[TestFixture("off")]
 public sealed class CrashInjectionTests
 {
-    private static int s_rounds;
-    private static int s_crashes;
-    private static int s_orphans;
+    private readonly string _cgroup;
+    private int _rounds;
+    private int _crashes;
+    private int _orphans;
     private CrashHarness _harness = null!;
 
+    /// <param name="cgroup">Run with a cgroup per execution (where the machine has one) or with the environment scan alone.</param>
+    public CrashInjectionTests(string cgroup)
+    {
+        _cgroup = cgroup;
+    }
+
     [SetUp]
-    public void CreateHarness() => _harness = new CrashHarness();
+    public void CreateHarness() => _harness = new CrashHarness(_cgroup);
 
     [TearDown]
     public void DisposeHarness() => _harness.Dispose();
 
     [OneTimeTearDown]
-    public static void ReportFigures() =>
-        TestContext.Progress.WriteLine($"crash injection: {s_rounds} rounds, {s_crashes} crashes injected, {s_orphans} orphans found");
+    public void ReportFigures() =>
+        TestContext.Progress.WriteLine($"crash injection (cgroup {_cgroup}): {_rounds} rounds, {_crashes} crashes injected, {_orphans} orphans found");
 
     [TestCase("start-row-committed")]
     [TestCase("spawned")]
@@ -74,11 +83,11 @@ public sealed class CrashInjectionTests
         await RestartAndCheckAsync(point, expectRecovered: point != "end-committed");
     }
 
-    private static async Task AssertDiedBySigkillAsync(DaemonProcess daemon, string point)
+    private async Task AssertDiedBySigkillAsync(DaemonProcess daemon, string point)
     {
         var exitCode = await daemon.WaitForExitAsync(TimeSpan.FromSeconds(60));
         Assert.That(exitCode, Is.EqualTo(137), () => $"the daemon should have killed itself at {point}:\n{daemon.Log}");
-        Interlocked.Increment(ref s_crashes);
+        _crashes++;
     }
 
     private async Task RestartAndCheckAsync(string point, bool expectRecovered)
@@ -92,8 +101,8 @@ public sealed class CrashInjectionTests
         }
 
         var check = await _harness.CheckAfterRestartAsync(restarted, "tree", "main");
-        Interlocked.Increment(ref s_rounds);
-        Interlocked.Add(ref s_orphans, check.Orphans.Count);
+        _rounds++;
+        _orphans += check.Orphans.Count;
         TestContext.Progress.WriteLine($"{point}: {aliveAtRestart} processes of the run alive at restart; after recovery: {check}");
 
         Assert.Multiple(() =>

@@ -9,9 +9,18 @@ namespace ScriptExec.Daemon.Tests.Faults;
 /// </summary>
 [Category("Faults")]
 [NonParallelizable]
+[TestFixture("auto")]
+[TestFixture("off")]
 public sealed class RandomKillTests
 {
     private static readonly string[] Instances = ["a", "b", "c"];
+    private readonly string _cgroup;
+
+    /// <param name="cgroup">Run with a cgroup per execution (where the machine has one) or with the environment scan alone.</param>
+    public RandomKillTests(string cgroup)
+    {
+        _cgroup = cgroup;
+    }
 
     [Test]
     public async Task Kill_9_at_a_random_moment_of_a_start_stop_load_leaves_no_process_and_nothing_running()
@@ -19,7 +28,7 @@ public sealed class RandomKillTests
         var rounds = FaultRounds.FromEnvironment("SCRIPTEXEC_FAULT_ROUNDS", 5);
         var seed = FaultRounds.FromEnvironment("SCRIPTEXEC_FAULT_SEED", Random.Shared.Next(1, int.MaxValue));
         var random = new Random(seed);
-        using var harness = new CrashHarness();
+        using var harness = new CrashHarness(_cgroup);
         var failures = new List<string>();
         int crashes = 0, orphans = 0;
 
@@ -53,7 +62,7 @@ public sealed class RandomKillTests
             }
         }
 
-        TestContext.Progress.WriteLine($"random kill -9: seed {seed}, {rounds} rounds, {crashes} crashes injected, {orphans} orphans found");
+        TestContext.Progress.WriteLine($"random kill -9 (cgroup {_cgroup}): seed {seed}, {rounds} rounds, {crashes} crashes injected, {orphans} orphans found");
         Assert.That(failures, Is.Empty, $"seed {seed}");
     }
 
