@@ -107,6 +107,7 @@ public static class DaemonHost
             MaxConcurrentExecutions = options.MaxConcurrentExecutions,
             OutputMaxBytesPerExecution = options.OutputMaxBytesPerExecution,
             OutputLineCapBytes = options.OutputLineCapBytes,
+            Cgroup = options.Cgroup,
         });
         services.AddSingleton<SqliteDatabase>();
         services.AddSingleton<ScriptStore>();

@@ -45,6 +45,9 @@ public sealed class DaemonOptions
 
     public string StoreSynchronous { get; init; } = "NORMAL";
 
+    /// <summary>Per-execution cgroups: <c>auto</c> (under the daemon's own cgroup v2), <c>off</c>, or a cgroup v2 directory.</summary>
+    public string Cgroup { get; init; } = "auto";
+
     /// <summary>Keep at most this many executions (0: no limit).</summary>
     public long RetentionMaxExecutions { get; init; } = 100_000;
 
@@ -107,6 +110,9 @@ public sealed class DaemonOptions
             OutputMaxBytesPerExecution = Int(configuration, "output_max_bytes_per_execution", 1024 * 1024, 0, int.MaxValue),
             OutputLineCapBytes = Int(configuration, "output_line_cap_bytes", 16 * 1024, 64, 1024 * 1024),
             StoreSynchronous = (configuration["store_synchronous"] ?? "NORMAL").ToUpperInvariant(),
+            Cgroup = configuration["cgroup"] is { Length: > 0 } cgroup
+                ? (cgroup is "auto" or "off" || Path.IsPathRooted(cgroup) ? cgroup : throw new OptionsException($"cgroup: '{cgroup}' is not auto, off or an absolute path"))
+                : "auto",
             RetentionMaxExecutions = Int(configuration, "retention_max_executions", 100_000, 0, int.MaxValue),
             RetentionMaxAgeDays = Int(configuration, "retention_max_age_days", 0, 0, 36_500),
             RetentionMaxOutputBytes = Long(configuration, "retention_max_output_bytes", 256L * 1024 * 1024),

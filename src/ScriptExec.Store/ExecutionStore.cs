@@ -90,8 +90,18 @@ public sealed partial class ExecutionStore
             }
         });
 
-    public Task FinishAsync(long id, ExecutionEnd end, CancellationToken cancellationToken, Action? committed = null) =>
-        _db.WriteAsync((c, t) => c.Execute(FinishSql, FinishParameters(id, end), t), cancellationToken, committed is null ? null : _ => committed());
+    /// <summary>
+    /// Records the end. <paramref name="committing"/> runs inside the transaction just before its commit, so
+    /// in-memory state that must change no later than readers can see the end (the instance's reservation) does.
+    /// </summary>
+    public Task FinishAsync(
+        long id, ExecutionEnd end, CancellationToken cancellationToken, Action? committed = null, Action? committing = null) =>
+        _db.WriteAsync((c, t) =>
+        {
+            var changed = c.Execute(FinishSql, FinishParameters(id, end), t);
+            committing?.Invoke();
+            return changed;
+        }, cancellationToken, committed is null ? null : _ => committed());
 
     /// <summary>Blocking variant for the recovery pass at start-up.</summary>
     public void Finish(long id, ExecutionEnd end) => _db.Write((c, t) => c.Execute(FinishSql, FinishParameters(id, end), t));

@@ -41,6 +41,17 @@ public sealed partial class ExecutionSupervisor
         _running.TryRemove(new KeyValuePair<(string, string), RunningExecution>((entry.ScriptName, entry.InstanceName), entry));
     }
 
+    /// <summary>
+    /// Marks the execution ended and frees its instance. Called inside the end record's transaction, before the
+    /// commit: whoever reads the execution as ended can start the instance (or delete it) at once. A start that
+    /// slips in before the commit still writes its own row after it, because the store has one writer.
+    /// </summary>
+    private void EndReservation(RunningExecution entry)
+    {
+        entry.Ended = true;
+        Release(entry);
+    }
+
     private ProcessStartSpec BuildSpec(
         ScriptDefinition script, InstanceDefinition instance, string path, IReadOnlyList<string> argv, long executionId, Trigger trigger)
     {
@@ -51,7 +62,8 @@ public sealed partial class ExecutionSupervisor
             environment[name] = value;
         }
 
-        environment["SCRIPTEXEC_EXECUTION_ID"] = executionId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        environment[EnvironmentScan.ExecutionIdVariable] = executionId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        environment[EnvironmentScan.DaemonKeyVariable] = _reaper.DaemonKey;
         environment["SCRIPTEXEC_SCRIPT"] = script.Name;
         environment["SCRIPTEXEC_INSTANCE"] = instance.InstanceName;
         environment["SCRIPTEXEC_TRIGGER"] = trigger.Type.ToWire();
@@ -75,11 +87,19 @@ public sealed partial class ExecutionSupervisor
         Log.SpawnFailed(_logger, entry.Id, reason);
         sink.OnLine(OutputStream.Stderr, "scriptexecd: " + reason, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
         await _output.FlushAsync(CancellationToken.None);
-        await _executions.FinishAsync(entry.Id, new ExecutionEnd(
-            ExecutionState.Finished, ExitCommandNotFound, 0, null, false, DateTimeOffset.UtcNow.ToUnixTimeSeconds()), CancellationToken.None,
-            () => Statistics.Ended(ExecutionState.Running, ExecutionState.Finished, ExitCommandNotFound, 0));
-        entry.Ended = true;
-        Release(entry);
+        _reaper.Cgroups?.Remove(entry.Id);
+        try
+        {
+            await _executions.FinishAsync(entry.Id, new ExecutionEnd(
+                ExecutionState.Finished, ExitCommandNotFound, 0, null, false, DateTimeOffset.UtcNow.ToUnixTimeSeconds()), CancellationToken.None,
+                () => Statistics.Ended(ExecutionState.Running, ExecutionState.Finished, ExitCommandNotFound, 0),
+                committing: () => EndReservation(entry));
+        }
+        finally
+        {
+            EndReservation(entry);
+        }
+
         entry.Dispose();
         Changed(entry.Id);
     }
@@ -97,9 +117,17 @@ public sealed partial class ExecutionSupervisor
             if (entry.State == ExecutionState.Running)
             {
                 await _executions.MarkTerminatingAsync(entry.Id, trigger, CancellationToken.None, Statistics.Terminating);
+                CrashSwitch.Reached(CrashPoint.TerminatingCommitted);
                 entry.State = ExecutionState.Terminating;
                 Log.Stopping(_logger, entry.Id, trigger.Setting ?? trigger.Type.ToWire(), force ? 0 : entry.StopGraceSeconds);
                 process.SignalGroup(force ? Signals.SIGKILL : Signals.SIGTERM);
+                if (force)
+                {
+                    // Reaches processes that left the group, too.
+                    _reaper.KillCgroupNow(entry.Id);
+                }
+
+                CrashSwitch.Reached(CrashPoint.Signalled);
                 if (!force)
                 {
                     _ = KillAfterGraceAsync(entry, process);
@@ -108,6 +136,7 @@ public sealed partial class ExecutionSupervisor
             else if (force)
             {
                 process.SignalGroup(Signals.SIGKILL);
+                _reaper.KillCgroupNow(entry.Id);
                 return true;
             }
             else
@@ -137,6 +166,7 @@ public sealed partial class ExecutionSupervisor
 
         Log.GraceExpired(_logger, entry.Id);
         process.SignalGroup(Signals.SIGKILL);
+        _reaper.KillCgroupNow(entry.Id);
     }
 
     private async Task StopAfterTimeoutAsync(RunningExecution entry, TimeSpan timeout)
@@ -159,13 +189,27 @@ public sealed partial class ExecutionSupervisor
         await entry.Gate.WaitAsync(CancellationToken.None);
         try
         {
+            // Nothing of an ended execution may run on: not even what left its process group (the group itself was
+            // killed when the main process ended). Its cgroup holds all of it; without one, its environment tells.
+            var leftovers = _reaper.KillAll(new HashSet<long> { entry.Id }, scanEnvironment: !entry.Confined)[entry.Id];
+            if (leftovers > 0)
+            {
+                Log.LeftoversKilled(_logger, entry.Id, leftovers);
+            }
+
             await _output.FlushAsync(CancellationToken.None);
             var state = outcome.Signaled ? ExecutionState.Killed : ExecutionState.Finished;
             var from = entry.State;
             await _executions.FinishAsync(entry.Id, new ExecutionEnd(
                 state, outcome.ExitCode, outcome.DurationMs, null, sink.Truncated, DateTimeOffset.UtcNow.ToUnixTimeSeconds(), sink.StoredBytes),
                 CancellationToken.None,
-                () => Statistics.Ended(from, state, outcome.ExitCode, outcome.DurationMs));
+                () => Statistics.Ended(from, state, outcome.ExitCode, outcome.DurationMs),
+                committing: () =>
+                {
+                    CrashSwitch.Reached(CrashPoint.EndCommitting);
+                    EndReservation(entry);
+                });
+            CrashSwitch.Reached(CrashPoint.EndCommitted);
             Log.Ended(_logger, entry.Id, state.ToWire(), outcome.ExitCode, outcome.DurationMs);
         }
         catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or IOException)
@@ -175,9 +219,8 @@ public sealed partial class ExecutionSupervisor
         }
         finally
         {
-            entry.Ended = true;
+            EndReservation(entry);
             await entry.Lifetime.CancelAsync();
-            Release(entry);
             entry.Gate.Release();
         }
 

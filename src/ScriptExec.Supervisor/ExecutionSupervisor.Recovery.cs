@@ -8,35 +8,47 @@ namespace ScriptExec.Supervisor;
 public sealed partial class ExecutionSupervisor
 {
     /// <summary>
-    /// Marks every execution left running or terminating as killed with stop trigger system/recovery, and kills
-    /// what is left of its process session (only on the same boot, and only if the pid was not reused).
-    /// Runs before the daemon serves anything. Returns how many executions were recovered.
+    /// Marks every execution left running or terminating as killed with stop trigger system/recovery, and kills every
+    /// process of theirs that is still alive, whatever the moment of the crash: the recorded session (only on the same
+    /// boot, and only if the pid was not reused), the execution's cgroup, and every process whose environment carries
+    /// the execution's id (which also finds processes that left the session, and those of a run whose pid was never
+    /// recorded). Returns once they are gone; runs before the daemon serves anything. Returns how many executions
+    /// were recovered.
     /// </summary>
     public int Recover()
     {
         var active = _executions.ListActive();
         var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        // Before anything is killed: a zombie leader died by itself while we were down (and is not reaped yet).
+        var leaderAlive = active.ToDictionary(e => e.Id, e =>
+            e.Pid is { } pid && e.BootId == _bootId && e.ProcStartTime is { } started && started != 0
+            && ProcStat.TryRead(pid, out var stat) && !stat.IsZombie && stat.StartTime == started);
+
+        // Cgroups of executions that are no longer active are swept too: a crash between the cgroup's creation and
+        // the spawn, or a run that outlived a shutdown, leaves one behind, and nothing of this daemon may run in it.
+        var ids = new HashSet<long>(active.Select(e => e.Id));
+        ids.UnionWith(_reaper.Cgroups?.Existing() ?? []);
+        var killed = _reaper.KillAll(ids, scanEnvironment: true).ToDictionary();
         foreach (var execution in active)
         {
-            var killed = 0;
-            var leaderAlive = false;
+            // The recorded session catches what a daemon without the environment marker started (before an upgrade).
             if (execution.Pid is { } pid && execution.BootId is { } bootId && bootId == _bootId)
             {
-                // A zombie leader died by itself while we were down (and is not reaped yet): not killed by us.
-                leaderAlive = execution.ProcStartTime is { } started && started != 0
-                    && ProcStat.TryRead(pid, out var stat) && !stat.IsZombie && stat.StartTime == started;
-                killed = ProcessRecovery.KillSession(pid, bootId, execution.ProcStartTime ?? 0);
+                killed[execution.Id] += ProcessRecovery.KillSession(pid, bootId, execution.ProcStartTime ?? 0);
             }
+        }
 
+        foreach (var execution in active)
+        {
             // Killed now by us: its fate is known (SIGKILL). Already gone: unknown, so no exit code.
             _executions.Finish(execution.Id, new ExecutionEnd(
                 ExecutionState.Killed,
-                leaderAlive ? -Signals.SIGKILL : null,
+                leaderAlive[execution.Id] ? -Signals.SIGKILL : null,
                 Math.Max(0, now - execution.StartTimestamp) * 1000,
                 Trigger.System(Trigger.RecoveryCause),
                 false,
                 now));
-            Log.Recovered(_logger, execution.Id, killed);
+            Log.Recovered(_logger, execution.Id, killed[execution.Id]);
         }
 
         if (active.Count > 0)

@@ -25,6 +25,7 @@ public sealed partial class ExecutionSupervisor : IAsyncDisposable
     private readonly SupervisorOptions _options;
     private readonly ILogger<ExecutionSupervisor> _logger;
     private readonly string? _bootId = ProcessRecovery.ReadBootId();
+    private readonly ExecutionReaper _reaper;
     private long _changeVersion;
 
     public ExecutionSupervisor(
@@ -41,6 +42,7 @@ public sealed partial class ExecutionSupervisor : IAsyncDisposable
         _logger = logger;
         _files = new ScriptFiles(options.ScriptDirectory);
         Statistics = new ExecutionStatistics(executions);
+        _reaper = CreateReaper(options, logger);
     }
 
     /// <summary>Counts by state and duration statistics, moved with every transition.</summary>
@@ -108,11 +110,14 @@ public sealed partial class ExecutionSupervisor : IAsyncDisposable
                 new NewExecution(scriptName, instanceName, script.Version, entry.StartTimestamp, trigger, arguments),
                 CancellationToken.None,
                 Statistics.Started);
+            CrashSwitch.Reached(CrashPoint.StartRowCommitted);
             var sink = new ExecutionOutputSink(_output, OutputCaptured) { ExecutionId = entry.Id };
-            var spec = BuildSpec(script, instance, path, argv, entry.Id, trigger);
+            var spec = _reaper.Prepare(entry.Id, BuildSpec(script, instance, path, argv, entry.Id, trigger), out var confined);
+            entry.Confined = confined;
             try
             {
                 entry.Process = ProcessLauncher.Start(spec, sink);
+                CrashSwitch.Reached(CrashPoint.Spawned);
             }
             catch (ProcessStartException e)
             {
@@ -121,6 +126,7 @@ public sealed partial class ExecutionSupervisor : IAsyncDisposable
             }
 
             await _executions.SetProcessAsync(entry.Id, entry.Process.Pid, entry.Process.ProcStartTime, _bootId, CancellationToken.None);
+            CrashSwitch.Reached(CrashPoint.PidCommitted);
             Log.Started(_logger, entry.Id, scriptName, instanceName, entry.Process.Pid, trigger.Type.ToWire());
             entry.Monitor = MonitorAsync(entry, sink);
             if (instance.TimeoutSeconds is { } timeout)
@@ -189,5 +195,29 @@ public sealed partial class ExecutionSupervisor : IAsyncDisposable
         {
             // The host's shutdown timeout decides how long we may take; what is left is recovered at next start.
         }
+
+        _reaper.Cgroups?.RemoveRoot();
+    }
+
+    private static ExecutionReaper CreateReaper(SupervisorOptions options, ILogger logger)
+    {
+        var key = ExecutionReaper.KeyFor(options.ScriptDirectory);
+        ExecutionCgroups? cgroups = null;
+        var reason = "cgroup is off";
+        if (!string.Equals(options.Cgroup, "off", StringComparison.Ordinal))
+        {
+            cgroups = ExecutionCgroups.Discover(string.Equals(options.Cgroup, "auto", StringComparison.Ordinal) ? null : options.Cgroup, key, out reason);
+        }
+
+        if (cgroups is not null)
+        {
+            Log.CgroupsOn(logger, cgroups.Root);
+        }
+        else
+        {
+            Log.CgroupsOff(logger, reason);
+        }
+
+        return new ExecutionReaper(key, cgroups);
     }
 }

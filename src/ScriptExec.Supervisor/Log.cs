@@ -40,4 +40,13 @@ internal static partial class Log
 
     [LoggerMessage(12, LogLevel.Error, "Retention pass failed; the next pass tries again")]
     public static partial void RetentionFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(20, LogLevel.Information, "Executions run in their own cgroup under {Root}")]
+    public static partial void CgroupsOn(ILogger logger, string root);
+
+    [LoggerMessage(21, LogLevel.Information, "Executions run without a cgroup ({Reason}); their processes are found by process group and environment")]
+    public static partial void CgroupsOff(ILogger logger, string reason);
+
+    [LoggerMessage(22, LogLevel.Information, "Execution {Id}: {Killed} leftover processes killed after its main process ended")]
+    public static partial void LeftoversKilled(ILogger logger, long id, int killed);
 }

@@ -25,6 +25,9 @@ internal sealed class RunningExecution : IDisposable
 
     public SpawnedProcess? Process { get; set; }
 
+    /// <summary>True when the process was started inside its own cgroup.</summary>
+    public bool Confined { get; set; }
+
     public ExecutionState State { get; set; } = ExecutionState.Running;
 
     /// <summary>Set once the end record is committed; stops after that are refused with not_running.</summary>

@@ -18,6 +18,12 @@ public sealed class SupervisorOptions
     /// <summary>The PATH scripts get; nothing else of the daemon's environment is passed on.</summary>
     public string ScriptPath { get; init; } = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
+    /// <summary>
+    /// Where per-execution cgroups go: <c>auto</c> (under the daemon's own cgroup v2, if writable), <c>off</c>, or
+    /// the path of a writable cgroup v2 directory.
+    /// </summary>
+    public string Cgroup { get; init; } = "auto";
+
     /// <summary>Working directory of scripts whose instance names none.</summary>
     public string DefaultWorkingDirectory { get; init; } = "/";
 }

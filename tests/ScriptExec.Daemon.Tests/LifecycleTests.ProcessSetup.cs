@@ -22,8 +22,10 @@ public sealed partial class LifecycleTests
             // PWD is the shell's own (dash sets it at start-up); everything else must come from the daemon.
             Assert.That(environment.Keys.Where(k => k != "PWD"), Is.EquivalentTo(new[]
             {
-                "PATH", "SCRIPTEXEC_EXECUTION_ID", "SCRIPTEXEC_SCRIPT", "SCRIPTEXEC_INSTANCE", "SCRIPTEXEC_TRIGGER", "GREETING",
+                "PATH", "SCRIPTEXEC_EXECUTION_ID", "SCRIPTEXEC_SCRIPT", "SCRIPTEXEC_INSTANCE", "SCRIPTEXEC_TRIGGER", "SCRIPTEXEC_DAEMON_KEY",
+                "GREETING",
             }));
+            Assert.That(environment.GetValueOrDefault("SCRIPTEXEC_DAEMON_KEY"), Does.Match("^[0-9a-f]{16}$"), "one key per daemon (data directory)");
             Assert.That(environment.GetValueOrDefault("SCRIPTEXEC_EXECUTION_ID"), Is.EqualTo(id.ToString(System.Globalization.CultureInfo.InvariantCulture)));
             Assert.That(environment.GetValueOrDefault("SCRIPTEXEC_SCRIPT"), Is.EqualTo(script));
             Assert.That(environment.GetValueOrDefault("SCRIPTEXEC_INSTANCE"), Is.EqualTo(instance));

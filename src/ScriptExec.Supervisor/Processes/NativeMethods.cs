@@ -57,6 +57,21 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(Libc, EntryPoint = "pidfd_send_signal", SetLastError = true)]
     internal static partial int PidfdSendSignal(int pidfd, int signal, void* info, uint flags);
 
+    internal const short POLLIN = 0x001;
+    internal const short POLLPRI = 0x002;
+
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct PollFd
+    {
+        public int Fd;
+        public short Events;
+        public short Revents;
+    }
+
+    /// <summary>A pidfd polls readable once its process has exited; a timeout in milliseconds, -1 for none.</summary>
+    [LibraryImport(Libc, EntryPoint = "poll", SetLastError = true)]
+    internal static partial int Poll(PollFd* fds, nuint count, int timeoutMs);
+
     // The posix_spawn family returns the error number instead of setting errno.
     [LibraryImport(Libc, EntryPoint = "posix_spawn")]
     internal static partial int PosixSpawn(int* pid, byte* path, void* fileActions, void* attr, byte** argv, byte** envp);

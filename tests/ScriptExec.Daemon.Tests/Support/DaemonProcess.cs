@@ -29,7 +29,8 @@ public sealed class DaemonProcess : IDisposable
     public string Log => string.Join('\n', _log);
 
     /// <summary>Starts the daemon on <paramref name="dataDir"/> and returns once it answers <c>status</c> on its socket.</summary>
-    public static async Task<DaemonProcess> StartAsync(string dataDir)
+    /// <param name="environment">Variables added to the daemon's environment, e.g. the test-only crash switch.</param>
+    public static async Task<DaemonProcess> StartAsync(string dataDir, IReadOnlyDictionary<string, string>? environment = null)
     {
         var socketPath = Path.Combine(dataDir, "d.sock");
         var start = new ProcessStartInfo
@@ -38,6 +39,11 @@ public sealed class DaemonProcess : IDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
+
         var (fileName, prefix) = Command();
         start.FileName = fileName;
         foreach (var argument in prefix.Concat(
@@ -77,6 +83,21 @@ public sealed class DaemonProcess : IDisposable
     {
         _process.Kill();
         await _process.WaitForExitAsync();
+    }
+
+    /// <summary>The daemon's exit status once it has exited within <paramref name="timeout"/> (137: killed by SIGKILL); null if it still runs.</summary>
+    public async Task<int?> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            await _process.WaitForExitAsync(cts.Token);
+            return _process.ExitCode;
+        }
+        catch (OperationCanceledException)
+        {
+            return null;
+        }
     }
 
     public void Dispose()

@@ -1,0 +1,106 @@
+using System.Security.Cryptography;
+using System.Text;
+using ScriptExec.Supervisor.Processes;
+
+namespace ScriptExec.Supervisor;
+
+/// <summary>
+/// Finds and kills every process of an execution, whichever session or process group it moved to and whether or
+/// not its pid was ever recorded: the execution's cgroup where the machine offers one, and everywhere a scan of
+/// <c>/proc/*/environ</c> for the execution's variables.
+/// </summary>
+internal sealed class ExecutionReaper
+{
+    // A member may fork while a pass runs: passes repeat until one finds nothing new. The bound keeps a fork bomb
+    // from holding the daemon forever; where there is a cgroup its kill is atomic and needs no second pass.
+    private const int MaxScanPasses = 20;
+
+    // SIGKILL cannot be caught, but a process in uninterruptible sleep (D state) dies only when its I/O ends.
+    private static readonly TimeSpan ExitTimeout = TimeSpan.FromSeconds(10);
+
+    public ExecutionReaper(string daemonKey, ExecutionCgroups? cgroups)
+    {
+        DaemonKey = daemonKey;
+        Cgroups = cgroups;
+    }
+
+    /// <summary>Tells this daemon's scripts from another daemon's on the same machine, in their environment and cgroup path.</summary>
+    public string DaemonKey { get; }
+
+    public ExecutionCgroups? Cgroups { get; }
+
+    /// <summary>A stable key for the daemon whose scripts live in <paramref name="scriptDirectory"/> (one per data directory).</summary>
+    public static string KeyFor(string scriptDirectory) =>
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Path.GetFullPath(scriptDirectory))))[..16];
+
+    /// <summary>
+    /// Creates the execution's cgroup and has <paramref name="spec"/> join it before the script runs; the spec
+    /// unchanged (and <paramref name="confined"/> false) where there is no cgroup to join.
+    /// </summary>
+    public ProcessStartSpec Prepare(long executionId, ProcessStartSpec spec, out bool confined)
+    {
+        confined = false;
+        if (Cgroups?.Create(executionId) is not { } cgroup)
+        {
+            return spec;
+        }
+
+        confined = true;
+        return ExecutionCgroups.Confine(spec, cgroup);
+    }
+
+    /// <summary>Sends SIGKILL to everything in the execution's cgroup without waiting (a forced stop).</summary>
+    public void KillCgroupNow(long executionId) => Cgroups?.KillNow(executionId);
+
+    /// <summary>
+    /// Kills every process of <paramref name="executionIds"/> and waits until they have exited: their cgroups
+    /// first, then, with <paramref name="scanEnvironment"/>, scan passes over /proc until one finds nothing new.
+    /// The cgroups are removed afterwards. Returns how many processes each execution had.
+    /// </summary>
+    public IReadOnlyDictionary<long, int> KillAll(IReadOnlySet<long> executionIds, bool scanEnvironment)
+    {
+        var killed = executionIds.ToDictionary(id => id, _ => 0);
+        if (Cgroups is { } cgroups)
+        {
+            foreach (var id in executionIds)
+            {
+                killed[id] += cgroups.Kill(id, ExitTimeout);
+            }
+        }
+
+        if (scanEnvironment)
+        {
+            using var killer = new ProcessKiller();
+            for (var pass = 0; pass < MaxScanPasses; pass++)
+            {
+                var sawNew = false;
+                foreach (var (pid, id) in EnvironmentScan.Find(DaemonKey, executionIds))
+                {
+                    // Re-checked once the pid is pinned: the process may have exited and its pid been reused.
+                    if (killer.TryKill(pid, p => EnvironmentScan.ExecutionOf(p, DaemonKey) == id))
+                    {
+                        killed[id]++;
+                        sawNew = true;
+                    }
+                }
+
+                if (!sawNew)
+                {
+                    break;
+                }
+            }
+
+            killer.WaitUntilGone(ExitTimeout);
+        }
+
+        if (Cgroups is { } toRemove)
+        {
+            foreach (var id in executionIds)
+            {
+                toRemove.Remove(id);
+            }
+        }
+
+        return killed;
+    }
+}
