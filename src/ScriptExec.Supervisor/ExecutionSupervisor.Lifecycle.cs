@@ -68,18 +68,30 @@ public sealed partial class ExecutionSupervisor
             new OutputCaptureOptions(_options.OutputLineCapBytes, _options.OutputMaxBytesPerExecution));
     }
 
-    private async Task RecordSpawnFailureAsync(RunningExecution entry, ExecutionOutputSink sink, string reason)
+    private async Task<Execution> RecordSpawnFailureAsync(RunningExecution entry, ExecutionOutputSink sink, Exception failure)
     {
-        Log.SpawnFailed(_logger, entry.Id, reason);
+        // An unexpected failure's message may name internals: it goes to the log, the run's stderr gets a plain line.
+        var reason = failure is ProcessStartException ? failure.Message : "the process could not be started";
+        if (failure is ProcessStartException)
+        {
+            Log.SpawnFailed(_logger, entry.Id, reason);
+        }
+        else
+        {
+            Log.StartFailed(_logger, failure, entry.Id);
+        }
+
         sink.OnLine(OutputStream.Stderr, "scriptexecd: " + reason, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
         await _output.FlushAsync(CancellationToken.None);
-        await _executions.FinishAsync(entry.Id, new ExecutionEnd(
-            ExecutionState.Finished, ExitCommandNotFound, 0, null, false, DateTimeOffset.UtcNow.ToUnixTimeSeconds()), CancellationToken.None,
-            () => Statistics.Ended(ExecutionState.Running, ExecutionState.Finished, ExitCommandNotFound, 0));
+        var (truncated, storedBytes) = sink.Settle();
+        entry.PendingEnd = new ExecutionEnd(
+            ExecutionState.Finished, ExitCommandNotFound, 0, null, truncated, DateTimeOffset.UtcNow.ToUnixTimeSeconds(), storedBytes);
         entry.Ended = true;
-        Release(entry);
+
+        // Stored now, or later in the background if the store refuses it (the instance stays reserved meanwhile).
+        entry.Monitor = RecordEndAsync(entry);
         entry.Dispose();
-        Changed(entry.Id);
+        return Known(entry);
     }
 
     private async Task<bool> StopEntryAsync(RunningExecution entry, Trigger trigger, bool force, CancellationToken cancellationToken)
@@ -94,14 +106,18 @@ public sealed partial class ExecutionSupervisor
 
             if (entry.State == ExecutionState.Running)
             {
-                await _executions.MarkTerminatingAsync(entry.Id, trigger, CancellationToken.None, Statistics.Terminating);
+                // Signal first: stopping never depends on a write, or a full disk would keep a runaway script running.
                 entry.State = ExecutionState.Terminating;
+                entry.StopTrigger = trigger;
                 Log.Stopping(_logger, entry.Id, trigger.Setting ?? trigger.Type.ToWire(), force ? 0 : entry.StopGraceSeconds);
                 process.SignalGroup(force ? Signals.SIGKILL : Signals.SIGTERM);
                 if (!force)
                 {
                     _ = KillAfterGraceAsync(entry, process);
                 }
+
+                // Held under the gate, so the end record comes after it; if refused, retried until the end supersedes it.
+                await PersistTerminatingAsync(entry, trigger);
             }
             else if (force)
             {
@@ -118,7 +134,7 @@ public sealed partial class ExecutionSupervisor
             entry.Gate.Release();
         }
 
-        Changed(entry.Id);
+        Changed(entry);
         return true;
     }
 
@@ -158,35 +174,29 @@ public sealed partial class ExecutionSupervisor
         try
         {
             await _output.FlushAsync(CancellationToken.None);
+            var (truncated, storedBytes) = sink.Settle();
             var state = outcome.Signaled ? ExecutionState.Killed : ExecutionState.Finished;
-            var from = entry.State;
-            await _executions.FinishAsync(entry.Id, new ExecutionEnd(
-                state, outcome.ExitCode, outcome.DurationMs, null, sink.Truncated, DateTimeOffset.UtcNow.ToUnixTimeSeconds(), sink.StoredBytes),
-                CancellationToken.None,
-                () => Statistics.Ended(from, state, outcome.ExitCode, outcome.DurationMs));
+
+            // The stop trigger is carried in the end record: it stands even if terminating was never stored.
+            entry.PendingEnd = new ExecutionEnd(
+                state, outcome.ExitCode, outcome.DurationMs, entry.StopTrigger, truncated, DateTimeOffset.UtcNow.ToUnixTimeSeconds(), storedBytes);
+            entry.Ended = true;
+            await entry.Lifetime.CancelAsync();
             Log.Ended(_logger, entry.Id, state.ToWire(), outcome.ExitCode, outcome.DurationMs);
-        }
-        catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or IOException)
-        {
-            // The row stays running; the next start-up's recovery pass closes it.
-            Log.RecordFailed(_logger, e, entry.Id);
         }
         finally
         {
-            entry.Ended = true;
-            await entry.Lifetime.CancelAsync();
-            Release(entry);
             entry.Gate.Release();
         }
 
-        Changed(entry.Id);
+        await RecordEndAsync(entry);
         entry.Dispose();
     }
 
-    private Execution Changed(long id)
+    private Execution Changed(RunningExecution entry)
     {
         Interlocked.Increment(ref _changeVersion);
-        var execution = _executions.Get(id)!;
+        var execution = Known(entry);
         ExecutionChanged?.Invoke(execution);
         return execution;
     }

@@ -99,36 +99,43 @@ public sealed partial class ExecutionSupervisor : IAsyncDisposable
 
         var entry = Reserve(instance);
         await entry.Gate.WaitAsync(CancellationToken.None);
+
+        // Once the start record exists, only the end record releases the instance: never left running, never twice.
+        var startRecorded = false;
         try
         {
             // From here on the caller's cancellation is ignored: a half-recorded start is worse than a late reply.
-            var path = instance.User is { } user ? _files.MaterializeFor(script, user) : _files.Materialize(script);
+            var path = MaterializeScript(script, instance);
             entry.StartTimestamp = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
             entry.Id = await _executions.InsertStartedAsync(
                 new NewExecution(scriptName, instanceName, script.Version, entry.StartTimestamp, trigger, arguments),
                 CancellationToken.None,
                 Statistics.Started);
+            startRecorded = true;
             var sink = new ExecutionOutputSink(_output, OutputCaptured) { ExecutionId = entry.Id };
-            var spec = BuildSpec(script, instance, path, argv, entry.Id, trigger);
+            SpawnedProcess process;
             try
             {
-                entry.Process = ProcessLauncher.Start(spec, sink);
+                var spec = BuildSpec(script, instance, path, argv, entry.Id, trigger);
+                process = ProcessLauncher.Start(spec, sink);
+                entry.Process = process;
             }
-            catch (ProcessStartException e)
+            catch (Exception e)
             {
-                await RecordSpawnFailureAsync(entry, sink, e.Message);
-                return _executions.Get(entry.Id)!;
+                // Whatever fails between the start record and a running process ends the execution (exit 127).
+                return await RecordSpawnFailureAsync(entry, sink, e);
             }
 
-            await _executions.SetProcessAsync(entry.Id, entry.Process.Pid, entry.Process.ProcStartTime, _bootId, CancellationToken.None);
-            Log.Started(_logger, entry.Id, scriptName, instanceName, entry.Process.Pid, trigger.Type.ToWire());
+            // Followed before anything else can fail: the monitor records the end whatever happens next.
             entry.Monitor = MonitorAsync(entry, sink);
+            await PersistProcessAsync(entry, process);
+            Log.Started(_logger, entry.Id, scriptName, instanceName, process.Pid, trigger.Type.ToWire());
             if (instance.TimeoutSeconds is { } timeout)
             {
                 _ = StopAfterTimeoutAsync(entry, TimeSpan.FromSeconds(timeout));
             }
         }
-        catch
+        catch when (!startRecorded)
         {
             Release(entry);
             throw;
@@ -138,7 +145,7 @@ public sealed partial class ExecutionSupervisor : IAsyncDisposable
             entry.Gate.Release();
         }
 
-        return Changed(entry.Id);
+        return Changed(entry);
     }
 
     /// <summary>
@@ -160,7 +167,8 @@ public sealed partial class ExecutionSupervisor : IAsyncDisposable
             throw new ScriptExecException(ErrorKind.NotRunning, $"instance '{instanceName}' of script '{scriptName}' is not running");
         }
 
-        return _executions.Get(entry.Id)!;
+        // As known in memory: with the disk full, terminating is signalled but may not be stored yet.
+        return Known(entry);
     }
 
     /// <summary>Stops everything with stop trigger system/shutdown and waits for the end records.</summary>
