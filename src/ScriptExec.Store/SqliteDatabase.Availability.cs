@@ -29,6 +29,18 @@ public sealed partial class SqliteDatabase
     /// <summary>True while the reserve file holds its space.</summary>
     public bool ReserveHeld => _reserve.IsHeld;
 
+    private long FreeBytes()
+    {
+        try
+        {
+            return new DriveInfo(Path.GetDirectoryName(DatabasePath)!).AvailableFreeSpace;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            return 0;
+        }
+    }
+
     private T WriteLocked<T>(Func<SqliteConnection, SqliteTransaction, T> work, Action<T>? committed, WriteKind kind)
     {
         if (_gated && kind != WriteKind.Essential)
@@ -65,7 +77,12 @@ public sealed partial class SqliteDatabase
         using var transaction = _writer.BeginTransaction();
         var result = work(_writer, transaction);
         transaction.Commit();
-        Availability.Succeeded();
+        if (!_gated)
+        {
+            // Behind a closed gate an essential write lives on the reserve's space: that is no sign of recovery.
+            Availability.Succeeded();
+        }
+
         committed?.Invoke(result);
         return result;
     }
@@ -108,11 +125,14 @@ public sealed partial class SqliteDatabase
                 await _writeLock.WaitAsync(cancellationToken);
                 try
                 {
-                    if (_reserve.TryAllocate())
+                    // Room for the reserve and as much again: otherwise the reserve alone would take back the space
+                    // its release just freed, and ordinary writes would fill the rest at once.
+                    if (FreeBytes() >= 2 * _reserve.Bytes && _reserve.TryAllocate())
                     {
                         _gated = false;
                         _probing = false;
                         StoreLog.ReserveRestored(_logger, _reserve.Bytes);
+                        Availability.Succeeded();
                         return;
                     }
                 }
