@@ -60,7 +60,7 @@ public sealed class StoreAvailability
 
     /// <summary>Counts a refused write (logging the first of an episode) and returns the error to report.</summary>
     /// <param name="cause">The store's failure, or null when the write was refused without being tried.</param>
-    /// <param name="kind">Output batches are counted as lost lines by the output store, not as refused writes.</param>
+    /// <param name="kind">Only requests' writes count as refused; output batches are counted as lost lines instead.</param>
     internal ScriptExecException Refused(StorageFault fault, Exception? cause, WriteKind kind)
     {
         bool first;
@@ -76,7 +76,9 @@ public sealed class StoreAvailability
             }
 
             _lastError = fault;
-            if (kind != WriteKind.Output)
+
+            // Requests only: an essential record is retried until stored, and each try is not another refusal.
+            if (kind == WriteKind.Request)
             {
                 _refusedTotal++;
                 _refusedInEpisode++;

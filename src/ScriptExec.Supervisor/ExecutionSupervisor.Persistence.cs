@@ -16,7 +16,7 @@ public sealed partial class ExecutionSupervisor
     private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(5);
 
     /// <summary>End records known in memory and not yet stored (the store refused them so far).</summary>
-    public int PendingEndRecords => _running.Values.Count(e => e.PendingEnd is not null && !e.Recorded);
+    public int PendingEndRecords => _running.Values.Count(e => e.EndDeferred && !e.Recorded);
 
     private static bool IsStoreFailure(Exception e) => ScriptExecException.IsUnavailable(e) || e is SqliteException or IOException;
 
@@ -56,6 +56,7 @@ public sealed partial class ExecutionSupervisor
         });
         if (!await TryStoreAsync(entry.Id, "end", Write))
         {
+            entry.EndDeferred = true;
             await StoreUntilDoneAsync(entry.Id, "end", Write, superseded: () => false);
         }
 
@@ -115,7 +116,9 @@ public sealed partial class ExecutionSupervisor
             return stored;
         }
 
-        if (entry.PendingEnd is { } end)
+        // Only once the store has refused it: in the moment between outcome and end record the row stays the truth,
+        // so nothing reads as ended while the instance is still reserved.
+        if (entry.PendingEnd is { } end && entry.EndDeferred)
         {
             return stored with
             {

@@ -39,6 +39,9 @@ internal sealed class RunningExecution : IDisposable
     /// <summary>The outcome once known; kept until it is stored, however long the store refuses it.</summary>
     public Store.ExecutionEnd? PendingEnd { get; set; }
 
+    /// <summary>Set when the store refused the end record once: from then on replies show the end as known in memory.</summary>
+    public bool EndDeferred { get; set; }
+
     /// <summary>Set when the end record is committed; from then on the store is the truth about this execution.</summary>
     public bool Recorded { get; set; }
 

@@ -64,9 +64,12 @@ public sealed class DiskFullTests
         await CreateAsync("flood", $"echo ready\nwhile [ ! -e {go} ]; do sleep 0.05; done\n"
             + "i=0\nwhile [ $i -lt 20000 ]; do echo \"line $i of a script that writes faster than a full disk can store\"; i=$((i+1)); done\n");
         await CreateAsync("later", "echo later\n");
+        await CreateAsync("doomed", "echo never\n");
+        var laterBefore = await StartAsync("later");
         var runaway = await StartAsync("runaway");
         var stubborn = await StartAsync("stubborn");
         var flood = await StartAsync("flood");
+        await WaitForExecutionAsync(laterBefore.Id, e => e["state"]!.GetValue<string>() == "finished");
         foreach (var id in new[] { runaway.Id, stubborn.Id, flood.Id })
         {
             await _client.WaitForLineAsync(id, l => l == "ready");
@@ -87,15 +90,31 @@ public sealed class DiskFullTests
         var runawayGone = await ProcessProbe.WaitUntilGoneAsync(runaway.Pid, Bound);
         var stubbornGone = await ProcessProbe.WaitUntilGoneAsync(stubborn.Pid, Bound);
         var whileFull = await WaitForStatusAsync(s => s["store"]!["pending_end_records"]!.GetValue<int>() == 2);
-        foreach (var (method, parameters) in new (string, object)[]
+        // Every writing method, over both transports, then a burst: each a clean 1007, and one log line in all.
+        await using (var webSocket = await _daemon.ConnectAsync("websocket"))
         {
-            ("script_set", new { name = "written-while-full", source = "echo hi\n" }),
-            ("script_instance_set", new { script_name = "later", instance_name = "second", start_trigger = new { type = "manual" } }),
-            ("state_set", new { xpath = "/fault/disk", value = "full" }),
-            ("script_start", new { script_name = "later", instance_name = "main" }),
-        })
+            foreach (var client in new[] { _client, webSocket })
+            {
+                foreach (var (method, parameters) in new (string, object)[]
+                {
+                    ("script_set", new { name = "written-while-full", source = "echo hi\n" }),
+                    ("script_set", new { name = "later", source = "echo changed\n" }),
+                    ("script_delete", new { name = "doomed" }),
+                    ("script_instance_set", new { script_name = "later", instance_name = "second", start_trigger = new { type = "manual" } }),
+                    ("script_instance_delete", new { script_name = "later", instance_name = "main" }),
+                    ("state_set", new { xpath = "/fault/disk", value = "full" }),
+                    ("script_start", new { script_name = "later", instance_name = "main" }),
+                    ("script_execution_rerun", new { execution_id = laterBefore.Id }),
+                })
+                {
+                    refusals.Add((method, await client.CallRawAsync(method, parameters)));
+                }
+            }
+        }
+
+        for (var i = 0; i < 100; i++)
         {
-            refusals.Add((method, await _client.CallRawAsync(method, parameters)));
+            refusals.Add(("state_set", await _client.CallRawAsync("state_set", new { xpath = "/fault/burst", value = i })));
         }
 
         // Its end is not stored yet, so the instance is still reserved: it cannot run beside a row that says running.
@@ -116,8 +135,9 @@ public sealed class DiskFullTests
         var laterEnd = await WaitForExecutionAsync(later["id"]!.GetValue<long>(), e => e["state"]!.GetValue<string>() == "finished");
         var rewritten = await _client.CallRawAsync("script_set", new { name = "written-after", source = "echo hi\n" });
 
-        TestContext.Out.WriteLine($"writes refused cleanly under disk full: {refusals.Count(r => Code(r.Reply) == 1007)} of {refusals.Count} "
-            + $"(status.store.refused_writes {whileFull["store"]!["refused_writes"]}, lost output lines {whileFull["store"]!["lost_output_lines"]})");
+        var refusedCleanly = refusals.Count(r => Code(r.Reply) == 1007);
+        TestContext.Out.WriteLine($"writes refused cleanly under disk full: {refusedCleanly} of {refusals.Count} "
+            + $"(status.store.refused_writes {recovered["store"]!["refused_writes"]}, lost output lines {recovered["store"]!["lost_output_lines"]})");
         Assert.Multiple(() =>
         {
             foreach (var (method, reply) in refusals)
@@ -142,6 +162,7 @@ public sealed class DiskFullTests
             Assert.That(whileFull["store"]!["lost_output_lines"]!.GetValue<long>(), Is.GreaterThan(0));
 
             Assert.That(recovered["store"]!["last_error"], Is.Null);
+            Assert.That(recovered["store"]!["refused_writes"]!.GetValue<long>(), Is.EqualTo(refusedCleanly), "status counts every refusal");
             Assert.That(runawayEnd["state"]!.GetValue<string>(), Is.EqualTo("killed"), () => runawayEnd.ToJsonString());
             Assert.That(runawayEnd["exit_code"]?.GetValue<int>(), Is.EqualTo(-15));
             Assert.That(runawayEnd["stop_trigger"]?["type"]?.GetValue<string>(), Is.EqualTo("manual"), "the stop trigger survives the refused terminating write");
@@ -171,8 +192,12 @@ public sealed class DiskFullTests
     private async Task<(long Id, int Pid)> StartAsync(string name)
     {
         var execution = (await _client.CallAsync("script_start", new { script_name = name, instance_name = "main" }))["execution"]!;
-        var pid = execution["pid"]!.GetValue<int>();
-        _pids.Add(pid);
+        var pid = execution["pid"]?.GetValue<int>() ?? 0;
+        if (pid > 0)
+        {
+            _pids.Add(pid);
+        }
+
         return (execution["id"]!.GetValue<long>(), pid);
     }
 
