@@ -18,6 +18,9 @@ public sealed class DiskFullTests
 {
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
 
+    // A start refused because the script's file could not be written: refused by the file system, not the store.
+    private const string ScriptFileWrite = "script_start (script file)";
+
     private readonly CapturingLoggerProvider _log = new();
     private readonly List<int> _pids = [];
     private TmpfsMount _disk = null!;
@@ -30,8 +33,18 @@ public sealed class DiskFullTests
     {
         _disk = TmpfsMount.MountOrIgnore(megabytes: 8);
         _markers = Directory.CreateTempSubdirectory("scriptexec-markers-").FullName;
-        _daemon = await DaemonUnderTest.StartAsync(_disk.Path, services => services.AddSingleton<ILoggerProvider>(_log));
-        _client = await _daemon.ConnectAsync("unix");
+        try
+        {
+            _daemon = await DaemonUnderTest.StartAsync(_disk.Path, services => services.AddSingleton<ILoggerProvider>(_log));
+            _client = await _daemon.ConnectAsync("unix");
+        }
+        catch
+        {
+            // No tear-down follows a failed set-up: unmount here.
+            _disk.Dispose();
+            Directory.Delete(_markers, recursive: true);
+            throw;
+        }
     }
 
     [TearDown]
@@ -42,16 +55,23 @@ public sealed class DiskFullTests
             return;
         }
 
-        await _client.DisposeAsync();
-        await _daemon.DisposeAsync();
-        foreach (var pid in _pids)
+        // Unmounted whatever happened above: a failed run must not leave a mount behind.
+        try
         {
-            ProcessProbe.KillIfAlive(pid);
+            TestContext.Out.WriteLine(string.Join('\n', _log.Lines.Where(l => l.Contains("ScriptExec.", StringComparison.Ordinal))));
+            await _client.DisposeAsync();
+            await _daemon.DisposeAsync();
         }
+        finally
+        {
+            foreach (var pid in _pids)
+            {
+                ProcessProbe.KillIfAlive(pid);
+            }
 
-        _disk.Dispose();
-        Directory.Delete(_markers, recursive: true);
-        TestContext.Out.WriteLine(string.Join('\n', _log.Lines.Where(l => l.Contains("ScriptExec.", StringComparison.Ordinal))));
+            _disk.Dispose();
+            Directory.Delete(_markers, recursive: true);
+        }
     }
 
     [Test]
@@ -65,6 +85,7 @@ public sealed class DiskFullTests
             + "i=0\nwhile [ $i -lt 20000 ]; do echo \"line $i of a script that writes faster than a full disk can store\"; i=$((i+1)); done\n");
         await CreateAsync("later", "echo later\n");
         await CreateAsync("doomed", "echo never\n");
+        await CreateAsync("fresh", "echo fresh\n");
         var laterBefore = await StartAsync("later");
         var runaway = await StartAsync("runaway");
         var stubborn = await StartAsync("stubborn");
@@ -109,6 +130,9 @@ public sealed class DiskFullTests
                 {
                     refusals.Add((method, await client.CallRawAsync(method, parameters)));
                 }
+
+                // Never started, so its script file must be written first: the file system refuses that too.
+                refusals.Add((ScriptFileWrite, await client.CallRawAsync("script_start", new { script_name = "fresh", instance_name = "main" })));
             }
         }
 
@@ -162,7 +186,10 @@ public sealed class DiskFullTests
             Assert.That(whileFull["store"]!["lost_output_lines"]!.GetValue<long>(), Is.GreaterThan(0));
 
             Assert.That(recovered["store"]!["last_error"], Is.Null);
-            Assert.That(recovered["store"]!["refused_writes"]!.GetValue<long>(), Is.EqualTo(refusedCleanly), "status counts every refusal");
+            Assert.That(
+                recovered["store"]!["refused_writes"]!.GetValue<long>(),
+                Is.EqualTo(refusals.Count(r => r.Method != ScriptFileWrite && Code(r.Reply) == 1007)),
+                "status counts every write the store refused");
             Assert.That(runawayEnd["state"]!.GetValue<string>(), Is.EqualTo("killed"), () => runawayEnd.ToJsonString());
             Assert.That(runawayEnd["exit_code"]?.GetValue<int>(), Is.EqualTo(-15));
             Assert.That(runawayEnd["stop_trigger"]?["type"]?.GetValue<string>(), Is.EqualTo("manual"), "the stop trigger survives the refused terminating write");
