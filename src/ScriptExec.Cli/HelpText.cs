@@ -59,7 +59,8 @@ internal static class HelpText
 
         Exit codes:
           0    success
-          1    the daemon refused: not_found, already_running, not_running, conflict, capacity, forbidden
+          1    the daemon refused: not_found, already_running, not_running, conflict, capacity, forbidden,
+               unavailable (its storage is full, read-only or failing)
                (printed as "scriptexec: MESSAGE (REASON)")
           2    usage error: bad flags or arguments, or a value the daemon rejected as invalid
           3    cannot connect to the daemon (not running, wrong socket, token refused, connection lost)

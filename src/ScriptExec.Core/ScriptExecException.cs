@@ -9,6 +9,9 @@ public enum ErrorKind
     Forbidden,
     Capacity,
     Conflict,
+
+    /// <summary>The store refused a write (full, read-only, I/O error); nothing was changed. Retry once it is writable.</summary>
+    Unavailable,
 }
 
 /// <summary>An application error with a stable kind, safe to show to the caller.</summary>
@@ -18,6 +21,14 @@ public sealed class ScriptExecException : Exception
         : base(message)
     {
         Kind = kind;
+    }
+
+    /// <summary>A write the store refused: <see cref="ErrorKind.Unavailable"/> with the storage condition that caused it.</summary>
+    public ScriptExecException(StorageFault storage, string message, Exception? innerException)
+        : base(message, innerException)
+    {
+        Kind = ErrorKind.Unavailable;
+        Storage = storage;
     }
 
     public ScriptExecException()
@@ -35,6 +46,12 @@ public sealed class ScriptExecException : Exception
     }
 
     public ErrorKind Kind { get; }
+
+    /// <summary>For <see cref="ErrorKind.Unavailable"/>: what is wrong with the storage.</summary>
+    public StorageFault? Storage { get; }
+
+    /// <summary>True when <paramref name="exception"/> is a write the store refused (<see cref="ErrorKind.Unavailable"/>).</summary>
+    public static bool IsUnavailable(Exception exception) => exception is ScriptExecException { Kind: ErrorKind.Unavailable };
 }
 
 /// <summary>A parameter that is missing or wrong; <see cref="Field"/> is its dotted path, e.g. <c>pagination.limit</c>.</summary>

@@ -100,7 +100,12 @@ public static class DaemonHost
         services.AddSingleton(options);
         services.AddSingleton(tokens);
         services.AddSingleton<UnixPeerRoles>();
-        services.AddSingleton(new StoreOptions { DatabasePath = options.DatabasePath, Synchronous = options.StoreSynchronous });
+        services.AddSingleton(new StoreOptions
+        {
+            DatabasePath = options.DatabasePath,
+            Synchronous = options.StoreSynchronous,
+            ReservePath = options.ReservePath,
+        });
         services.AddSingleton(new SupervisorOptions
         {
             ScriptDirectory = options.ScriptDirectory,

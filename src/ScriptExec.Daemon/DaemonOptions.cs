@@ -81,6 +81,9 @@ public sealed class DaemonOptions
 
     public string ScriptDirectory => Path.Combine(DataDirectory, "scripts");
 
+    /// <summary>Space held back for end and stop records, released when the data directory's file system is full.</summary>
+    public string ReservePath => Path.Combine(DataDirectory, "reserve");
+
     public string AdminTokenPath => Path.Combine(DataDirectory, "admin.token");
 
     /// <summary>Command-line switches and the configuration keys they set.</summary>

@@ -14,8 +14,11 @@ public sealed partial class ExecutionStore
         RETURNING id;
         """;
 
-    private const string SetProcessSql =
-        "UPDATE executions SET pid = @pid, proc_start_time = @procStartTime, boot_id = @bootId WHERE id = @id;";
+    // Retried after a refused write, it may come after the end record: an ended row never gets a pid again.
+    private const string SetProcessSql = """
+        UPDATE executions SET pid = @pid, proc_start_time = @procStartTime, boot_id = @bootId
+        WHERE id = @id AND state IN ('running', 'terminating');
+        """;
 
     private const string MarkTerminatingSql = """
         UPDATE executions SET state = 'terminating', stop_trigger_type = @Type, stop_trigger_setting = @Setting,
@@ -71,8 +74,9 @@ public sealed partial class ExecutionStore
         }, t), cancellationToken, committed is null ? null : _ => committed());
 
     /// <summary>Records which process runs the execution, and enough to recognise it after a daemon crash.</summary>
+    /// <remarks>This and the terminating and end records are essential writes: tried even on a full disk.</remarks>
     public Task SetProcessAsync(long id, int pid, long procStartTime, string? bootId, CancellationToken cancellationToken) =>
-        _db.WriteAsync((c, t) => c.Execute(SetProcessSql, new { id, pid, procStartTime, bootId }, t), cancellationToken);
+        _db.WriteAsync((c, t) => c.Execute(SetProcessSql, new { id, pid, procStartTime, bootId }, t), cancellationToken, kind: WriteKind.Essential);
 
     /// <summary>Moves a running execution to terminating with its stop trigger. False when it was not running.</summary>
     public Task<bool> MarkTerminatingAsync(long id, Trigger stopTrigger, CancellationToken cancellationToken, Action? committed = null) =>
@@ -88,7 +92,7 @@ public sealed partial class ExecutionStore
             {
                 committed?.Invoke();
             }
-        });
+        }, WriteKind.Essential);
 
     /// <summary>
     /// Records the end. <paramref name="committing"/> runs inside the transaction just before its commit, so
@@ -96,15 +100,19 @@ public sealed partial class ExecutionStore
     /// </summary>
     public Task FinishAsync(
         long id, ExecutionEnd end, CancellationToken cancellationToken, Action? committed = null, Action? committing = null) =>
-        _db.WriteAsync((c, t) =>
-        {
-            var changed = c.Execute(FinishSql, FinishParameters(id, end), t);
-            committing?.Invoke();
-            return changed;
-        }, cancellationToken, committed is null ? null : _ => committed());
+        _db.WriteAsync(
+            (c, t) =>
+            {
+                var changed = c.Execute(FinishSql, FinishParameters(id, end), t);
+                committing?.Invoke();
+                return changed;
+            },
+            cancellationToken,
+            committed is null ? null : _ => committed(),
+            WriteKind.Essential);
 
     /// <summary>Blocking variant for the recovery pass at start-up.</summary>
-    public void Finish(long id, ExecutionEnd end) => _db.Write((c, t) => c.Execute(FinishSql, FinishParameters(id, end), t));
+    public void Finish(long id, ExecutionEnd end) => _db.Write((c, t) => c.Execute(FinishSql, FinishParameters(id, end), t), WriteKind.Essential);
 
     public Execution? Get(long id)
     {

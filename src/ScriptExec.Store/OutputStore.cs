@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Threading.Channels;
 using Dapper;
 using Microsoft.Data.Sqlite;
@@ -38,6 +39,9 @@ public sealed class OutputStore : IAsyncDisposable
 
     private readonly Task _writerLoop;
 
+    // Lines the store refused, per execution still running; taken when its end is recorded.
+    private readonly ConcurrentDictionary<long, LostOutput> _lost = new();
+
     public OutputStore(SqliteDatabase db)
     {
         _db = db;
@@ -66,6 +70,12 @@ public sealed class OutputStore : IAsyncDisposable
         await _queue.Writer.WriteAsync(new Pending(0, null, done), cancellationToken);
         await done.Task.WaitAsync(cancellationToken);
     }
+
+    /// <summary>
+    /// The lines of <paramref name="executionId"/> the store refused so far, and forgets them: call after the final
+    /// <see cref="FlushAsync"/> of the execution.
+    /// </summary>
+    public LostOutput TakeLost(long executionId) => _lost.TryRemove(executionId, out var lost) ? lost : default;
 
     /// <summary>Lines of an execution after <paramref name="afterId"/>, ascending; optionally one stream only.</summary>
     public IReadOnlyList<OutputLine> Read(long executionId, long afterId, int limit, OutputStreamKind? stream = null)
@@ -96,12 +106,13 @@ public sealed class OutputStore : IAsyncDisposable
 
             try
             {
-                await _db.WriteAsync((c, t) => InsertBatch(c, t, batch), CancellationToken.None);
+                await _db.WriteAsync((c, t) => InsertBatch(c, t, batch), CancellationToken.None, kind: WriteKind.Output);
             }
-            catch (SqliteException)
+            catch (Exception e) when (e is SqliteException || ScriptExecException.IsUnavailable(e))
             {
-                // A failed batch (disk full, I/O error) must not stop capture for good; the lines are lost and the
-                // next batch tries again. The supervisor logs store failures where it can see them.
+                // A failed batch (disk full, I/O error) must not stop capture for good; the next batch tries again.
+                // The lines are lost, and counted, so their execution never claims its output is complete.
+                CountLost(batch);
             }
 
             // Counted as done whether committed or lost to a failed batch, so a flush never waits forever.
@@ -112,6 +123,25 @@ public sealed class OutputStore : IAsyncDisposable
             }
 
             batch.Clear();
+        }
+    }
+
+    private void CountLost(List<Pending> batch)
+    {
+        long lines = 0;
+        foreach (var item in batch)
+        {
+            if (item.Line is { } line)
+            {
+                lines++;
+                var bytes = System.Text.Encoding.UTF8.GetByteCount(line.Content);
+                _lost.AddOrUpdate(item.ExecutionId, _ => new LostOutput(1, bytes), (_, l) => new LostOutput(l.Lines + 1, l.Bytes + bytes));
+            }
+        }
+
+        if (lines > 0)
+        {
+            _db.Availability.OutputLinesLost(lines);
         }
     }
 
@@ -152,3 +182,6 @@ public sealed class OutputStore : IAsyncDisposable
 
     private sealed record LineRow(long Id, string Content, long Stream, long TimestampMs);
 }
+
+/// <summary>Captured lines of one execution the store refused: how many, and their UTF-8 bytes.</summary>
+public readonly record struct LostOutput(long Lines, long Bytes);

@@ -1,21 +1,35 @@
 using Dapper;
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using ScriptExec.Core;
 
 namespace ScriptExec.Store;
 
 /// <summary>
 /// The SQLite file: pooled read connections for queries, and one writer connection behind a lock, so there is
 /// exactly one write path (SQLite allows one writer at a time anyway; queuing here avoids SQLITE_BUSY retries).
+/// A write the storage refuses (full, read-only, I/O error) is rolled back and reported as
+/// <see cref="ErrorKind.Unavailable"/>; see <see cref="WriteKind"/> for what is still written on a full disk.
 /// </summary>
-public sealed class SqliteDatabase : IDisposable
+public sealed partial class SqliteDatabase : IDisposable
 {
     private readonly string _connectionString;
     private readonly SqliteConnection _writer;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
 
     public SqliteDatabase(StoreOptions options)
+        : this(options, NullLogger<SqliteDatabase>.Instance, TimeProvider.System)
+    {
+    }
+
+    public SqliteDatabase(StoreOptions options, ILogger<SqliteDatabase> logger, TimeProvider clock)
     {
         ArgumentNullException.ThrowIfNull(options);
+        _logger = logger;
+        _clock = clock;
+        Availability = new StoreAvailability(logger, clock);
+        _reserve = new StorageReserve(options.ReservePath, options.ReserveBytes);
         if (options.Synchronous is not ("OFF" or "NORMAL" or "FULL" or "EXTRA"))
         {
             throw new ArgumentException($"store synchronous level '{options.Synchronous}' is not one of OFF, NORMAL, FULL, EXTRA", nameof(options));
@@ -42,6 +56,10 @@ public sealed class SqliteDatabase : IDisposable
         _writer.Execute($"PRAGMA synchronous = {options.Synchronous};");
         _writer.Execute("PRAGMA foreign_keys = ON;");
         Migrations.Apply(_writer);
+        if (_reserve.IsEnabled && !_reserve.TryAllocate())
+        {
+            StoreLog.ReserveMissing(logger, _reserve.Bytes, options.ReservePath!);
+        }
     }
 
     public string DatabasePath { get; }
@@ -60,16 +78,13 @@ public sealed class SqliteDatabase : IDisposable
     /// changes in the same order as the store, never interleaved with <see cref="ReadConsistent{T}"/>.
     /// </summary>
     public async Task<T> WriteAsync<T>(
-        Func<SqliteConnection, SqliteTransaction, T> work, CancellationToken cancellationToken, Action<T>? committed = null)
+        Func<SqliteConnection, SqliteTransaction, T> work, CancellationToken cancellationToken, Action<T>? committed = null,
+        WriteKind kind = WriteKind.Request)
     {
         await _writeLock.WaitAsync(cancellationToken);
         try
         {
-            using var transaction = _writer.BeginTransaction();
-            var result = work(_writer, transaction);
-            transaction.Commit();
-            committed?.Invoke(result);
-            return result;
+            return WriteLocked(work, committed, kind);
         }
         finally
         {
@@ -78,15 +93,12 @@ public sealed class SqliteDatabase : IDisposable
     }
 
     /// <summary>Runs <paramref name="work"/> in a transaction on the writer, blocking: for start-up and shutdown paths.</summary>
-    public T Write<T>(Func<SqliteConnection, SqliteTransaction, T> work)
+    public T Write<T>(Func<SqliteConnection, SqliteTransaction, T> work, WriteKind kind = WriteKind.Request)
     {
         _writeLock.Wait();
         try
         {
-            using var transaction = _writer.BeginTransaction();
-            var result = work(_writer, transaction);
-            transaction.Commit();
-            return result;
+            return WriteLocked(work, null, kind);
         }
         finally
         {
@@ -141,8 +153,18 @@ public sealed class SqliteDatabase : IDisposable
         _writeLock.Wait();
         try
         {
-            // Fold the WAL back so the file is self-contained after a clean stop.
-            _writer.Execute("PRAGMA wal_checkpoint(TRUNCATE);");
+            _probeStop.Cancel();
+            try
+            {
+                // Fold the WAL back so the file is self-contained after a clean stop.
+                _writer.Execute("PRAGMA wal_checkpoint(TRUNCATE);");
+            }
+            catch (SqliteException e)
+            {
+                // A full disk must not turn a clean stop into a crash; SQLite folds the WAL in at the next open.
+                StoreLog.CheckpointFailed(_logger, e);
+            }
+
             _writer.Dispose();
         }
         finally

@@ -11,4 +11,15 @@ public sealed class StoreOptions
     /// FULL also survives power loss of the last transactions, at the price of an fsync per commit.
     /// </summary>
     public string Synchronous { get; init; } = "NORMAL";
+
+    /// <summary>
+    /// A file preallocated beside the store and deleted when the storage is full, so that the records the supervisor
+    /// must not lose (end, stop, pid) still fit. Null: no reserve.
+    /// </summary>
+    public string? ReservePath { get; init; }
+
+    public long ReserveBytes { get; init; } = DefaultReserveBytes;
+
+    /// <summary>2 MiB: some hundreds of end records in the write-ahead log, and little enough for a small device.</summary>
+    public const long DefaultReserveBytes = 2 * 1024 * 1024;
 }

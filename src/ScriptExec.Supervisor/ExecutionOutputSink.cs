@@ -42,4 +42,14 @@ internal sealed class ExecutionOutputSink : IOutputSink
     }
 
     public void OnTruncated() => Truncated = true;
+
+    /// <summary>
+    /// After the final flush: whether the output is incomplete (the cap was reached, or the store refused lines) and
+    /// the bytes really stored.
+    /// </summary>
+    public (bool Truncated, long StoredBytes) Settle()
+    {
+        var lost = _output.TakeLost(ExecutionId);
+        return (Truncated || lost.Lines > 0, StoredBytes - lost.Bytes);
+    }
 }

@@ -112,6 +112,10 @@ public sealed class ExecutionRetention : IDisposable
         {
             Log.RetentionFailed(_logger, e);
         }
+        catch (ScriptExecException e) when (e.Kind == ErrorKind.Unavailable)
+        {
+            // The store logs the episode once; the next pass tries again.
+        }
 
         Interlocked.Exchange(ref _lastRun, _time.GetUtcNow().ToUnixTimeSeconds());
         if (pruned.Executions > 0)

@@ -10,30 +10,40 @@ public sealed partial class ExecutionSupervisor
     // Shell conventions for a command that could not be run.
     private const int ExitCommandNotFound = 127;
 
-    private RunningExecution Reserve(InstanceDefinition instance)
+    /// <summary>
+    /// Reserves the instance for a new execution. An execution whose end record is committing right now does not
+    /// count: whoever read it as ended may start the instance at once, so the start waits for that commit and
+    /// proceeds if it succeeded (had it failed, the row still says running and the instance stays reserved).
+    /// </summary>
+    private async Task<RunningExecution> ReserveAsync(InstanceDefinition instance)
     {
         var key = (instance.ScriptName, instance.InstanceName);
-        var entry = new RunningExecution(instance.ScriptName, instance.InstanceName, instance.StopGraceSeconds);
-        lock (_reserveLock)
+        while (true)
         {
-            if (_running.ContainsKey(key))
+            Task ending;
+            lock (_reserveLock)
             {
-                entry.Dispose();
-                throw new ScriptExecException(ErrorKind.AlreadyRunning,
-                    $"instance '{instance.InstanceName}' of script '{instance.ScriptName}' is already running");
+                if (_running.TryGetValue(key, out var existing))
+                {
+                    ending = existing.EndCommit?.Task ?? throw new ScriptExecException(ErrorKind.AlreadyRunning,
+                        $"instance '{instance.InstanceName}' of script '{instance.ScriptName}' is already running");
+                }
+                else if (_running.Count >= _options.MaxConcurrentExecutions)
+                {
+                    ending = _running.Values.FirstOrDefault(e => e.EndCommit is not null)?.EndCommit!.Task
+                        ?? throw new ScriptExecException(ErrorKind.Capacity,
+                            $"the limit of {_options.MaxConcurrentExecutions} concurrent executions is reached");
+                }
+                else
+                {
+                    var entry = new RunningExecution(instance.ScriptName, instance.InstanceName, instance.StopGraceSeconds);
+                    _running[key] = entry;
+                    return entry;
+                }
             }
 
-            if (_running.Count >= _options.MaxConcurrentExecutions)
-            {
-                entry.Dispose();
-                throw new ScriptExecException(ErrorKind.Capacity,
-                    $"the limit of {_options.MaxConcurrentExecutions} concurrent executions is reached");
-            }
-
-            _running[key] = entry;
+            await ending;
         }
-
-        return entry;
     }
 
     private void Release(RunningExecution entry)
@@ -41,15 +51,37 @@ public sealed partial class ExecutionSupervisor
         _running.TryRemove(new KeyValuePair<(string, string), RunningExecution>((entry.ScriptName, entry.InstanceName), entry));
     }
 
-    /// <summary>
-    /// Marks the execution ended and frees its instance. Called inside the end record's transaction, before the
-    /// commit: whoever reads the execution as ended can start the instance (or delete it) at once. A start that
-    /// slips in before the commit still writes its own row after it, because the store has one writer.
-    /// </summary>
-    private void EndReservation(RunningExecution entry)
+    /// <summary>Inside the end record's transaction, just before its commit: from here on the run no longer holds its instance.</summary>
+    private void EndCommitting(RunningExecution entry)
     {
-        entry.Ended = true;
-        Release(entry);
+        lock (_reserveLock)
+        {
+            entry.EndCommit ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+    }
+
+    /// <summary>The end record is committed: the instance is free, and starts waiting on the commit go ahead.</summary>
+    private void EndCommitted(RunningExecution entry)
+    {
+        lock (_reserveLock)
+        {
+            Release(entry);
+        }
+
+        entry.EndCommit?.TrySetResult();
+    }
+
+    /// <summary>The store refused the end record: the row still says running, so the instance stays reserved.</summary>
+    private void EndCommitFailed(RunningExecution entry)
+    {
+        TaskCompletionSource? commit;
+        lock (_reserveLock)
+        {
+            commit = entry.EndCommit;
+            entry.EndCommit = null;
+        }
+
+        commit?.TrySetResult();
     }
 
     private ProcessStartSpec BuildSpec(
@@ -82,26 +114,31 @@ public sealed partial class ExecutionSupervisor
             new OutputCaptureOptions(_options.OutputLineCapBytes, _options.OutputMaxBytesPerExecution));
     }
 
-    private async Task RecordSpawnFailureAsync(RunningExecution entry, ExecutionOutputSink sink, string reason)
+    private async Task<Execution> RecordSpawnFailureAsync(RunningExecution entry, ExecutionOutputSink sink, Exception failure)
     {
-        Log.SpawnFailed(_logger, entry.Id, reason);
+        // An unexpected failure's message may name internals: it goes to the log, the run's stderr gets a plain line.
+        var reason = failure is ProcessStartException ? failure.Message : "the process could not be started";
+        if (failure is ProcessStartException)
+        {
+            Log.SpawnFailed(_logger, entry.Id, reason);
+        }
+        else
+        {
+            Log.StartFailed(_logger, failure, entry.Id);
+        }
+
         sink.OnLine(OutputStream.Stderr, "scriptexecd: " + reason, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
         await _output.FlushAsync(CancellationToken.None);
         _reaper.Cgroups?.Remove(entry.Id);
-        try
-        {
-            await _executions.FinishAsync(entry.Id, new ExecutionEnd(
-                ExecutionState.Finished, ExitCommandNotFound, 0, null, false, DateTimeOffset.UtcNow.ToUnixTimeSeconds()), CancellationToken.None,
-                () => Statistics.Ended(ExecutionState.Running, ExecutionState.Finished, ExitCommandNotFound, 0),
-                committing: () => EndReservation(entry));
-        }
-        finally
-        {
-            EndReservation(entry);
-        }
+        var (truncated, storedBytes) = sink.Settle();
+        entry.PendingEnd = new ExecutionEnd(
+            ExecutionState.Finished, ExitCommandNotFound, 0, null, truncated, DateTimeOffset.UtcNow.ToUnixTimeSeconds(), storedBytes);
+        entry.Ended = true;
 
+        // Stored now, or later in the background if the store refuses it (the instance stays reserved meanwhile).
+        entry.Monitor = RecordEndAsync(entry);
         entry.Dispose();
-        Changed(entry.Id);
+        return Known(entry);
     }
 
     private async Task<bool> StopEntryAsync(RunningExecution entry, Trigger trigger, bool force, CancellationToken cancellationToken)
@@ -116,9 +153,9 @@ public sealed partial class ExecutionSupervisor
 
             if (entry.State == ExecutionState.Running)
             {
-                await _executions.MarkTerminatingAsync(entry.Id, trigger, CancellationToken.None, Statistics.Terminating);
-                CrashSwitch.Reached(CrashPoint.TerminatingCommitted);
+                // Signal first: stopping never depends on a write, or a full disk would keep a runaway script running.
                 entry.State = ExecutionState.Terminating;
+                entry.StopTrigger = trigger;
                 Log.Stopping(_logger, entry.Id, trigger.Setting ?? trigger.Type.ToWire(), force ? 0 : entry.StopGraceSeconds);
                 process.SignalGroup(force ? Signals.SIGKILL : Signals.SIGTERM);
                 if (force)
@@ -132,6 +169,10 @@ public sealed partial class ExecutionSupervisor
                 {
                     _ = KillAfterGraceAsync(entry, process);
                 }
+
+                // Held under the gate, so the end record comes after it; if refused, retried until the end supersedes it.
+                await PersistTerminatingAsync(entry, trigger);
+                CrashSwitch.Reached(CrashPoint.TerminatingCommitted);
             }
             else if (force)
             {
@@ -149,7 +190,7 @@ public sealed partial class ExecutionSupervisor
             entry.Gate.Release();
         }
 
-        Changed(entry.Id);
+        Changed(entry);
         return true;
     }
 
@@ -198,40 +239,29 @@ public sealed partial class ExecutionSupervisor
             }
 
             await _output.FlushAsync(CancellationToken.None);
+            var (truncated, storedBytes) = sink.Settle();
             var state = outcome.Signaled ? ExecutionState.Killed : ExecutionState.Finished;
-            var from = entry.State;
-            await _executions.FinishAsync(entry.Id, new ExecutionEnd(
-                state, outcome.ExitCode, outcome.DurationMs, null, sink.Truncated, DateTimeOffset.UtcNow.ToUnixTimeSeconds(), sink.StoredBytes),
-                CancellationToken.None,
-                () => Statistics.Ended(from, state, outcome.ExitCode, outcome.DurationMs),
-                committing: () =>
-                {
-                    CrashSwitch.Reached(CrashPoint.EndCommitting);
-                    EndReservation(entry);
-                });
-            CrashSwitch.Reached(CrashPoint.EndCommitted);
+
+            // The stop trigger is carried in the end record: it stands even if terminating was never stored.
+            entry.PendingEnd = new ExecutionEnd(
+                state, outcome.ExitCode, outcome.DurationMs, entry.StopTrigger, truncated, DateTimeOffset.UtcNow.ToUnixTimeSeconds(), storedBytes);
+            entry.Ended = true;
+            await entry.Lifetime.CancelAsync();
             Log.Ended(_logger, entry.Id, state.ToWire(), outcome.ExitCode, outcome.DurationMs);
-        }
-        catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or IOException)
-        {
-            // The row stays running; the next start-up's recovery pass closes it.
-            Log.RecordFailed(_logger, e, entry.Id);
         }
         finally
         {
-            EndReservation(entry);
-            await entry.Lifetime.CancelAsync();
             entry.Gate.Release();
         }
 
-        Changed(entry.Id);
+        await RecordEndAsync(entry);
         entry.Dispose();
     }
 
-    private Execution Changed(long id)
+    private Execution Changed(RunningExecution entry)
     {
         Interlocked.Increment(ref _changeVersion);
-        var execution = _executions.Get(id)!;
+        var execution = Known(entry);
         ExecutionChanged?.Invoke(execution);
         return execution;
     }

@@ -70,9 +70,11 @@ public sealed partial class ExecutionSupervisor : IAsyncDisposable
             .Select(e => new RunningSnapshot(e.Id, e.ScriptName, e.InstanceName, e.State, e.Process!.Pid, e.StartTimestamp))
             .OrderBy(e => e.Id)];
 
-    public bool IsRunning(string scriptName) => _running.Keys.Any(k => k.Script == scriptName);
+    // A run whose end record is committing counts as ended: readers may already see it so.
+    public bool IsRunning(string scriptName) => _running.Any(e => e.Key.Script == scriptName && e.Value.EndCommit is null);
 
-    public bool IsRunning(string scriptName, string instanceName) => _running.ContainsKey((scriptName, instanceName));
+    public bool IsRunning(string scriptName, string instanceName) =>
+        _running.TryGetValue((scriptName, instanceName), out var entry) && entry.EndCommit is null;
 
     /// <summary>Starts an instance. <paramref name="argumentsOverride"/> replaces the instance's arguments for this run.</summary>
     public async Task<Execution> StartAsync(
@@ -99,42 +101,49 @@ public sealed partial class ExecutionSupervisor : IAsyncDisposable
             throw new InvalidParameterException("arguments", e.Message);
         }
 
-        var entry = Reserve(instance);
+        var entry = await ReserveAsync(instance);
         await entry.Gate.WaitAsync(CancellationToken.None);
+
+        // Once the start record exists, only the end record releases the instance: never left running, never twice.
+        var startRecorded = false;
         try
         {
             // From here on the caller's cancellation is ignored: a half-recorded start is worse than a late reply.
-            var path = instance.User is { } user ? _files.MaterializeFor(script, user) : _files.Materialize(script);
+            var path = MaterializeScript(script, instance);
             entry.StartTimestamp = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
             entry.Id = await _executions.InsertStartedAsync(
                 new NewExecution(scriptName, instanceName, script.Version, entry.StartTimestamp, trigger, arguments),
                 CancellationToken.None,
                 Statistics.Started);
+            startRecorded = true;
             CrashSwitch.Reached(CrashPoint.StartRowCommitted);
             var sink = new ExecutionOutputSink(_output, OutputCaptured) { ExecutionId = entry.Id };
-            var spec = _reaper.Prepare(entry.Id, BuildSpec(script, instance, path, argv, entry.Id, trigger), out var confined);
-            entry.Confined = confined;
+            SpawnedProcess process;
             try
             {
-                entry.Process = ProcessLauncher.Start(spec, sink);
+                var spec = _reaper.Prepare(entry.Id, BuildSpec(script, instance, path, argv, entry.Id, trigger), out var confined);
+                entry.Confined = confined;
+                process = ProcessLauncher.Start(spec, sink);
+                entry.Process = process;
                 CrashSwitch.Reached(CrashPoint.Spawned);
             }
-            catch (ProcessStartException e)
+            catch (Exception e)
             {
-                await RecordSpawnFailureAsync(entry, sink, e.Message);
-                return _executions.Get(entry.Id)!;
+                // Whatever fails between the start record and a running process ends the execution (exit 127).
+                return await RecordSpawnFailureAsync(entry, sink, e);
             }
 
-            await _executions.SetProcessAsync(entry.Id, entry.Process.Pid, entry.Process.ProcStartTime, _bootId, CancellationToken.None);
-            CrashSwitch.Reached(CrashPoint.PidCommitted);
-            Log.Started(_logger, entry.Id, scriptName, instanceName, entry.Process.Pid, trigger.Type.ToWire());
+            // Followed before anything else can fail: the monitor records the end whatever happens next.
             entry.Monitor = MonitorAsync(entry, sink);
+            await PersistProcessAsync(entry, process);
+            CrashSwitch.Reached(CrashPoint.PidCommitted);
+            Log.Started(_logger, entry.Id, scriptName, instanceName, process.Pid, trigger.Type.ToWire());
             if (instance.TimeoutSeconds is { } timeout)
             {
                 _ = StopAfterTimeoutAsync(entry, TimeSpan.FromSeconds(timeout));
             }
         }
-        catch
+        catch when (!startRecorded)
         {
             Release(entry);
             throw;
@@ -144,7 +153,7 @@ public sealed partial class ExecutionSupervisor : IAsyncDisposable
             entry.Gate.Release();
         }
 
-        return Changed(entry.Id);
+        return Changed(entry);
     }
 
     /// <summary>
@@ -166,7 +175,8 @@ public sealed partial class ExecutionSupervisor : IAsyncDisposable
             throw new ScriptExecException(ErrorKind.NotRunning, $"instance '{instanceName}' of script '{scriptName}' is not running");
         }
 
-        return _executions.Get(entry.Id)!;
+        // As known in memory: with the disk full, terminating is signalled but may not be stored yet.
+        return Known(entry);
     }
 
     /// <summary>Stops everything with stop trigger system/shutdown and waits for the end records.</summary>

@@ -30,8 +30,29 @@ internal sealed class RunningExecution : IDisposable
 
     public ExecutionState State { get; set; } = ExecutionState.Running;
 
-    /// <summary>Set once the end record is committed; stops after that are refused with not_running.</summary>
+    /// <summary>Set once the outcome is known (the process is gone); stops after that are refused with not_running.</summary>
     public bool Ended { get; set; }
+
+    /// <summary>The first stop's trigger, kept in memory so the end record carries it even if terminating was never stored.</summary>
+    public Trigger? StopTrigger { get; set; }
+
+    /// <summary>The state the store holds (running or terminating), from which the statistics move at the end.</summary>
+    public ExecutionState StoredState { get; set; } = ExecutionState.Running;
+
+    /// <summary>The outcome once known; kept until it is stored, however long the store refuses it.</summary>
+    public Store.ExecutionEnd? PendingEnd { get; set; }
+
+    /// <summary>Set when the store refused the end record once: from then on replies show the end as known in memory.</summary>
+    public bool EndDeferred { get; set; }
+
+    /// <summary>
+    /// Set, under the supervisor's reservation lock, just before the end record commits; completed once the commit
+    /// succeeded (the instance is released) or failed (reset to null: the instance stays reserved).
+    /// </summary>
+    public TaskCompletionSource? EndCommit { get; set; }
+
+    /// <summary>Set when the end record is committed; from then on the store is the truth about this execution.</summary>
+    public bool Recorded { get; set; }
 
     /// <summary>Held by the start sequence, every stop and the end record, so they never interleave.</summary>
     public SemaphoreSlim Gate { get; } = new(1, 1);

@@ -33,7 +33,7 @@ public sealed partial class ScriptFiles
 
         // Write beside and rename, so a concurrent start never executes a half-written file.
         var temp = path + "." + Environment.ProcessId + "." + Environment.CurrentManagedThreadId + ".tmp";
-        File.WriteAllText(temp, script.Source);
+        WriteOrRemove(temp, script.Source);
         File.SetUnixFileMode(temp, DirectoryMode);
         File.Move(temp, path, overwrite: true);
         return path;
@@ -60,7 +60,7 @@ public sealed partial class ScriptFiles
 
         Directory.CreateDirectory(dir, DirectoryMode);
         var temp = path + "." + Environment.ProcessId + "." + Environment.CurrentManagedThreadId + ".tmp";
-        File.WriteAllText(temp, script.Source);
+        WriteOrRemove(temp, script.Source);
         File.SetUnixFileMode(temp, UnixFileMode.UserRead | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute);
         foreach (var shared in new[] { userDir, dir, temp })
         {
@@ -88,6 +88,20 @@ public sealed partial class ScriptFiles
         foreach (var dir in dirs.Where(Directory.Exists))
         {
             Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    // A write cut short (a full disk) leaves no partial file behind to take space or be mistaken for a script.
+    private static void WriteOrRemove(string path, string content)
+    {
+        try
+        {
+            File.WriteAllText(path, content);
+        }
+        catch (IOException)
+        {
+            File.Delete(path);
+            throw;
         }
     }
 

@@ -25,7 +25,9 @@ internal static class StatusCommand
         var text = new StringBuilder();
         var uptime = Format.Duration(s.UptimeS * 1000);
         Line(text, "daemon", $"scriptexecd {s.Version}, pid {s.Pid}, up {uptime} (since {Format.LocalTime(s.StartedTimestamp)})");
-        Line(text, "store", $"{s.Store.Path} ({Format.Bytes(s.Store.SizeBytes)})");
+        Line(text, "store", $"{s.Store.Path} ({Format.Bytes(s.Store.SizeBytes)})" + (s.Store.Writable
+            ? string.Empty
+            : $", NOT WRITABLE ({s.Store.LastError}) since {Format.LocalTime(s.Store.SinceTimestamp ?? 0)}: writes are refused"));
         Line(text, "executions", $"{c.Total} total: {c.Running} running, {c.Terminating} terminating, "
             + $"{c.Finished} finished ({c.FinishedExitZero} exit 0, {c.FinishedExitNonZero} non-zero), {c.Killed} killed");
         foreach (var r in s.Running)
@@ -61,7 +63,8 @@ internal static class StatusCommand
         Durations Durations,
         TriggerCounts Triggers);
 
-    private sealed record StoreInfo(string Path, long SizeBytes);
+    // Writable defaults to true: a daemon from before storage faults were reported never says otherwise.
+    private sealed record StoreInfo(string Path, long SizeBytes, bool Writable = true, string? LastError = null, long? SinceTimestamp = null);
 
     private sealed record Counts(long Total, long Running, long Terminating, long Finished, long Killed, long FinishedExitZero, long FinishedExitNonZero);
 

@@ -62,7 +62,7 @@ public sealed partial class ScriptExecApi
             Environment.ProcessId,
             server.StartedAt.ToUnixTimeSeconds(),
             (long)server.Uptime.TotalSeconds,
-            new StoreStatus(_services.Database.DatabasePath, _services.Database.CachedSizeBytes()),
+            StoreStatus.From(_services.Database, Supervisor),
             ExecutionCountsDto.From(counts),
             [.. running.Select(e => new RunningDto(e.Id, e.ScriptName, e.InstanceName, e.State.ToWire(), e.Pid, e.StartTimestamp))],
             new ClientCounts(server.UnixClients, server.WebSocketClients),

@@ -1,3 +1,4 @@
+using ScriptExec.Core;
 using ScriptExec.Store;
 using ScriptExec.Supervisor;
 using ScriptExec.Supervisor.Triggers;
@@ -37,7 +38,36 @@ public sealed record RetentionStatus(
     }
 }
 
-public sealed record StoreStatus(string Path, long SizeBytes);
+/// <summary>
+/// The SQLite file and whether it accepts writes: <c>writable</c> false from the first refused write until one
+/// succeeds again, with <c>since_timestamp</c> and <c>last_error</c> (<c>full</c>, <c>read_only</c>, <c>io_error</c>) meanwhile.
+/// </summary>
+public sealed record StoreStatus(
+    string Path,
+    long SizeBytes,
+    bool Writable,
+    long? SinceTimestamp,
+    string? LastError,
+    long RefusedWrites,
+    long LostOutputLines,
+    int PendingEndRecords,
+    bool ReserveHeld)
+{
+    public static StoreStatus From(SqliteDatabase database, ExecutionSupervisor supervisor)
+    {
+        var condition = database.Availability.Current;
+        return new StoreStatus(
+            database.DatabasePath,
+            database.CachedSizeBytes(),
+            condition.Writable,
+            condition.Since?.ToUnixTimeSeconds(),
+            condition.LastError?.ToWire(),
+            condition.RefusedWrites,
+            condition.LostOutputLines,
+            supervisor.PendingEndRecords,
+            database.ReserveHeld);
+    }
+}
 
 public sealed record ExecutionCountsDto(
     long Total, long Running, long Terminating, long Finished, long Killed, long FinishedExitZero, long FinishedExitNonZero)

@@ -26,6 +26,7 @@ public static class RpcErrorCodes
         ErrorKind.Forbidden => (1004, "forbidden"),
         ErrorKind.Capacity => (1005, "capacity"),
         ErrorKind.Conflict => (1006, "conflict"),
+        ErrorKind.Unavailable => (1007, "unavailable"),
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "unknown error kind"),
     };
 

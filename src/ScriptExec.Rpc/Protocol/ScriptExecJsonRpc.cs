@@ -66,7 +66,7 @@ public sealed class ScriptExecJsonRpc : JsonRpc
         {
             Code = (JsonRpcErrorCode)code,
             Message = exception.Message,
-            Data = new RpcErrorData(Field: null, reason),
+            Data = new RpcErrorData(Field: null, reason, exception.Storage?.ToWire()),
         };
     }
 

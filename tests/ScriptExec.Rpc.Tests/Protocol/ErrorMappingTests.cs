@@ -44,6 +44,20 @@ public sealed class ErrorMappingTests(TransportKind transport)
     }
 
     [TestCase(ThrownFrom.PlainMethod)]
+    [TestCase(ThrownFrom.AsyncMethodAfterAwait)]
+    public async Task A_write_the_store_refused_is_unavailable_naming_the_storage_condition(ThrownFrom thrownFrom)
+    {
+        await using var client = RpcTestClient.Start(transport);
+
+        string reply = await client.CallAsync(Fail("storage_full", thrownFrom));
+
+        JsonAssert.AreEqual(reply, """
+            {"jsonrpc": "2.0", "id": 1, "error": {"code": 1007, "message": "the store refused the write: storage full",
+              "data": {"reason": "unavailable", "storage": "full"}}}
+            """);
+    }
+
+    [TestCase(ThrownFrom.PlainMethod)]
     [TestCase(ThrownFrom.AsyncMethodBeforeAwait)]
     [TestCase(ThrownFrom.AsyncMethodAfterAwait)]
     public async Task An_unexpected_exception_is_an_internal_error_that_reveals_nothing(ThrownFrom thrownFrom)

@@ -80,6 +80,7 @@ internal sealed class SpecExampleTarget
         {
             "invalid_parameter" => new InvalidParameterException("pagination.limit", "must be between -1000 and 1000 and non-zero"),
             "unexpected" => new InvalidOperationException("cannot open /var/lib/scriptexec/secret.db"),
+            "storage_full" => new ScriptExecException(StorageFault.Full, "the store refused the write: storage full", null),
             _ => new ScriptExecException(Enum.Parse<ErrorKind>(kind), $"failed with {kind}"),
         };
     }
