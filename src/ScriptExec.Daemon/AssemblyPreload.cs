@@ -38,11 +38,24 @@ internal static class AssemblyPreload
         "Microsoft.Extensions.Validation",
         "System.Net.WebSockets",
         "System.Security.Claims",
+        "System.Text.Encodings.Web",
 
         // Spawning and schedules.
         "System.Diagnostics.Process",
         "Cronos",
     ];
+
+    /// <summary>
+    /// Builds the app's endpoints now rather than on the first request: that builds request delegates and runs type
+    /// initializers (JsonOptions) whose failure under EMFILE would be cached, leaving the endpoint dead for good.
+    /// </summary>
+    public static void BuildEndpoints(IEndpointRouteBuilder endpoints)
+    {
+        foreach (var source in endpoints.DataSources)
+        {
+            _ = source.Endpoints;
+        }
+    }
 
     /// <summary>Loads the serving path's assemblies; returns how many assemblies are loaded in all.</summary>
     public static int LoadServingPath()

@@ -86,6 +86,7 @@ public static class DaemonHost
         app.Use(TimedUpgradeFeature.Middleware(options.MessageTimeout, app.Services.GetRequiredService<TimeProvider>()));
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
         app.Map(WebSocketEndpoint.Path, (HttpContext context, WebSocketEndpoint endpoint) => endpoint.HandleAsync(context));
+        AssemblyPreload.BuildEndpoints(app);
         app.Lifetime.ApplicationStarted.Register(() =>
         {
             UnixSocketFile.Restrict(options.SocketPath, options.SocketGroup);

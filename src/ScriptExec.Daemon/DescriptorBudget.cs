@@ -19,16 +19,19 @@ internal sealed partial class DescriptorBudget
     public const int StartFloor = 256;
 
     /// <summary>What starting the host opens after the budget is first drawn up: Kestrel's and the host's assemblies, the store.</summary>
-    public const int StartAllowance = 80;
+    public const int StartAllowance = 76;
 
-    /// <summary>For more pooled SQLite connections, spawns in flight, and whatever the runtime opens later.</summary>
-    public const int Headroom = 24;
+    /// <summary>
+    /// For more pooled SQLite connections, spawns in flight, and the runtime: each thread it adds to the pool opens a
+    /// pipe, and one it cannot open aborts the process ("Out of memory."), which no accept loop can back off from.
+    /// </summary>
+    public const int Headroom = 28;
 
     /// <summary>A running execution holds its output pipes and pidfd.</summary>
     public const int PerExecution = 3;
 
     /// <summary>A daemon that can serve fewer clients than this at once is not worth starting.</summary>
-    public const int MinimumConnections = 8;
+    public const int MinimumConnections = 4;
 
     private const int RlimitNofile = 7;
 

@@ -38,7 +38,7 @@ public sealed class DescriptorTests
     [Test]
     public async Task A_flood_of_unauthenticated_connections_at_a_low_limit_is_refused_cleanly_and_both_endpoints_serve_afterwards()
     {
-        // Two concurrent executions: at 300 descriptors the default 64 would not leave room for a single connection.
+        // Two concurrent executions: at 300 descriptors the default 64 would not leave room for the minimum of connections.
         using var daemon = await DaemonProcess.StartAsync(_dataDir, LowLimit, "--max-concurrent-executions", "2");
         var flood = new List<Socket>();
         var answers = new Dictionary<string, int>();
