@@ -1,48 +1,62 @@
+using System.Text;
 using Microsoft.AspNetCore.Connections;
 using ScriptExec.Rpc.Protocol;
 
 namespace ScriptExec.Daemon;
 
 /// <summary>
-/// Counts the client connections of both transports against <c>max_connections</c> and refuses the one too many
-/// cleanly, before it costs a JSON-RPC connection: on the Unix socket with one <c>-32603</c> error line (reason
-/// <c>capacity</c>) and a close, on the WebSocket with HTTP 503 instead of the upgrade.
+/// Counts every accepted connection of both endpoints (Unix socket, and every TCP connection of the WebSocket
+/// endpoint, whether it ever authenticates or upgrades) against one cap, and refuses the one too many cleanly before
+/// it costs more than its socket: on the Unix socket with one <c>-32603</c> error line (reason <c>capacity</c>), on
+/// plain HTTP with a 503 response, then a close.
 /// </summary>
 /// <remarks>
-/// Kestrel's own limits cannot do this: <c>MaxConcurrentConnections</c> drops the socket without a word (and counts
-/// per endpoint), <c>MaxConcurrentUpgradedConnections</c> makes the upgrade throw. They stay on as a backstop at
-/// <see cref="KestrelBackstop"/>, which also bounds raw HTTP connections that never upgrade.
+/// The cap is <c>max_connections</c>, lowered to what the open-file limit leaves after the daemon's reserve
+/// (<see cref="DescriptorBudget"/>): a client holding connections open after their 401 must not eat the
+/// descriptors the store, spawning and the runtime need. Kestrel's own <c>MaxConcurrentConnections</c> is not used
+/// for this: it drops the socket without a word.
 /// </remarks>
 internal sealed class ConnectionLimit
 {
+    private static readonly byte[] HttpRefusal = Encoding.ASCII.GetBytes(
+        "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+
+    private readonly DescriptorBudget _budget;
     private readonly ILogger<ConnectionLimit> _logger;
-    private readonly byte[] _refusal;
     private int _open;
 
-    public ConnectionLimit(DaemonOptions options, ILogger<ConnectionLimit> logger)
+    public ConnectionLimit(DescriptorBudget budget, ILogger<ConnectionLimit> logger)
     {
-        MaxConnections = options.MaxConnections;
+        _budget = budget;
         _logger = logger;
-        _refusal = [.. ConnectionRefusal.TooManyConnections(MaxConnections), (byte)'\n'];
     }
 
-    public int MaxConnections { get; }
+    /// <summary>Gets the cap in force: <c>max_connections</c>, or less where the open-file limit leaves less.</summary>
+    public int MaxConnections => _budget.ConnectionCap;
 
-    /// <summary>
-    /// Kestrel's raw limits: above ours, so that a client normally meets our clean refusal; refused sockets and
-    /// HTTP requests that are not (yet) upgrades use the headroom.
-    /// </summary>
-    public static long KestrelBackstop(int maxConnections) => 2L * maxConnections;
+    /// <summary>Gets the connections open now, both endpoints together.</summary>
+    public int Open => Volatile.Read(ref _open);
 
     /// <summary>Connection middleware of the Unix socket endpoint, ahead of its connection handler.</summary>
-    public ConnectionDelegate UnixSocketGate(ConnectionDelegate next) => async connection =>
+    public ConnectionDelegate UnixSocketGate(ConnectionDelegate next) => Gate(next, "unix", () => [.. ConnectionRefusal.TooManyConnections(MaxConnections), (byte)'\n']);
+
+    /// <summary>
+    /// Connection middleware of the WebSocket endpoint, ahead of TLS and HTTP; over TLS a refusal is a bare close,
+    /// since nothing can be said before the handshake.
+    /// </summary>
+    public ConnectionDelegate TcpGate(ConnectionDelegate next, bool tls) => Gate(next, "tcp", tls ? null : () => HttpRefusal);
+
+    private ConnectionDelegate Gate(ConnectionDelegate next, string transport, Func<byte[]>? refusal) => async connection =>
     {
         if (!TryEnter())
         {
-            Log.ConnectionRefused(_logger, "unix", MaxConnections);
+            Log.ConnectionRefused(_logger, transport, MaxConnections);
+            if (refusal is not null)
+            {
+                // Kestrel closes the connection when we return, after sending what is flushed.
+                await connection.Transport.Output.WriteAsync(refusal(), connection.ConnectionClosed);
+            }
 
-            // Kestrel closes the connection when we return, after sending what is flushed.
-            await connection.Transport.Output.WriteAsync(_refusal, connection.ConnectionClosed);
             return;
         }
 
@@ -56,36 +70,11 @@ internal sealed class ConnectionLimit
         }
     };
 
-    /// <summary>HTTP middleware: a WebSocket upgrade over the limit is answered 503 and never upgraded.</summary>
-    public async Task WebSocketGateAsync(HttpContext context, RequestDelegate next)
-    {
-        if (!context.WebSockets.IsWebSocketRequest)
-        {
-            await next(context);
-            return;
-        }
-
-        if (!TryEnter())
-        {
-            Log.ConnectionRefused(_logger, "websocket", MaxConnections);
-            context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
-            context.Response.Headers.RetryAfter = "1";
-            return;
-        }
-
-        try
-        {
-            await next(context);
-        }
-        finally
-        {
-            Leave();
-        }
-    }
-
     private bool TryEnter()
     {
-        if (Interlocked.Increment(ref _open) <= MaxConnections)
+        // Read once: the cap may be refined while connections arrive (see DescriptorBudget.Remeasure).
+        int cap = MaxConnections;
+        if (Interlocked.Increment(ref _open) <= cap)
         {
             return true;
         }

@@ -35,6 +35,7 @@ public static class DaemonHost
         builder.Configuration.AddEnvironmentVariables("SCRIPTEXEC_");
         builder.Configuration.AddInMemoryCollection(commandLine);
         var options = DaemonOptions.From(builder.Configuration);
+        var budget = DrawUpDescriptorBudget(options);
 
         // Others may pass through (0711) to their run-as script copies, never list; the store and token stay 0600.
         Directory.CreateDirectory(options.DataDirectory);
@@ -55,12 +56,14 @@ public static class DaemonHost
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = options.ShutdownTimeout);
 
         AddServices(builder.Services, options, tokens);
+        builder.Services.AddSingleton(budget);
         overrides?.Invoke(builder.Services);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
-            kestrel.Limits.MaxConcurrentConnections = ConnectionLimit.KestrelBackstop(options.MaxConnections);
-            kestrel.Limits.MaxConcurrentUpgradedConnections = ConnectionLimit.KestrelBackstop(options.MaxConnections);
+            // No Kestrel MaxConcurrentConnections/MaxConcurrentUpgradedConnections: ConnectionLimit's gates count
+            // every connection of both endpoints and refuse with a word, where Kestrel drops sockets silently or makes
+            // the upgrade throw. Upgraded connections are a subset of what the gates count.
             kestrel.ListenUnixSocket(options.SocketPath, listen => listen
                 .Use(next => listen.ApplicationServices.GetRequiredService<ConnectionLimit>().UnixSocketGate(next))
                 .UseConnectionHandler<UnixSocketConnectionHandler>());
@@ -69,6 +72,8 @@ public static class DaemonHost
                 var address = uri.Host == "localhost" ? IPAddress.Loopback : IPAddress.Parse(uri.Host.Trim('[', ']'));
                 kestrel.Listen(address, uri.Port, listen =>
                 {
+                    // Ahead of TLS and HTTP: a connection over the cap costs no handshake and no request parsing.
+                    listen.Use(next => listen.ApplicationServices.GetRequiredService<ConnectionLimit>().TcpGate(next, tls: uri.Scheme == "https"));
                     if (uri.Scheme == "https")
                     {
                         listen.UseHttps(X509Certificate2.CreateFromPemFile(options.TlsCertificate!, options.TlsKey));
@@ -78,12 +83,16 @@ public static class DaemonHost
         });
 
         var app = builder.Build();
+        app.Use(TimedUpgradeFeature.Middleware(options.MessageTimeout, app.Services.GetRequiredService<TimeProvider>()));
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
-        app.Use(app.Services.GetRequiredService<ConnectionLimit>().WebSocketGateAsync);
         app.Map(WebSocketEndpoint.Path, (HttpContext context, WebSocketEndpoint endpoint) => endpoint.HandleAsync(context));
+        AssemblyPreload.BuildEndpoints(app);
         app.Lifetime.ApplicationStarted.Register(() =>
         {
             UnixSocketFile.Restrict(options.SocketPath, options.SocketGroup);
+            budget.Remeasure();
+            Log.DescriptorBudget(
+                app.Services.GetRequiredService<ILogger<DescriptorBudget>>(), budget.Limit, budget.InUse, budget.Reserve, budget.ConnectionCap);
             Log.Ready(
                 app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("scriptexecd"),
                 app.Services.GetRequiredService<RpcServerInfo>().Version,
@@ -93,6 +102,17 @@ public static class DaemonHost
                 tokens.GeneratedTokenPath ?? "(tokens configured)");
         });
         return app;
+    }
+
+    /// <summary>
+    /// Raises the open-file limit as far as allowed, loads every assembly while descriptors are plentiful, then
+    /// counts what is left for connections; <see cref="OptionsException"/> when too little is.
+    /// </summary>
+    private static DescriptorBudget DrawUpDescriptorBudget(DaemonOptions options)
+    {
+        var limit = DescriptorBudget.RaiseSoftLimit();
+        AssemblyPreload.LoadServingPath();
+        return DescriptorBudget.BeforeStart(limit, options.MaxConcurrentExecutions, options.MaxConnections);
     }
 
     private static void AddServices(IServiceCollection services, DaemonOptions options, TokenAuthenticator tokens)

@@ -1,5 +1,13 @@
 using ScriptExec.Daemon;
 
+// First, before the runtime loads the host's assemblies: with too few descriptors they fail to load, and all the
+// operator would see is a FileNotFoundException.
+if (DescriptorBudget.CheckFloor(DescriptorBudget.RaiseSoftLimit()) is { } tooLow)
+{
+    await Console.Error.WriteLineAsync("scriptexecd: " + tooLow);
+    return 2;
+}
+
 WebApplication app;
 try
 {

@@ -51,7 +51,8 @@ internal sealed class WebSocketEndpoint
 
         using var socket = await context.WebSockets.AcceptWebSocketAsync();
         var caller = new CallerIdentity(user, CallerIdentity.WebSocketTransport, role);
-        var transport = new WebSocketTransport(socket, _options.MaxMessageBytes, _options.MessageTimeout);
+        var transport = new WebSocketTransport(
+            socket, _options.MaxMessageBytes, _options.MessageTimeout, deadlines: context.Features.Get<WebSocketDeadlineStream>());
         await ScriptExecConnection.RunAsync(_services, transport, caller, _logger, context.RequestAborted);
     }
 

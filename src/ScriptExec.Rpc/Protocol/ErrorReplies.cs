@@ -59,6 +59,17 @@ internal static class ErrorReplies
     public static byte[] InvalidRequest(string detail) =>
         Create(default, RpcErrorCodes.InvalidRequest, $"{RpcErrorCodes.InvalidRequestMessage}: {detail}");
 
+    /// <summary>A request object with a member written twice: it asks for two things at once.</summary>
+    public static byte[] DuplicateMember(ReadOnlySpan<byte> rawId, string member) =>
+        Create(rawId, RpcErrorCodes.InvalidRequest, $"{RpcErrorCodes.InvalidRequestMessage}: member \"{member}\" appears more than once");
+
+    /// <summary>An object inside params with a member written twice; <paramref name="field"/> is its path.</summary>
+    public static byte[] DuplicateParam(ReadOnlySpan<byte> rawId, string field)
+    {
+        var data = new RpcErrorData(field, "appears more than once");
+        return Create(rawId, RpcErrorCodes.InvalidParams, RpcErrorCodes.InvalidParamsFor(field, data.Reason), data);
+    }
+
     public static byte[] MethodNotFound(ReadOnlySpan<byte> rawId) =>
         Create(rawId, RpcErrorCodes.MethodNotFound, RpcErrorCodes.MethodNotFoundMessage);
 

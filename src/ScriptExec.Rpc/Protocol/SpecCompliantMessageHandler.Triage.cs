@@ -14,16 +14,20 @@ public sealed partial class SpecCompliantMessageHandler
         // echoed byte-exact would then make our own reply invalid. One contiguous copy, as the parser makes anyway.
         ReadOnlyMemory<byte> text = message.IsSingleSegment ? message.First : message.ToArray();
         JsonDocument? document = null;
-        try
+        bool duplicates = false;
+        if (Utf8.IsValid(text.Span))
         {
-            if (Utf8.IsValid(text.Span))
+            try
             {
-                document = JsonDocument.Parse(text);
+                document = JsonDocument.Parse(text, DuplicateMembers.Refused);
             }
-        }
-        catch (JsonException)
-        {
-            // Below: answered as a parse error.
+            catch (Exception e) when (e is JsonException or InvalidOperationException)
+            {
+                // Not JSON, or a member name written twice (or one escaping a lone surrogate, which the duplicate check
+                // cannot decode and throws on): parsed again to tell which, and answered member by member.
+                document = TryParseWithDuplicates(text);
+                duplicates = document is not null;
+            }
         }
 
         if (document is null)
@@ -37,7 +41,7 @@ public sealed partial class SpecCompliantMessageHandler
             JsonElement root = document.RootElement;
             if (root.ValueKind != JsonValueKind.Array)
             {
-                return TriageMember(root, batch: null);
+                return TriageMember(root, batch: null, duplicates);
             }
 
             int length = root.GetArrayLength();
@@ -54,17 +58,38 @@ public sealed partial class SpecCompliantMessageHandler
             var batch = new PendingBatch();
             foreach (JsonElement member in root.EnumerateArray())
             {
-                TriageMember(member, batch);
+                TriageMember(member, batch, duplicates);
             }
 
             return batch.Seal();
         }
     }
 
-    /// <summary>Answers or forwards one request; returns the reply to write now when it is not part of a batch.</summary>
-    private byte[]? TriageMember(JsonElement element, PendingBatch? batch)
+    private static JsonDocument? TryParseWithDuplicates(ReadOnlyMemory<byte> text)
     {
-        if (!InboundRequest.TryParse(element, out InboundRequest request, out byte[]? rawIdForError))
+        try
+        {
+            return JsonDocument.Parse(text);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Answers or forwards one request; returns the reply to write now when it is not part of a batch.</summary>
+    /// <param name="duplicates">Whether the message has a member name written twice somewhere, to be found and refused.</param>
+    private byte[]? TriageMember(JsonElement element, PendingBatch? batch, bool duplicates)
+    {
+        bool parsed = InboundRequest.TryParse(element, out InboundRequest request, out byte[]? rawIdForError);
+        if (duplicates && DuplicateMembers.InObject(element) is { } member)
+        {
+            // The id cannot be trusted when it is the member written twice.
+            byte[]? rawId = member == "id" ? null : parsed ? request.RawId : rawIdForError;
+            return Answer(ErrorReplies.DuplicateMember(rawId, member), batch);
+        }
+
+        if (!parsed)
         {
             return Answer(ErrorReplies.InvalidRequest(rawIdForError), batch);
         }
@@ -86,6 +111,11 @@ public sealed partial class SpecCompliantMessageHandler
         if (exists && parameters is { } named && InboundRequest.HasUnpairedSurrogate(named))
         {
             return request.IsNotification ? null : Answer(ErrorReplies.ParamsNotText(request.RawId), batch);
+        }
+
+        if (duplicates && exists && parameters is { } withDuplicates && DuplicateMembers.Path(withDuplicates) is { } field)
+        {
+            return request.IsNotification ? null : Answer(ErrorReplies.DuplicateParam(request.RawId, field), batch);
         }
 
         long? internalId = request.IsNotification ? null : Interlocked.Increment(ref lastInternalId);

@@ -7,8 +7,9 @@ namespace ScriptExec.Rpc.Protocol;
 /// <remarks>
 /// Fragments are assembled into a pooled buffer that grows up to <see cref="MaxMessageBytes"/> plus one byte, the
 /// byte that proves a message too large. Once a message has started, the rest of it may take at most
-/// <see cref="MessageTimeout"/> of waiting; when that is spent the socket is aborted. The transport owns the socket
-/// and disposes it.
+/// <see cref="MessageTimeout"/> of waiting; when that is spent the socket is aborted. On its own the transport can
+/// only start that clock once a first frame has arrived whole; given the <see cref="WebSocketDeadlineStream"/> under
+/// the socket, the clock starts at a frame's first byte. The transport owns the socket and disposes it.
 /// </remarks>
 public sealed class WebSocketTransport : IMessageTransport
 {
@@ -18,6 +19,7 @@ public sealed class WebSocketTransport : IMessageTransport
     private readonly WebSocket socket;
     private readonly SemaphoreSlim writeLock = new(1, 1);
     private readonly TimeProvider timeProvider;
+    private readonly WebSocketDeadlineStream? deadlines;
     private byte[] buffer;
 
     // Waiting time left for the rest of the message being read.
@@ -27,7 +29,12 @@ public sealed class WebSocketTransport : IMessageTransport
 
     /// <param name="messageTimeout">How long the rest of a started message may keep us waiting; null for no limit.</param>
     /// <param name="timeProvider">The clock of <paramref name="messageTimeout"/>; the system clock by default.</param>
-    public WebSocketTransport(WebSocket socket, int maxMessageBytes, TimeSpan? messageTimeout = null, TimeProvider? timeProvider = null)
+    /// <param name="deadlines">
+    /// The stream under <paramref name="socket"/> when it times messages from their first byte; it then replaces the
+    /// transport's own timing, which can only start once a first frame has arrived whole.
+    /// </param>
+    public WebSocketTransport(
+        WebSocket socket, int maxMessageBytes, TimeSpan? messageTimeout = null, TimeProvider? timeProvider = null, WebSocketDeadlineStream? deadlines = null)
     {
         ArgumentNullException.ThrowIfNull(socket);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxMessageBytes);
@@ -37,6 +44,7 @@ public sealed class WebSocketTransport : IMessageTransport
         }
 
         this.socket = socket;
+        this.deadlines = deadlines;
         this.timeProvider = timeProvider ?? TimeProvider.System;
         MaxMessageBytes = maxMessageBytes;
         MessageTimeout = messageTimeout;
@@ -70,15 +78,15 @@ public sealed class WebSocketTransport : IMessageTransport
             ValueWebSocketReceiveResult? receivedInTime;
             try
             {
-                receivedInTime = started && MessageTimeout is not null
+                receivedInTime = started && MessageTimeout is not null && deadlines is null
                     ? await ReceiveRestOfMessageAsync(window, cancellationToken)
                     : await socket.ReceiveAsync(window, cancellationToken);
             }
             catch (WebSocketException)
             {
-                // The peer vanished without a close handshake; for us that is the end of the stream.
+                // The peer vanished without a close handshake, or the stream below ended it for a message too slow.
                 inputEnded = true;
-                return TransportRead.EndOfStream;
+                return deadlines is { TimedOut: true } ? TransportRead.TimedOut : TransportRead.EndOfStream;
             }
 
             if (receivedInTime is not { } received)

@@ -15,13 +15,26 @@ public sealed class DaemonProcess : IDisposable
     private readonly Process _process;
     private readonly ConcurrentQueue<string> _log = new();
 
-    private DaemonProcess(Process process, string socketPath)
+    private DaemonProcess(Process process, string socketPath, string dataDir, int port)
     {
         _process = process;
         SocketPath = socketPath;
+        DataDir = dataDir;
+        Port = port;
     }
 
     public string SocketPath { get; }
+
+    public string DataDir { get; }
+
+    /// <summary>The loopback port of the WebSocket endpoint.</summary>
+    public int Port { get; }
+
+    public Uri WebSocketUri => new($"ws://127.0.0.1:{Port}/rpc");
+
+    public string Token => File.ReadAllText(Path.Combine(DataDir, "admin.token")).Trim();
+
+    public bool HasExited => _process.HasExited;
 
     public int Pid => _process.Id;
 
@@ -29,10 +42,52 @@ public sealed class DaemonProcess : IDisposable
     public string Log => string.Join('\n', _log);
 
     /// <summary>Starts the daemon on <paramref name="dataDir"/> and returns once it answers <c>status</c> on its socket.</summary>
-    /// <param name="environment">Variables added to the daemon's environment, e.g. the test-only crash switch.</param>
-    public static async Task<DaemonProcess> StartAsync(string dataDir, IReadOnlyDictionary<string, string>? environment = null)
+    /// <param name="openFileLimit">RLIMIT_NOFILE (soft and hard) to run it under, with prlimit; null to inherit ours.</param>
+    public static Task<DaemonProcess> StartAsync(string dataDir, int? openFileLimit = null, params string[] extraArgs) =>
+        StartAsync(Launch(dataDir, openFileLimit, extraArgs));
+
+    /// <summary>As <see cref="StartAsync(string, int?, string[])"/>, with variables added to the daemon's environment (e.g. the test-only crash switch).</summary>
+    public static Task<DaemonProcess> StartAsync(string dataDir, IReadOnlyDictionary<string, string> environment) =>
+        StartAsync(Launch(dataDir, null, [], environment));
+
+    private static async Task<DaemonProcess> StartAsync(DaemonProcess daemon)
+    {
+        try
+        {
+            await daemon.WaitUntilReadyAsync();
+        }
+        catch
+        {
+            daemon.Dispose();
+            throw;
+        }
+
+        return daemon;
+    }
+
+    /// <summary>Runs a daemon that is expected to refuse to start; returns its exit status and what it wrote.</summary>
+    public static async Task<(int ExitCode, string Log)> RunUntilExitAsync(string dataDir, int? openFileLimit, TimeSpan timeout, params string[] extraArgs)
+    {
+        using var daemon = Launch(dataDir, openFileLimit, extraArgs);
+        try
+        {
+            await daemon._process.WaitForExitAsync().WaitAsync(timeout);
+        }
+        catch (TimeoutException)
+        {
+            Assert.Fail($"scriptexecd was still running after {timeout}:\n{daemon.Log}");
+        }
+
+        // The exit is seen before the last output lines are collected; WaitForExit() without a timeout waits for them.
+        daemon._process.WaitForExit();
+        return (daemon._process.ExitCode, daemon.Log);
+    }
+
+    private static DaemonProcess Launch(
+        string dataDir, int? openFileLimit, string[] extraArgs, IReadOnlyDictionary<string, string>? environment = null)
     {
         var socketPath = Path.Combine(dataDir, "d.sock");
+        var port = DaemonUnderTest.FreePort();
         var start = new ProcessStartInfo
         {
             RedirectStandardOutput = true,
@@ -45,34 +100,26 @@ public sealed class DaemonProcess : IDisposable
         }
 
         var (fileName, prefix) = Command();
-        start.FileName = fileName;
-        foreach (var argument in prefix.Concat(
+        start.FileName = openFileLimit is null ? fileName : "prlimit";
+        string[] limit = openFileLimit is { } nofile ? [$"--nofile={nofile}", "--", fileName] : [];
+        foreach (var argument in limit.Concat(prefix).Concat(
         [
             "--data-dir", dataDir,
             "--socket", socketPath,
-            "--listen", $"http://127.0.0.1:{DaemonUnderTest.FreePort()}",
+            "--listen", $"http://127.0.0.1:{port}",
+            .. extraArgs,
         ]))
         {
             start.ArgumentList.Add(argument);
         }
 
         var process = new Process { StartInfo = start };
-        var daemon = new DaemonProcess(process, socketPath);
+        var daemon = new DaemonProcess(process, socketPath, dataDir, port);
         process.OutputDataReceived += (_, e) => daemon.Collect(e.Data);
         process.ErrorDataReceived += (_, e) => daemon.Collect(e.Data);
         process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        try
-        {
-            await daemon.WaitUntilReadyAsync();
-        }
-        catch
-        {
-            daemon.Dispose();
-            throw;
-        }
-
         return daemon;
     }
 
