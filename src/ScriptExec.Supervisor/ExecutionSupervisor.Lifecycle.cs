@@ -72,6 +72,7 @@ public sealed partial class ExecutionSupervisor
     {
         Log.SpawnFailed(_logger, entry.Id, reason);
         sink.OnLine(OutputStream.Stderr, "scriptexecd: " + reason, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+        sink.OnEnd();
         await _output.FlushAsync(CancellationToken.None);
         await _executions.FinishAsync(entry.Id, new ExecutionEnd(
             ExecutionState.Finished, ExitCommandNotFound, 0, null, false, DateTimeOffset.UtcNow.ToUnixTimeSeconds()), CancellationToken.None,
@@ -187,6 +188,7 @@ public sealed partial class ExecutionSupervisor
     {
         Interlocked.Increment(ref _changeVersion);
         var execution = _executions.Get(id)!;
+        Dispatcher.PublishChange(execution);
         ExecutionChanged?.Invoke(execution);
         return execution;
     }

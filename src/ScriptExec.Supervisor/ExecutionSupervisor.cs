@@ -41,6 +41,7 @@ public sealed partial class ExecutionSupervisor : IAsyncDisposable
         _logger = logger;
         _files = new ScriptFiles(options.ScriptDirectory);
         Statistics = new ExecutionStatistics(executions);
+        Dispatcher = new OutputDispatcher(executions);
     }
 
     /// <summary>Counts by state and duration statistics, moved with every transition.</summary>
@@ -49,8 +50,8 @@ public sealed partial class ExecutionSupervisor : IAsyncDisposable
     /// <summary>Raised after every committed state change of an execution (start, terminating, end).</summary>
     public event Action<Execution>? ExecutionChanged;
 
-    /// <summary>Raised for every captured line, as it is queued for storage.</summary>
-    public event Action<long, OutputLine>? OutputCaptured;
+    /// <summary>Delivers every change and captured line to the client connections, off the capture path.</summary>
+    public OutputDispatcher Dispatcher { get; }
 
     /// <summary>Increases with every state change; lets readers cache aggregates.</summary>
     public long ChangeVersion => Interlocked.Read(ref _changeVersion);
@@ -108,7 +109,7 @@ public sealed partial class ExecutionSupervisor : IAsyncDisposable
                 new NewExecution(scriptName, instanceName, script.Version, entry.StartTimestamp, trigger, arguments),
                 CancellationToken.None,
                 Statistics.Started);
-            var sink = new ExecutionOutputSink(_output, OutputCaptured) { ExecutionId = entry.Id };
+            var sink = new ExecutionOutputSink(_output, Dispatcher) { ExecutionId = entry.Id };
             var spec = BuildSpec(script, instance, path, argv, entry.Id, trigger);
             try
             {
@@ -189,5 +190,7 @@ public sealed partial class ExecutionSupervisor : IAsyncDisposable
         {
             // The host's shutdown timeout decides how long we may take; what is left is recovered at next start.
         }
+
+        await Dispatcher.DisposeAsync();
     }
 }
