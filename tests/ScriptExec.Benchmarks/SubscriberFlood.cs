@@ -38,6 +38,8 @@ internal static class SubscriberFlood
             """);
         await InstanceRunner.DefineAsync(daemon, "flood", source, ["f"], cancellationToken);
         await using var runner = await InstanceRunner.CreateAsync(daemon, "flood", "f", cancellationToken);
+        await Task.Delay(TimeSpan.FromSeconds(2), cancellationToken);
+        var fresh = daemon.Memory();
 
         // A warm-up run so the first measured one does not pay for JIT and the store's first growth.
         await runner.RunOnceAsync(cancellationToken);
@@ -89,12 +91,13 @@ internal static class SubscriberFlood
         var afterClose = daemon.Memory();
         report.Add(Check.Info("rss.flood_subscribers.after_settle", afterFlood!.Value.Rss / MiB, "MiB",
             $"{options.FloodSettle.TotalSeconds:F0} s after a flood to {Clients} stalled output subscribers (still connected); "
-            + $"idle {idle.Rss / MiB:F1} MiB, peak (VmHWM) {afterClose.Peak / MiB:F1} MiB, after they closed {afterClose.Rss / MiB:F1} MiB"));
+            + $"fresh {fresh.Rss / MiB:F1} MiB, after a flood with no client {idle.Rss / MiB:F1} MiB, peak (VmHWM) {afterClose.Peak / MiB:F1} MiB, after they closed {afterClose.Rss / MiB:F1} MiB"));
 
         result["script_duration_ms"] = new JsonObject([.. durations.Select(d => KeyValuePair.Create(Name(d.Key), (JsonNode?)d.Value.ToJson()))]);
         result["memory"] = new JsonObject
         {
-            ["idle"] = idle.ToJson(),
+            ["fresh"] = fresh.ToJson(),
+            ["after_warm_up_flood_no_client"] = idle.ToJson(),
             ["after_settle_subscribers_connected"] = afterFlood.Value.ToJson(),
             ["after_settle_subscribers_closed"] = afterClose.ToJson(),
         };

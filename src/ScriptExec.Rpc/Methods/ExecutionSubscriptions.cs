@@ -20,6 +20,10 @@ public sealed class ExecutionSubscriptions : IExecutionListener, IDisposable
     public const int QueueBudgetBytes = 1024 * 1024;
 
     private const int MaxLinesPerNotification = 500;
+
+    // Line content per notification, roughly: keeps each message well under the large object heap's threshold when
+    // serialized, and what a stalled client's connection holds in its send buffers small.
+    private const int MaxContentCharsPerNotification = 24 * 1024;
     private const int ChangeBytes = 512;
 
     private readonly OutputDispatcher _dispatcher;
@@ -197,17 +201,18 @@ public sealed class ExecutionSubscriptions : IExecutionListener, IDisposable
                 // Batch what follows for the same subscription and execution, up to a notification's worth.
                 var output = item.Output!;
                 lines.Clear();
-                if (Take(output, from, lines) is var taken && taken < output.Lines.Count)
+                var chars = 0;
+                if (Take(output, from, lines, ref chars) is var taken && taken < output.Lines.Count)
                 {
                     (carried, carriedFrom) = (item, taken);
                 }
 
-                while (carried is null && lines.Count < MaxLinesPerNotification && reader.TryPeek(out var following)
+                while (carried is null && IsRoomFor(lines, chars) && reader.TryPeek(out var following)
                        && following.Subscription == subscription && following.Output?.ExecutionId == output.ExecutionId)
                 {
                     reader.TryRead(out _);
                     Release(following);
-                    if (Take(following.Output, 0, lines) is var more && more < following.Output.Lines.Count)
+                    if (Take(following.Output, 0, lines, ref chars) is var more && more < following.Output.Lines.Count)
                     {
                         (carried, carriedFrom) = (following, more);
                     }
@@ -224,16 +229,21 @@ public sealed class ExecutionSubscriptions : IExecutionListener, IDisposable
     }
 
     /// <summary>Adds lines of <paramref name="output"/> from <paramref name="from"/> until a notification is full; returns where it stopped.</summary>
-    private static int Take(CapturedOutput output, int from, List<LineDto> lines)
+    private static int Take(CapturedOutput output, int from, List<LineDto> lines, ref int chars)
     {
-        var end = Math.Min(output.Lines.Count, from + MaxLinesPerNotification - lines.Count);
-        for (var i = from; i < end; i++)
+        var next = from;
+        while (next < output.Lines.Count && (lines.Count == 0 || IsRoomFor(lines, chars)))
         {
-            lines.Add(LineDto.From(output.Lines[i]));
+            var line = output.Lines[next++];
+            lines.Add(LineDto.From(line));
+            chars += line.Content.Length;
         }
 
-        return end;
+        return next;
     }
+
+    private static bool IsRoomFor(List<LineDto> lines, int chars) =>
+        lines.Count < MaxLinesPerNotification && chars < MaxContentCharsPerNotification;
 
     private async Task SendDropNoticesAsync(JsonRpc rpc)
     {
