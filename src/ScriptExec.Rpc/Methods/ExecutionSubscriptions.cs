@@ -21,9 +21,9 @@ public sealed class ExecutionSubscriptions : IExecutionListener, IDisposable
 
     private const int MaxLinesPerNotification = 500;
 
-    // Line content per notification, roughly: keeps each message well under the large object heap's threshold when
-    // serialized, and what a stalled client's connection holds in its send buffers small.
-    private const int MaxContentCharsPerNotification = 24 * 1024;
+    // Serialized lines per notification: keeps each message well under the large object heap's threshold, and what a
+    // stalled client's connection holds in its send buffers small.
+    private const int MaxLineBytesPerNotification = 32 * 1024;
     private const int ChangeBytes = 512;
 
     private readonly OutputDispatcher _dispatcher;
@@ -154,7 +154,7 @@ public sealed class ExecutionSubscriptions : IExecutionListener, IDisposable
     private async Task PumpAsync(JsonRpc rpc, CancellationToken cancellationToken)
     {
         var reader = _queue.Reader;
-        var lines = new List<LineDto>(MaxLinesPerNotification);
+        var lines = new List<byte[]>(MaxLinesPerNotification);
 
         // An output batch only partly sent (a notification holds at most MaxLinesPerNotification lines).
         Item? carried = null;
@@ -201,25 +201,25 @@ public sealed class ExecutionSubscriptions : IExecutionListener, IDisposable
                 // Batch what follows for the same subscription and execution, up to a notification's worth.
                 var output = item.Output!;
                 lines.Clear();
-                var chars = 0;
-                if (Take(output, from, lines, ref chars) is var taken && taken < output.Lines.Count)
+                var bytes = 0;
+                if (Take(output, from, lines, ref bytes) is var taken && taken < output.Lines.Count)
                 {
                     (carried, carriedFrom) = (item, taken);
                 }
 
-                while (carried is null && IsRoomFor(lines, chars) && reader.TryPeek(out var following)
+                while (carried is null && IsRoomFor(lines, bytes) && reader.TryPeek(out var following)
                        && following.Subscription == subscription && following.Output?.ExecutionId == output.ExecutionId)
                 {
                     reader.TryRead(out _);
                     Release(following);
-                    if (Take(following.Output, 0, lines, ref chars) is var more && more < following.Output.Lines.Count)
+                    if (Take(following.Output, 0, lines, ref bytes) is var more && more < following.Output.Lines.Count)
                     {
                         (carried, carriedFrom) = (following, more);
                     }
                 }
 
                 await rpc.NotifyWithParameterObjectAsync("execution_output", new ExecutionOutputNotification(
-                    subscription.Id, output.ExecutionId, [.. lines], TakeDropped(subscription)));
+                    subscription.Id, output.ExecutionId, new SharedLinesJson([.. lines]), TakeDropped(subscription)));
             }
         }
         catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or ConnectionLostException)
@@ -229,21 +229,22 @@ public sealed class ExecutionSubscriptions : IExecutionListener, IDisposable
     }
 
     /// <summary>Adds lines of <paramref name="output"/> from <paramref name="from"/> until a notification is full; returns where it stopped.</summary>
-    private static int Take(CapturedOutput output, int from, List<LineDto> lines, ref int chars)
+    private static int Take(CapturedOutput output, int from, List<byte[]> lines, ref int bytes)
     {
+        var serialized = SharedLinesJson.Of(output);
         var next = from;
-        while (next < output.Lines.Count && (lines.Count == 0 || IsRoomFor(lines, chars)))
+        while (next < serialized.Length && (lines.Count == 0 || IsRoomFor(lines, bytes)))
         {
-            var line = output.Lines[next++];
-            lines.Add(LineDto.From(line));
-            chars += line.Content.Length;
+            var line = serialized[next++];
+            lines.Add(line);
+            bytes += line.Length;
         }
 
         return next;
     }
 
-    private static bool IsRoomFor(List<LineDto> lines, int chars) =>
-        lines.Count < MaxLinesPerNotification && chars < MaxContentCharsPerNotification;
+    private static bool IsRoomFor(List<byte[]> lines, int bytes) =>
+        lines.Count < MaxLinesPerNotification && bytes < MaxLineBytesPerNotification;
 
     private async Task SendDropNoticesAsync(JsonRpc rpc)
     {
@@ -289,4 +290,4 @@ public sealed record ExecutionChangedNotification(long SubscriptionId, Execution
 public sealed record ExecutionDroppedNotification(long SubscriptionId, long Dropped);
 
 /// <summary>Params of the execution_output notification.</summary>
-public sealed record ExecutionOutputNotification(long SubscriptionId, long ExecutionId, IReadOnlyList<LineDto> Lines, long? Dropped);
+public sealed record ExecutionOutputNotification(long SubscriptionId, long ExecutionId, SharedLinesJson Lines, long? Dropped);
