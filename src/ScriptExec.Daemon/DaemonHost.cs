@@ -156,5 +156,6 @@ public static class DaemonHost
         services.AddSingleton<WebSocketEndpoint>();
         services.AddSingleton<ConnectionLimit>();
         services.AddHostedService<ExecutionLifetimeService>();
+        services.AddHostedService<IdleMemoryTrimService>();
     }
 }

@@ -4,17 +4,26 @@ using ScriptExec.Supervisor.Processes;
 
 namespace ScriptExec.Supervisor;
 
-/// <summary>Numbers captured lines per execution and queues them for the batched output writer.</summary>
+/// <summary>
+/// Numbers captured lines per execution, queues them for the batched output writer, and hands the lines of each
+/// read to the <see cref="OutputDispatcher"/> as one batch. Line ids are given here, at capture, so the ids
+/// subscribers receive are those the store will answer with.
+/// </summary>
 internal sealed class ExecutionOutputSink : IOutputSink
 {
     private readonly OutputStore _output;
-    private readonly Action<long, OutputLine>? _onLine;
+    private readonly OutputDispatcher _dispatcher;
+    private readonly List<OutputLine> _batch = [];
+    private int _batchBytes;
     private long _lastLineId;
 
-    public ExecutionOutputSink(OutputStore output, Action<long, OutputLine>? onLine)
+    // Lines the dispatcher refused (it was full); reported with the next batch it takes.
+    private long _undispatched;
+
+    public ExecutionOutputSink(OutputStore output, OutputDispatcher dispatcher)
     {
         _output = output;
-        _onLine = onLine;
+        _dispatcher = dispatcher;
     }
 
     /// <summary>Assigned after the start record is committed, before the process is spawned.</summary>
@@ -38,8 +47,15 @@ internal sealed class ExecutionOutputSink : IOutputSink
             append.AsTask().GetAwaiter().GetResult();
         }
 
-        _onLine?.Invoke(ExecutionId, line);
+        // Nobody subscribed to output: nothing to collect (a subscriber added now gets the lines from the next read).
+        if (_dispatcher.HasOutputListeners)
+        {
+            _batch.Add(line);
+            _batchBytes += CapturedOutput.QueuedBytesOf(line);
+        }
     }
+
+    public void OnReadDelivered() => Dispatch(force: false);
 
     public void OnTruncated() => Truncated = true;
 
@@ -51,5 +67,29 @@ internal sealed class ExecutionOutputSink : IOutputSink
     {
         var lost = _output.TakeLost(ExecutionId);
         return (Truncated || lost.Lines > 0, StoredBytes - lost.Bytes);
+    }
+
+    /// <summary>Hands on what is left, and what was dropped, even past the dispatcher's bound: nothing follows.</summary>
+    public void OnEnd() => Dispatch(force: true);
+
+    private void Dispatch(bool force)
+    {
+        if (_batch.Count == 0 && (_undispatched == 0 || !force))
+        {
+            return;
+        }
+
+        var output = new CapturedOutput(ExecutionId, [.. _batch], _undispatched, _batchBytes);
+        if (_dispatcher.TryPublish(output, force))
+        {
+            _undispatched = 0;
+        }
+        else
+        {
+            _undispatched += _batch.Count;
+        }
+
+        _batch.Clear();
+        _batchBytes = 0;
     }
 }

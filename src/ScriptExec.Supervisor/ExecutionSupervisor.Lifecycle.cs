@@ -128,6 +128,7 @@ public sealed partial class ExecutionSupervisor
         }
 
         sink.OnLine(OutputStream.Stderr, "scriptexecd: " + reason, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+        sink.OnEnd();
         await _output.FlushAsync(CancellationToken.None);
         _reaper.Cgroups?.Remove(entry.Id);
         var (truncated, storedBytes) = sink.Settle();
@@ -262,6 +263,7 @@ public sealed partial class ExecutionSupervisor
     {
         Interlocked.Increment(ref _changeVersion);
         var execution = Known(entry);
+        Dispatcher.PublishChange(execution);
         ExecutionChanged?.Invoke(execution);
         return execution;
     }

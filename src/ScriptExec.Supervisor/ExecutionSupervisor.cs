@@ -43,6 +43,7 @@ public sealed partial class ExecutionSupervisor : IAsyncDisposable
         _files = new ScriptFiles(options.ScriptDirectory);
         Statistics = new ExecutionStatistics(executions);
         _reaper = CreateReaper(options, logger);
+        Dispatcher = new OutputDispatcher(executions);
     }
 
     /// <summary>Counts by state and duration statistics, moved with every transition.</summary>
@@ -51,8 +52,8 @@ public sealed partial class ExecutionSupervisor : IAsyncDisposable
     /// <summary>Raised after every committed state change of an execution (start, terminating, end).</summary>
     public event Action<Execution>? ExecutionChanged;
 
-    /// <summary>Raised for every captured line, as it is queued for storage.</summary>
-    public event Action<long, OutputLine>? OutputCaptured;
+    /// <summary>Delivers every change and captured line to the client connections, off the capture path.</summary>
+    public OutputDispatcher Dispatcher { get; }
 
     /// <summary>Increases with every state change; lets readers cache aggregates.</summary>
     public long ChangeVersion => Interlocked.Read(ref _changeVersion);
@@ -117,7 +118,7 @@ public sealed partial class ExecutionSupervisor : IAsyncDisposable
                 Statistics.Started);
             startRecorded = true;
             CrashSwitch.Reached(CrashPoint.StartRowCommitted);
-            var sink = new ExecutionOutputSink(_output, OutputCaptured) { ExecutionId = entry.Id };
+            var sink = new ExecutionOutputSink(_output, Dispatcher) { ExecutionId = entry.Id };
             SpawnedProcess process;
             try
             {
@@ -207,6 +208,7 @@ public sealed partial class ExecutionSupervisor : IAsyncDisposable
         }
 
         _reaper.Cgroups?.RemoveRoot();
+        await Dispatcher.DisposeAsync();
     }
 
     private static ExecutionReaper CreateReaper(SupervisorOptions options, ILogger logger)

@@ -15,6 +15,8 @@ internal sealed record BenchOptions
           --no-supervisord skip the supervisord baseline (reported as unavailable)
           --fail-on-miss   exit 3 when a target is missed (default: report only)
           --keep           keep the temporary directory (stores, logs) and print its path
+          --only SECTION   run one section: startup, query_latency, work_daemon or subscriber_flood
+          --flood-rounds N rounds of the subscriber flood variants (default 3, --quick 1)
         """;
 
     public bool Quick { get; init; }
@@ -32,6 +34,11 @@ internal sealed record BenchOptions
     public bool Keep { get; init; }
 
     public bool ShowHelp { get; init; }
+
+    /// <summary>The one section to run (null: all).</summary>
+    public string? Only { get; init; }
+
+    public bool Runs(string section) => Only is null || Only == section;
 
     public string Mode => Quick ? "quick" : "full";
 
@@ -56,6 +63,17 @@ internal sealed record BenchOptions
 
     public long OutputBytes => Quick ? 20_000_000 : 200_000_000;
 
+    /// <summary>Output of the script flooded at 200 clients; 50 MB is the size the issue measured.</summary>
+    public long FloodBytes => Quick ? 10_000_000 : 50_000_000;
+
+    /// <summary>Rounds of the four client variants, interleaved; the figures are medians.</summary>
+    public int FloodRounds => FloodRoundsOverride ?? (Quick ? 1 : 3);
+
+    public int? FloodRoundsOverride { get; init; }
+
+    /// <summary>How long after the flood memory is sampled again.</summary>
+    public TimeSpan FloodSettle => Quick ? TimeSpan.FromSeconds(3) : TimeSpan.FromSeconds(30);
+
     public int StatusClients => Quick ? 8 : 64;
 
     public TimeSpan StatusWarmup => Quick ? TimeSpan.FromSeconds(1) : TimeSpan.FromSeconds(2);
@@ -79,6 +97,8 @@ internal sealed record BenchOptions
                 "--no-supervisord" => options with { SkipSupervisord = true },
                 "--fail-on-miss" => options with { FailOnMiss = true },
                 "--keep" => options with { Keep = true },
+                "--only" => options with { Only = Value(args, ref i) },
+                "--flood-rounds" => options with { FloodRoundsOverride = int.Parse(Value(args, ref i), CultureInfo.InvariantCulture) },
                 "--help" or "-h" => options with { ShowHelp = true },
                 _ => throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"unknown option '{args[i]}'")),
             };

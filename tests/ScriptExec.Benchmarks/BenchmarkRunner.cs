@@ -41,9 +41,10 @@ internal static class BenchmarkRunner
                 return await ExplainAsync(dll, temp, options, cancellationToken);
             }
 
-            await SectionAsync(report, "startup", () => StartupAsync(dll, temp, options, report, cancellationToken));
-            await SectionAsync(report, "query_latency", () => QueriesAsync(dll, temp, options, report, cancellationToken));
-            await SectionAsync(report, "work_daemon", () => WorkAsync(dll, temp, options, report, cancellationToken));
+            await SectionAsync(report, options, "startup", () => StartupAsync(dll, temp, options, report, cancellationToken));
+            await SectionAsync(report, options, "query_latency", () => QueriesAsync(dll, temp, options, report, cancellationToken));
+            await SectionAsync(report, options, "work_daemon", () => WorkAsync(dll, temp, options, report, cancellationToken));
+            await SectionAsync(report, options, "subscriber_flood", () => SubscriberFlood.RunAsync(dll, temp, options, report, cancellationToken));
         }
         finally
         {
@@ -69,8 +70,13 @@ internal static class BenchmarkRunner
         return report.HasErrors ? 1 : options.FailOnMiss && report.Misses > 0 ? 3 : 0;
     }
 
-    private static async Task SectionAsync(Report report, string name, Func<Task<JsonNode>> run)
+    private static async Task SectionAsync(Report report, BenchOptions options, string name, Func<Task<JsonNode>> run)
     {
+        if (!options.Runs(name))
+        {
+            return;
+        }
+
         Progress.Say($"== {name}");
         try
         {

@@ -19,7 +19,10 @@ internal sealed class LogFollower
     /// <summary>How soon to re-read the store while a gap is open (the daemon's batch writer is quick).</summary>
     private static readonly TimeSpan GapRetryInterval = TimeSpan.FromMilliseconds(250);
 
-    /// <summary>How long to trust silence before looking: the end notification itself could have been dropped.</summary>
+    /// <summary>
+    /// How long to trust silence before looking. Lines come live with notifications and a drop is announced
+    /// (<c>execution_dropped</c>), so this is only a safety net against a daemon that loses an end silently.
+    /// </summary>
     private static readonly TimeSpan RecheckInterval = TimeSpan.FromSeconds(2);
 
     /// <summary>Poll interval when the daemon has no <c>execution_subscribe</c>.</summary>
@@ -105,6 +108,10 @@ internal sealed class LogFollower
                 var changed = Wire.Read<WireExecutionChanged>(notification.Params, "execution_changed");
                 _endNotified |= changed.Execution.Id == _id && changed.Execution.HasEnded;
                 return _endNotified || changed.Dropped is > 0;
+            case "execution_dropped":
+                // The daemon's queue for us overflowed (we printed slower than the script wrote): lines or the end
+                // notification may be among what was dropped, and the store has them.
+                return true;
             default:
                 return false;
         }

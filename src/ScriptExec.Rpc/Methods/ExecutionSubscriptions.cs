@@ -1,137 +1,180 @@
-using System.Collections.Concurrent;
 using System.Threading.Channels;
 using ScriptExec.Core;
-using ScriptExec.Store;
 using ScriptExec.Supervisor;
 using StreamJsonRpc;
 
 namespace ScriptExec.Rpc.Methods;
 
 /// <summary>
-/// One connection's subscriptions. The supervisor's events only ever try to enqueue (never wait), into one
-/// bounded queue per connection; a pump sends what is queued as notifications, batching consecutive output
-/// lines. A client that reads slowly or not at all fills its own queue: further events for it are counted as
-/// dropped and the count is sent with its next delivered notification, so nothing is lost silently and neither
-/// the supervisor nor other clients wait.
+/// One connection's subscriptions, and its listener at the <see cref="OutputDispatcher"/>: the connection is a
+/// listener only while it has a subscription, and receives output only while one asked for it. What the dispatcher
+/// hands over is only ever enqueued (never waited on), into one bounded queue per connection; a pump sends what is
+/// queued as notifications, batching consecutive output lines. Output batches are shared with every other
+/// subscriber, not copied. A client that reads slowly or not at all fills its own queue: further events for it are
+/// counted as dropped and the count is sent with its next delivered notification, so nothing is lost silently and
+/// neither the supervisor nor other clients wait.
 /// </summary>
-public sealed class ExecutionSubscriptions : IDisposable
+public sealed class ExecutionSubscriptions : IExecutionListener, IDisposable
 {
     /// <summary>Queued notification payload kept per connection at most (line contents and executions).</summary>
     public const int QueueBudgetBytes = 1024 * 1024;
 
     private const int MaxLinesPerNotification = 500;
 
-    private readonly ExecutionSupervisor _supervisor;
-    private readonly ExecutionStore _executions;
-    private readonly ConcurrentDictionary<long, Subscription> _subscriptions = new();
-    private readonly ConcurrentDictionary<long, Execution?> _known = new();
+    // Serialized lines per notification: keeps each message well under the large object heap's threshold, and what a
+    // stalled client's connection holds in its send buffers small.
+    private const int MaxLineBytesPerNotification = 32 * 1024;
+    private const int ChangeBytes = 512;
+
+    private readonly OutputDispatcher _dispatcher;
+    private readonly Lock _subscriptionsLock = new();
     private readonly Channel<Item> _queue = Channel.CreateUnbounded<Item>(new UnboundedChannelOptions { SingleReader = true });
     private readonly CancellationTokenSource _closed = new();
+
+    // Copy-on-write: the dispatcher's loop reads it for every item without a lock.
+    private Subscription[] _subscriptions = [];
+    private bool _disposed;
     private long _queuedBytes;
     private long _nextId;
     private Task _pump = Task.CompletedTask;
 
-    public ExecutionSubscriptions(ExecutionSupervisor supervisor, ExecutionStore executions)
+    public ExecutionSubscriptions(OutputDispatcher dispatcher)
     {
-        _supervisor = supervisor;
-        _executions = executions;
+        _dispatcher = dispatcher;
     }
 
     /// <summary>Starts delivering over <paramref name="rpc"/>; call once the connection exists.</summary>
     public void Attach(JsonRpc rpc)
     {
-        _supervisor.ExecutionChanged += OnExecutionChanged;
-        _supervisor.OutputCaptured += OnOutputCaptured;
         _pump = PumpAsync(rpc, _closed.Token);
     }
 
     public long Add(ExecutionFilter filter, bool output)
     {
         var id = Interlocked.Increment(ref _nextId);
-        _subscriptions[id] = new Subscription(id, filter, output);
+        lock (_subscriptionsLock)
+        {
+            _subscriptions = [.. _subscriptions, new Subscription(id, filter, output)];
+            UpdateInterest();
+        }
+
         return id;
     }
 
-    public bool Remove(long id) => _subscriptions.TryRemove(id, out _);
+    public bool Remove(long id)
+    {
+        lock (_subscriptionsLock)
+        {
+            if (Array.Find(_subscriptions, s => s.Id == id) is not { } removed)
+            {
+                return false;
+            }
+
+            removed.Removed = true;
+            _subscriptions = Array.FindAll(_subscriptions, s => s != removed);
+            UpdateInterest();
+            return true;
+        }
+    }
 
     public void Dispose()
     {
-        _supervisor.ExecutionChanged -= OnExecutionChanged;
-        _supervisor.OutputCaptured -= OnOutputCaptured;
+        lock (_subscriptionsLock)
+        {
+            _disposed = true;
+            _subscriptions = [];
+            _dispatcher.SetInterest(this, changes: false, output: false);
+        }
+
         _queue.Writer.TryComplete();
         _closed.Cancel();
         _closed.Dispose();
     }
 
-    private void OnExecutionChanged(Execution execution)
+    void IExecutionListener.OnChanged(Execution execution)
     {
-        if (execution.State.IsActive())
-        {
-            _known[execution.Id] = execution;
-        }
-        else
-        {
-            // Ended: its output is complete, forget it (bounds the cache).
-            _known.TryRemove(execution.Id, out _);
-        }
-
-        foreach (var subscription in _subscriptions.Values)
+        foreach (var subscription in Volatile.Read(ref _subscriptions))
         {
             if (subscription.Filter.Matches(execution))
             {
-                Enqueue(subscription, new Item(subscription, execution, null, 0), 512);
+                Enqueue(new Item(subscription, execution, null, ChangeBytes), 1);
             }
         }
     }
 
-    private void OnOutputCaptured(long executionId, OutputLine line)
+    void IExecutionListener.OnOutput(Execution execution, CapturedOutput output)
     {
-        if (_subscriptions.IsEmpty || !_subscriptions.Values.Any(s => s.Output))
+        foreach (var subscription in Volatile.Read(ref _subscriptions))
         {
-            return;
-        }
-
-        // Lines can arrive before the execution's first change event; read it once and cache it.
-        var execution = _known.GetOrAdd(executionId, id => _executions.Get(id));
-        if (execution is null)
-        {
-            return;
-        }
-
-        foreach (var subscription in _subscriptions.Values)
-        {
-            if (subscription.Output && subscription.Filter.Matches(execution))
+            if (!subscription.Output || !subscription.Filter.Matches(execution))
             {
-                Enqueue(subscription, new Item(subscription, null, line, executionId), 64 + (line.Content.Length * 2));
+                continue;
+            }
+
+            if (output.DroppedBefore > 0)
+            {
+                Interlocked.Add(ref subscription.Dropped, output.DroppedBefore);
+            }
+
+            if (output.Lines.Count > 0)
+            {
+                Enqueue(new Item(subscription, null, output, output.QueuedBytes), output.Lines.Count);
+            }
+            else
+            {
+                // Only a drop to report: wake the pump, which reports drops once it has caught up.
+                _queue.Writer.TryWrite(new Item(null, null, null, 0));
             }
         }
     }
 
-    private void Enqueue(Subscription subscription, Item item, int bytes)
+    private void UpdateInterest()
     {
-        if (Interlocked.Add(ref _queuedBytes, bytes) > QueueBudgetBytes)
+        if (!_disposed)
         {
-            Interlocked.Add(ref _queuedBytes, -bytes);
-            Interlocked.Increment(ref subscription.Dropped);
+            _dispatcher.SetInterest(this, _subscriptions.Length > 0, _subscriptions.Any(s => s.Output));
+        }
+    }
+
+    private void Enqueue(Item item, int events)
+    {
+        if (Interlocked.Add(ref _queuedBytes, item.Bytes) > QueueBudgetBytes)
+        {
+            Interlocked.Add(ref _queuedBytes, -item.Bytes);
+            Interlocked.Add(ref item.Subscription!.Dropped, events);
             return;
         }
 
-        if (!_queue.Writer.TryWrite(item with { Bytes = bytes }))
+        if (!_queue.Writer.TryWrite(item))
         {
-            Interlocked.Add(ref _queuedBytes, -bytes);
+            Interlocked.Add(ref _queuedBytes, -item.Bytes);
         }
     }
 
     private async Task PumpAsync(JsonRpc rpc, CancellationToken cancellationToken)
     {
         var reader = _queue.Reader;
-        var lines = new List<LineDto>(MaxLinesPerNotification);
+        var lines = new List<byte[]>(MaxLinesPerNotification);
+
+        // An output batch only partly sent (a notification holds at most MaxLinesPerNotification lines).
         Item? carried = null;
+        var carriedFrom = 0;
         try
         {
             while (true)
             {
-                if (carried is null && !reader.TryRead(out carried))
+                Item item;
+                var from = 0;
+                if (carried is { } rest)
+                {
+                    (item, from, carried) = (rest, carriedFrom, null);
+                }
+                else if (reader.TryRead(out var next))
+                {
+                    item = next;
+                    Release(item);
+                }
+                else
                 {
                     // Caught up: report any overflow now rather than with a next notification that may never come.
                     await SendDropNoticesAsync(rpc);
@@ -143,10 +186,7 @@ public sealed class ExecutionSubscriptions : IDisposable
                     continue;
                 }
 
-                var item = carried;
-                carried = null;
-                Release(item);
-                if (!_subscriptions.ContainsKey(item.Subscription.Id))
+                if (item.Subscription is not { Removed: false } subscription)
                 {
                     continue;
                 }
@@ -154,27 +194,32 @@ public sealed class ExecutionSubscriptions : IDisposable
                 if (item.Execution is { } execution)
                 {
                     await rpc.NotifyWithParameterObjectAsync("execution_changed", new ExecutionChangedNotification(
-                        item.Subscription.Id, ExecutionDto.From(execution), TakeDropped(item.Subscription)));
+                        subscription.Id, ExecutionDto.From(execution), TakeDropped(subscription)));
                     continue;
                 }
 
-                // Batch the lines that follow for the same subscription and execution.
+                // Batch what follows for the same subscription and execution, up to a notification's worth.
+                var output = item.Output!;
                 lines.Clear();
-                lines.Add(LineDto.From(item.Line!));
-                while (lines.Count < MaxLinesPerNotification && reader.TryRead(out var next))
+                var bytes = 0;
+                if (Take(output, from, lines, ref bytes) is var taken && taken < output.Lines.Count)
                 {
-                    if (next.Line is null || next.Subscription != item.Subscription || next.ExecutionId != item.ExecutionId)
-                    {
-                        carried = next;
-                        break;
-                    }
+                    (carried, carriedFrom) = (item, taken);
+                }
 
-                    Release(next);
-                    lines.Add(LineDto.From(next.Line));
+                while (carried is null && IsRoomFor(lines, bytes) && reader.TryPeek(out var following)
+                       && following.Subscription == subscription && following.Output?.ExecutionId == output.ExecutionId)
+                {
+                    reader.TryRead(out _);
+                    Release(following);
+                    if (Take(following.Output, 0, lines, ref bytes) is var more && more < following.Output.Lines.Count)
+                    {
+                        (carried, carriedFrom) = (following, more);
+                    }
                 }
 
                 await rpc.NotifyWithParameterObjectAsync("execution_output", new ExecutionOutputNotification(
-                    item.Subscription.Id, item.ExecutionId, [.. lines], TakeDropped(item.Subscription)));
+                    subscription.Id, output.ExecutionId, new SharedLinesJson([.. lines]), TakeDropped(subscription)));
             }
         }
         catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or ConnectionLostException)
@@ -183,9 +228,27 @@ public sealed class ExecutionSubscriptions : IDisposable
         }
     }
 
+    /// <summary>Adds lines of <paramref name="output"/> from <paramref name="from"/> until a notification is full; returns where it stopped.</summary>
+    private static int Take(CapturedOutput output, int from, List<byte[]> lines, ref int bytes)
+    {
+        var serialized = SharedLinesJson.Of(output);
+        var next = from;
+        while (next < serialized.Length && (lines.Count == 0 || IsRoomFor(lines, bytes)))
+        {
+            var line = serialized[next++];
+            lines.Add(line);
+            bytes += line.Length;
+        }
+
+        return next;
+    }
+
+    private static bool IsRoomFor(List<byte[]> lines, int bytes) =>
+        lines.Count < MaxLinesPerNotification && bytes < MaxLineBytesPerNotification;
+
     private async Task SendDropNoticesAsync(JsonRpc rpc)
     {
-        foreach (var subscription in _subscriptions.Values)
+        foreach (var subscription in Volatile.Read(ref _subscriptions))
         {
             if (TakeDropped(subscription) is { } dropped)
             {
@@ -211,12 +274,13 @@ public sealed class ExecutionSubscriptions : IDisposable
         public ExecutionFilter Filter { get; } = filter;
 
         public bool Output { get; } = output;
+
+        /// <summary>Set on unsubscribe: what is still queued for it is skipped.</summary>
+        public volatile bool Removed;
     }
 
-    private sealed record Item(Subscription Subscription, Execution? Execution, OutputLine? Line, long ExecutionId)
-    {
-        public int Bytes { get; init; }
-    }
+    /// <summary>A change, an output batch, or (neither) a wake-up to report drops.</summary>
+    private sealed record Item(Subscription? Subscription, Execution? Execution, CapturedOutput? Output, int Bytes);
 }
 
 /// <summary>Params of the execution_changed notification.</summary>
@@ -226,4 +290,4 @@ public sealed record ExecutionChangedNotification(long SubscriptionId, Execution
 public sealed record ExecutionDroppedNotification(long SubscriptionId, long Dropped);
 
 /// <summary>Params of the execution_output notification.</summary>
-public sealed record ExecutionOutputNotification(long SubscriptionId, long ExecutionId, IReadOnlyList<LineDto> Lines, long? Dropped);
+public sealed record ExecutionOutputNotification(long SubscriptionId, long ExecutionId, SharedLinesJson Lines, long? Dropped);

@@ -12,7 +12,7 @@ public static class ScriptExecConnection
         ScriptExecServices services, IMessageTransport transport, CallerIdentity caller, ILogger logger, CancellationToken cancellationToken)
     {
         using var counted = services.Server.Connected(caller.Transport);
-        using var subscriptions = new ExecutionSubscriptions(services.Supervisor, services.Executions);
+        using var subscriptions = new ExecutionSubscriptions(services.Supervisor.Dispatcher);
         await using var connection = new RpcConnection(transport, new ScriptExecApi(services, caller, subscriptions), logger, MethodNames);
         subscriptions.Attach(connection.Rpc);
         await connection.RunAsync(cancellationToken);

@@ -143,7 +143,15 @@ public sealed partial class SpecCompliantMessageHandler
         {
             // Server-initiated notifications go out as StreamJsonRpc wrote them. (Server-initiated requests cannot
             // work: a client's response is not a valid request to this front layer.)
-            await transport.WriteAsync(Serialize(jsonRpcMessage), cancellationToken);
+            // Notifications are the bulk of what goes out (live output, to every subscriber): pooled buffers, returned
+            // once the transport is done with the bytes.
+            using var notification = new PooledBufferWriter(4096);
+            lock (serializeGate)
+            {
+                formatter.Serialize(notification, jsonRpcMessage);
+            }
+
+            await transport.WriteAsync(notification.WrittenMemory, cancellationToken);
             return;
         }
 

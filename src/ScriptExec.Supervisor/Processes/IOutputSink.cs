@@ -19,6 +19,12 @@ public interface IOutputSink
     /// <summary>One line without its newline; <paramref name="timestampMs"/> is Unix time in milliseconds.</summary>
     void OnLine(OutputStream stream, string content, long timestampMs);
 
+    /// <summary>The lines of one read of either stream have all been passed to <see cref="OnLine"/>: a batch ends here.</summary>
+    void OnReadDelivered();
+
     /// <summary>Called once, when delivering a line would first exceed the per-execution byte cap; no line follows.</summary>
     void OnTruncated();
+
+    /// <summary>Called once, after both streams ended (or were aborted); nothing follows.</summary>
+    void OnEnd();
 }

@@ -37,9 +37,7 @@ internal sealed class OutputCapture : IDisposable
     public static OutputCapture Start(Socket stdout, Socket stderr, IOutputSink sink, OutputCaptureOptions options)
     {
         var capture = new OutputCapture(sink, options);
-        capture.Completion = Task.WhenAll(
-            capture.PumpAsync(stdout, OutputStream.Stdout),
-            capture.PumpAsync(stderr, OutputStream.Stderr));
+        capture.Completion = capture.CaptureAsync(stdout, stderr);
         return capture;
     }
 
@@ -61,6 +59,22 @@ internal sealed class OutputCapture : IDisposable
     {
         Abort();
         _abort.Dispose();
+    }
+
+    private async Task CaptureAsync(Socket stdout, Socket stderr)
+    {
+        await Task.WhenAll(PumpAsync(stdout, OutputStream.Stdout), PumpAsync(stderr, OutputStream.Stderr));
+        lock (_deliveryGate)
+        {
+            try
+            {
+                _sink.OnEnd();
+            }
+            catch (Exception)
+            {
+                // As in Deliver: a failing sink must not fault the capture.
+            }
+        }
     }
 
     private async Task PumpAsync(Socket socket, OutputStream stream)
@@ -88,12 +102,14 @@ internal sealed class OutputCapture : IDisposable
 
                 handler.TimestampMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
                 splitter.Push(buffer.AsSpan(0, received));
+                ReadDelivered();
             }
 
             if (!_truncated)
             {
                 handler.TimestampMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
                 splitter.Flush();
+                ReadDelivered();
             }
         }
         catch (Exception)
@@ -137,6 +153,21 @@ internal sealed class OutputCapture : IDisposable
             catch (Exception)
             {
                 // A failing sink loses a line, not the capture: the script must keep running and being drained.
+            }
+        }
+    }
+
+    private void ReadDelivered()
+    {
+        lock (_deliveryGate)
+        {
+            try
+            {
+                _sink.OnReadDelivered();
+            }
+            catch (Exception)
+            {
+                // As in Deliver.
             }
         }
     }

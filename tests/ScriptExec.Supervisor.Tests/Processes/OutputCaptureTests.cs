@@ -137,5 +137,9 @@ public class OutputCaptureTests
         }
 
         public void OnTruncated() => throw new InvalidOperationException("sink failure");
+
+        public void OnReadDelivered() => throw new InvalidOperationException("sink failure");
+
+        public void OnEnd() => throw new InvalidOperationException("sink failure");
     }
 }

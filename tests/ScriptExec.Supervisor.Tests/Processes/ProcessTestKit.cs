@@ -24,6 +24,14 @@ internal sealed class RecordingSink : IOutputSink
 
     public void OnTruncated() => Interlocked.Increment(ref _truncatedCalls);
 
+    public void OnReadDelivered()
+    {
+    }
+
+    public void OnEnd()
+    {
+    }
+
     private string[] Of(OutputStream stream) => [.. _lines.Where(line => line.Stream == stream).Select(line => line.Content)];
 }
 
