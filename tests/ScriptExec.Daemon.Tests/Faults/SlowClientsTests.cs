@@ -35,14 +35,15 @@ public sealed class LateSubscriberTests : TransportFixture
         var id = (await Client.CallAsync("script_start", new { script_name = script, instance_name = instance }))["execution"]!["id"]!.GetValue<long>();
         await WaitForStoredAsync(id, 1);
 
-        // The run is under way: only now does this client subscribe.
-        await Client.CallAsync("execution_subscribe", new { filter = new { instances = new[] { new { script_name = script } } }, output = true });
+        // The run is under way: only now does a client connect and subscribe (as a browser opening the page, or logs -f).
+        await using var late = await Daemon.ConnectAsync(Transport);
+        await late.CallAsync("execution_subscribe", new { filter = new { instances = new[] { new { script_name = script } } }, output = true });
         await File.WriteAllTextAsync(gate, string.Empty);
 
         var live = new List<(long Id, string Content)>();
         while (true)
         {
-            var notification = await Client.NextNotificationAsync();
+            var notification = await late.NextNotificationAsync();
             var p = notification["params"]!;
             if (notification["method"]!.GetValue<string>() == "execution_output" && p["execution_id"]!.GetValue<long>() == id)
             {
