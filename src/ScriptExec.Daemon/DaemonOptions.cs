@@ -25,8 +25,9 @@ public sealed class DaemonOptions
 
     /// <summary>
     /// <c>max_connections</c> (default 1024): client connections served at once, Unix socket and WebSocket together.
-    /// One more is refused: on the Unix socket with one <c>-32603</c> line (reason <c>capacity</c>) and a close, on
-    /// the WebSocket with HTTP 503 before the upgrade. Kestrel's own raw-socket limits sit at twice this as a backstop.
+    /// Every accepted connection counts, authenticated or not. One more is refused: on the Unix socket with one
+    /// <c>-32603</c> line (reason <c>capacity</c>) and a close, on the WebSocket port with HTTP 503 and a close. Lowered
+    /// at start to what the open-file limit leaves after the daemon's reserve (<see cref="DescriptorBudget"/>).
     /// </summary>
     public int MaxConnections { get; init; } = 1024;
 

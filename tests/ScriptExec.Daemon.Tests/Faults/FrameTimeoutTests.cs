@@ -25,6 +25,10 @@ public sealed class FrameTimeoutTests
         await File.WriteAllTextAsync(config, """{"message_timeout_s": 1}""");
         await using var daemon = await DaemonUnderTest.StartAsync(dataDir, "--config", config);
         await using var idle = await daemon.ConnectAsync("websocket");
+
+        // A whole control frame (a pong, as keep-alive replies are) starts no message: the connection stays idle.
+        using var ponged = await UpgradeAsync(daemon.Port, daemon.Token);
+        await ponged.SendAsync(MaskedFrame(0x8A, []));
         var partial = new List<Socket>();
         try
         {
@@ -37,11 +41,16 @@ public sealed class FrameTimeoutTests
 
             var closed = await Task.WhenAll(partial.Select(WaitUntilClosedAsync));
             var status = await idle.CallAsync("status");
+            await ponged.SendAsync(MaskedFrame(0x81, Encoding.UTF8.GetBytes("""{"jsonrpc":"2.0","id":1,"method":"status"}""")));
+            var reply = new byte[2];
+            using var timeout = new CancellationTokenSource(Bound);
+            int replyBytes = await ponged.ReceiveAsync(reply, SocketFlags.None, timeout.Token);
 
             Assert.Multiple(() =>
             {
                 Assert.That(closed.Count(c => c), Is.EqualTo(PartialFrames), $"connections closed within {Bound}");
                 Assert.That(status["pid"]!.GetValue<int>(), Is.EqualTo(Environment.ProcessId));
+                Assert.That(replyBytes > 0 ? reply[0] : -1, Is.EqualTo(0x81), "the connection that sent a pong is answered with a text frame");
             });
         }
         finally
@@ -63,6 +72,21 @@ public sealed class FrameTimeoutTests
         frame[3] = (byte)announced;
         RandomNumberGenerator.Fill(frame.AsSpan(4, 4));
         frame.AsSpan(8).Fill((byte)('x' ^ frame[4]));
+        return frame;
+    }
+
+    /// <summary>A whole masked frame with FIN set: <paramref name="first"/> is FIN plus the opcode.</summary>
+    private static byte[] MaskedFrame(byte first, byte[] payload)
+    {
+        var frame = new byte[6 + payload.Length];
+        frame[0] = first;
+        frame[1] = (byte)(0x80 | payload.Length);
+        RandomNumberGenerator.Fill(frame.AsSpan(2, 4));
+        for (int i = 0; i < payload.Length; i++)
+        {
+            frame[6 + i] = (byte)(payload[i] ^ frame[2 + (i % 4)]);
+        }
+
         return frame;
     }
 
