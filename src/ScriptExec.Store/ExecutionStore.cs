@@ -39,7 +39,7 @@ public sealed partial class ExecutionStore
     private const string SelectByIdSql = $"SELECT {ExecutionRow.Columns} FROM executions WHERE id = @id;";
 
     private const string SelectActiveSql = """
-        SELECT id, pid, proc_start_time, boot_id, start_timestamp FROM executions INDEXED BY ix_executions_state
+        SELECT id, script_name, instance_name, state, pid, proc_start_time, boot_id, start_timestamp FROM executions INDEXED BY ix_executions_state
         WHERE state IN ('running', 'terminating') ORDER BY id;
         """;
 
@@ -144,7 +144,8 @@ public sealed partial class ExecutionStore
     {
         using var connection = _db.OpenRead();
         return [.. connection.Query<ActiveRow>(SelectActiveSql)
-            .Select(r => new ActiveExecution(r.Id, (int?)r.Pid, r.ProcStartTime, r.BootId, r.StartTimestamp))];
+            .Select(r => new ActiveExecution(
+                r.Id, r.ScriptName, r.InstanceName, StoreMapping.ParseState(r.State), (int?)r.Pid, r.ProcStartTime, r.BootId, r.StartTimestamp))];
     }
 
     /// <summary>The newest execution of each given instance that has one: an index seek per instance, one statement.</summary>
@@ -176,5 +177,6 @@ public sealed partial class ExecutionStore
         end.OutputBytes,
     };
 
-    private sealed record ActiveRow(long Id, long? Pid, long? ProcStartTime, string? BootId, long StartTimestamp);
+    private sealed record ActiveRow(
+        long Id, string ScriptName, string InstanceName, string State, long? Pid, long? ProcStartTime, string? BootId, long StartTimestamp);
 }

@@ -22,4 +22,5 @@ public sealed record ExecutionEnd(
     long OutputBytes = 0);
 
 /// <summary>An execution a previous daemon left running, with what is needed to find its processes.</summary>
-public sealed record ActiveExecution(long Id, int? Pid, long? ProcStartTime, string? BootId, long StartTimestamp);
+public sealed record ActiveExecution(
+    long Id, string ScriptName, string InstanceName, ExecutionState State, int? Pid, long? ProcStartTime, string? BootId, long StartTimestamp);

@@ -41,13 +41,25 @@ public sealed partial class ExecutionSupervisor
         foreach (var execution in active)
         {
             // Killed now by us: its fate is known (SIGKILL). Already gone: unknown, so no exit code.
-            _executions.Finish(execution.Id, new ExecutionEnd(
+            var end = new ExecutionEnd(
                 ExecutionState.Killed,
                 leaderAlive[execution.Id] ? -Signals.SIGKILL : null,
                 Math.Max(0, now - execution.StartTimestamp) * 1000,
                 Trigger.System(Trigger.RecoveryCause),
                 false,
-                now));
+                now);
+            try
+            {
+                _executions.Finish(execution.Id, end);
+            }
+            catch (Exception e) when (IsStoreFailure(e))
+            {
+                // A full disk must not keep the daemon from starting: its processes are gone, the end is stored once
+                // the store accepts it, and the instance stays reserved until then.
+                Log.RecordPending(_logger, execution.Id, "end", e.Message);
+                DeferRecoveredEnd(execution, end);
+            }
+
             Log.Recovered(_logger, execution.Id, killed[execution.Id]);
         }
 
@@ -58,5 +70,21 @@ public sealed partial class ExecutionSupervisor
         }
 
         return active.Count;
+    }
+
+    private void DeferRecoveredEnd(ActiveExecution execution, ExecutionEnd end)
+    {
+        var entry = new RunningExecution(execution.ScriptName, execution.InstanceName, stopGraceSeconds: 0)
+        {
+            Id = execution.Id,
+            StartTimestamp = execution.StartTimestamp,
+            State = execution.State,
+            StoredState = execution.State,
+            PendingEnd = end,
+            EndDeferred = true,
+            Ended = true,
+        };
+        _running[(execution.ScriptName, execution.InstanceName)] = entry;
+        entry.Monitor = RecordEndAsync(entry);
     }
 }
