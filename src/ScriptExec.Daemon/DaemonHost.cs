@@ -109,6 +109,7 @@ public static class DaemonHost
             OutputLineCapBytes = options.OutputLineCapBytes,
         });
         services.AddSingleton<SqliteDatabase>();
+        services.AddSingleton<UnloadableRows>();
         services.AddSingleton<ScriptStore>();
         services.AddSingleton<ExecutionStore>();
         services.AddSingleton<OutputStore>();

@@ -97,6 +97,13 @@ public sealed partial class ExecutionSupervisor : IAsyncDisposable
             throw new InvalidParameterException("arguments", e.Message);
         }
 
+        // A caller is told at once and nothing is recorded; a trigger has nobody to tell, so its run is recorded as failed.
+        var unspawnable = SpawnInputs.Problem(instance, arguments);
+        if (unspawnable is { } refused && trigger.Type == TriggerType.Manual)
+        {
+            throw new InvalidParameterException(refused.Field, refused.Reason + " (as stored for this instance or execution)");
+        }
+
         var entry = Reserve(instance);
         await entry.Gate.WaitAsync(CancellationToken.None);
         try
@@ -109,6 +116,12 @@ public sealed partial class ExecutionSupervisor : IAsyncDisposable
                 CancellationToken.None,
                 Statistics.Started);
             var sink = new ExecutionOutputSink(_output, OutputCaptured) { ExecutionId = entry.Id };
+            if (unspawnable is { } stored)
+            {
+                await RecordSpawnFailureAsync(entry, sink, $"cannot run: {stored.Field} {stored.Reason}");
+                return _executions.Get(entry.Id)!;
+            }
+
             var spec = BuildSpec(script, instance, path, argv, entry.Id, trigger);
             try
             {

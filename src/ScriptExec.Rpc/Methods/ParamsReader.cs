@@ -44,9 +44,7 @@ internal sealed class ParamsReader
             return null;
         }
 
-        return value.ValueKind == JsonValueKind.String
-            ? value.GetString()!
-            : throw new InvalidParameterException(PathOf(name), "must be a string");
+        return ReadString(value, PathOf(name));
     }
 
     /// <summary>A script or instance name: <c>[-a-zA-Z0-9._]{1,100}</c>.</summary>
@@ -146,8 +144,17 @@ internal sealed class ParamsReader
             : throw new InvalidParameterException(path, rule ?? $"must be between {min} and {max}");
     }
 
-    public static string ReadString(JsonElement value, string path) =>
-        value.ValueKind == JsonValueKind.String ? value.GetString()! : throw new InvalidParameterException(path, "must be a string");
+    /// <summary>
+    /// A string field. NUL is refused in every one: no field has a use for it, and one that reaches a C string (an
+    /// argument, an environment entry, a path, a user name) would be cut short there or fail the spawn.
+    /// </summary>
+    public static string ReadString(JsonElement value, string path)
+    {
+        var text = value.ValueKind == JsonValueKind.String ? value.GetString()! : throw new InvalidParameterException(path, "must be a string");
+        return text.Contains('\0', StringComparison.Ordinal) ? throw new InvalidParameterException(path, NoNul) : text;
+    }
+
+    public const string NoNul = "must not contain NUL characters";
 
     private bool TryGet(string name, out JsonElement value)
     {

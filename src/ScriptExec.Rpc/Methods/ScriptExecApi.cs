@@ -16,7 +16,8 @@ public sealed record ScriptExecServices(
     ExecutionSupervisor Supervisor,
     TriggerEngine Triggers,
     ExecutionRetention Retention,
-    RpcServerInfo Server);
+    RpcServerInfo Server,
+    UnloadableRows Unloadable);
 
 /// <summary>
 /// The JSON-RPC methods, one instance per connection (it knows its caller). Every method takes one by-name params
@@ -63,7 +64,7 @@ public sealed partial class ScriptExecApi
             Environment.ProcessId,
             server.StartedAt.ToUnixTimeSeconds(),
             (long)(now - server.StartedAt).TotalSeconds,
-            new StoreStatus(_services.Database.DatabasePath, _services.Database.CachedSizeBytes()),
+            new StoreStatus(_services.Database.DatabasePath, _services.Database.CachedSizeBytes(), _services.Unloadable.List()),
             ExecutionCountsDto.From(counts),
             [.. running.Select(e => new RunningDto(e.Id, e.ScriptName, e.InstanceName, e.State.ToWire(), e.Pid, e.StartTimestamp))],
             new ClientCounts(server.UnixClients, server.WebSocketClients),

@@ -37,7 +37,8 @@ public sealed record RetentionStatus(
     }
 }
 
-public sealed record StoreStatus(string Path, long SizeBytes);
+/// <summary>The store; <c>unloadable_rows</c> lists stored rows skipped because they could not be loaded.</summary>
+public sealed record StoreStatus(string Path, long SizeBytes, IReadOnlyList<UnloadableRow> UnloadableRows);
 
 public sealed record ExecutionCountsDto(
     long Total, long Running, long Terminating, long Finished, long Killed, long FinishedExitZero, long FinishedExitNonZero)
