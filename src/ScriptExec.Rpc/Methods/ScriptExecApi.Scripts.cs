@@ -18,7 +18,8 @@ public sealed partial class ScriptExecApi
         Caller.Require(Role.Admin, "script_set");
         var p = ParamsReader.Of(@params);
         var name = p.RequiredName("name");
-        var source = p.RequiredString("source");
+        // A script may be as large as a message carries (max_message_bytes bounds it).
+        var source = p.RequiredString("source", int.MaxValue);
         var description = p.OptionalString("description");
         p.End();
 
@@ -137,7 +138,7 @@ public sealed partial class ScriptExecApi
             ?? throw new ScriptExecException(ErrorKind.NotFound, $"instance '{instanceName}' of script '{scriptName}' does not exist");
     }
 
-    /// <summary><c>arguments</c> of an instance or of one run: splittable like shell words, no NUL (see <see cref="ParamsReader.ReadString"/>).</summary>
+    /// <summary><c>arguments</c> of an instance or of one run: splittable like shell words, no NUL (see <see cref="ParamsReader.ReadString(JsonElement, string, int)"/>).</summary>
     private static string? ReadArguments(ParamsReader p)
     {
         var arguments = p.OptionalString("arguments");

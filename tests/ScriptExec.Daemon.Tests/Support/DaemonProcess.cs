@@ -72,6 +72,24 @@ public sealed class DaemonProcess : IDisposable
 
     public Task<RpcClient> ConnectAsync() => RpcClient.ConnectUnixAsync(SocketPath);
 
+    /// <summary>Runs scriptexecd with <paramref name="args"/> that must make it refuse to start; returns its exit status and output.</summary>
+    public static async Task<(int ExitCode, string Output)> RunUntilExitAsync(params string[] args)
+    {
+        var (fileName, prefix) = Command();
+        var start = new ProcessStartInfo(fileName) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var argument in prefix.Concat(args))
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(ReadyTimeout);
+        await process.WaitForExitAsync(timeout.Token);
+        return (process.ExitCode, await output + await error);
+    }
+
     /// <summary>SIGKILL: the daemon gets no chance to stop or record anything.</summary>
     public async Task KillAsync()
     {
