@@ -86,7 +86,18 @@ public sealed class DaemonProcess : IDisposable
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
         using var timeout = new CancellationTokenSource(ReadyTimeout);
-        await process.WaitForExitAsync(timeout.Token);
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            // It started after all: nothing may outlive the test.
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync(CancellationToken.None);
+            Assert.Fail($"scriptexecd did not exit within {ReadyTimeout}");
+        }
+
         return (process.ExitCode, await output + await error);
     }
 
