@@ -35,11 +35,13 @@ public sealed class HostileParamsTests
     public void Every_method_has_params_to_mutate() =>
         Assert.That(Methods.Except(ParamsMutations.Templates.Keys), Is.Empty, "give each new method valid params in ParamsMutations.Templates");
 
-    [Test]
-    public async Task Hostile_params_in_every_method_are_refused_naming_the_field_with_nothing_stored_or_started()
+    [TestCase("unix")]
+    [TestCase("websocket")]
+    public async Task Hostile_params_in_every_method_are_refused_naming_the_field_with_nothing_stored_or_started(string transport)
     {
         await using var daemon = await DaemonUnderTest.StartAsync(null, "--max-message-bytes", MaxMessageBytes.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        var client = await daemon.ConnectAsync("unix");
+        var client = await daemon.ConnectAsync(transport);
+        var codes = new SortedDictionary<int, int>();
         foreach (var message in FuzzCorpus.Setup)
         {
             Assert.That((await client.SendRawAsync(message))!["error"], Is.Null, message);
@@ -63,10 +65,12 @@ public sealed class HostileParamsTests
                 {
                     problems.Add($"{hostile.Method} {hostile.Field} ({hostile.Mutation}): no reply, connection {(client.Closed.Task.IsCompleted ? "closed" : "open")}");
                     await client.DisposeAsync();
-                    client = await daemon.ConnectAsync("unix");
+                    client = await daemon.ConnectAsync(transport);
                     continue;
                 }
 
+                var code = reply["error"]?["code"]?.GetValue<int>() ?? 0;
+                codes[code] = codes.GetValueOrDefault(code) + 1;
                 if (Problem(reply, hostile) is { } problem)
                 {
                     problems.Add(problem);
@@ -75,13 +79,15 @@ public sealed class HostileParamsTests
 
             sent++;
             var oversize = await client.SendRawAsync(ParamsMutations.OversizeMessage(method, MaxMessageBytes));
-            if (oversize?["error"]?["code"]?.GetValue<int>() != -32600)
+            var oversizeCode = oversize?["error"]?["code"]?.GetValue<int>() ?? 0;
+            codes[oversizeCode] = codes.GetValueOrDefault(oversizeCode) + 1;
+            if (oversizeCode != -32600)
             {
                 problems.Add($"{method} over {MaxMessageBytes} bytes: {oversize?.ToJsonString()}");
             }
 
             await client.DisposeAsync();
-            client = await daemon.ConnectAsync("unix");
+            client = await daemon.ConnectAsync(transport);
             var after = await SnapshotAsync(client);
             if (after != before)
             {
@@ -90,13 +96,14 @@ public sealed class HostileParamsTests
         }
 
         await client.DisposeAsync();
-        foreach (var transport in new[] { "unix", "websocket" })
+        foreach (var each in new[] { "unix", "websocket" })
         {
-            await using var check = await daemon.ConnectAsync(transport);
+            await using var check = await daemon.ConnectAsync(each);
             Assert.That((await check.CallAsync("status"))["pid"]!.GetValue<int>(), Is.EqualTo(Environment.ProcessId));
         }
 
-        TestContext.Out.WriteLine($"{Methods.Count} methods, {sent} hostile requests, {problems.Count} problems");
+        TestContext.Out.WriteLine($"{transport}: {Methods.Count} methods, {sent} hostile requests, replies by code: "
+            + $"{string.Join(", ", codes.Select(c => $"{c.Key}: {c.Value}"))}; {problems.Count} problems");
         Assert.That(problems, Is.Empty, string.Join('\n', problems.Take(40)));
         Assert.That(Methods, Has.Count.GreaterThanOrEqualTo(ParamsMutations.Templates.Count));
     }
