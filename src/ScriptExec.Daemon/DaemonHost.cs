@@ -29,12 +29,20 @@ public static class DaemonHost
                 throw new OptionsException($"config: {configFile} does not exist");
             }
 
-            builder.Configuration.AddJsonFile(Path.GetFullPath(configFile), optional: false, reloadOnChange: false);
+            try
+            {
+                builder.Configuration.AddJsonFile(Path.GetFullPath(configFile), optional: false, reloadOnChange: false);
+            }
+            catch (Exception e) when (e is InvalidDataException or FormatException)
+            {
+                // Malformed JSON or a key given twice: a configuration mistake like any other, not a crash.
+                throw new OptionsException($"config: {configFile}: {e.InnerException?.Message ?? e.Message}");
+            }
         }
 
         builder.Configuration.AddEnvironmentVariables("SCRIPTEXEC_");
         builder.Configuration.AddInMemoryCollection(commandLine);
-        var options = DaemonOptions.From(builder.Configuration);
+        var options = ReadOptions(builder.Configuration, configFile);
         var budget = DrawUpDescriptorBudget(options);
 
         // Others may pass through (0711) to their run-as script copies, never list; the store and token stay 0600.
@@ -104,6 +112,20 @@ public static class DaemonHost
         return app;
     }
 
+    /// <summary>The options; with a config file, a key in it that nothing reads is named before any other complaint.</summary>
+    private static DaemonOptions ReadOptions(IConfiguration configuration, string? configFile)
+    {
+        if (configFile is not null)
+        {
+            // Reading the defaults asks for every key there is: the known keys come from the reader itself.
+            var known = new ConfigFileKeys.Recorder(new ConfigurationBuilder().Build());
+            DaemonOptions.From(known);
+            ConfigFileKeys.Check(configFile, known);
+        }
+
+        return DaemonOptions.From(configuration);
+    }
+
     /// <summary>
     /// Raises the open-file limit as far as allowed, loads every assembly while descriptors are plentiful, then
     /// counts what is left for connections; <see cref="OptionsException"/> when too little is.
@@ -135,6 +157,7 @@ public static class DaemonHost
             Cgroup = options.Cgroup,
         });
         services.AddSingleton<SqliteDatabase>();
+        services.AddSingleton<UnloadableRows>();
         services.AddSingleton<ScriptStore>();
         services.AddSingleton<ExecutionStore>();
         services.AddSingleton<OutputStore>();

@@ -20,4 +20,7 @@ internal static partial class Log
 
     [LoggerMessage(6, LogLevel.Information, "Shutting down: stopping running executions")]
     public static partial void ShuttingDown(ILogger logger);
+
+    [LoggerMessage(7, LogLevel.Error, "Triggers could not be loaded from the store ({Reason}); serving without them")]
+    public static partial void TriggersUnavailable(ILogger logger, string reason);
 }

@@ -100,6 +100,18 @@ internal static class Migrations
             FOREIGN KEY (script_name, instance_name) REFERENCES instances (script_name, name) ON DELETE CASCADE
         ) WITHOUT ROWID;
         """,
+
+        // 4: stored data the daemon could not load, set aside (not deleted) so an operator can recover it.
+        """
+        CREATE TABLE quarantined_rows (
+            id                    INTEGER PRIMARY KEY AUTOINCREMENT,
+            source_table          TEXT    NOT NULL,
+            row_key               TEXT    NOT NULL,
+            reason                TEXT    NOT NULL,
+            content               TEXT    NOT NULL,
+            quarantined_timestamp INTEGER NOT NULL
+        );
+        """,
     ];
 
     public static int Latest => Steps.Length;

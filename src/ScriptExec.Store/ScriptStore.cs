@@ -56,6 +56,8 @@ public sealed class ScriptStore
 
     private const string DeleteInstanceSql = "DELETE FROM instances WHERE script_name = @scriptName AND name = @name;";
 
+    private const string InstanceExistsSql = "SELECT EXISTS (SELECT 1 FROM instances WHERE script_name = @scriptName AND name = @name);";
+
     private const string SelectSecretsSql =
         "SELECT name, value FROM instance_secrets WHERE script_name = @scriptName AND instance_name = @name ORDER BY name;";
 
@@ -68,22 +70,25 @@ public sealed class ScriptStore
         "INSERT INTO instance_secrets (script_name, instance_name, name, value) VALUES (@scriptName, @name, @key, @value);";
 
     private readonly SqliteDatabase _db;
+    private readonly UnloadableRows _unloadable;
 
-    public ScriptStore(SqliteDatabase db)
+    public ScriptStore(SqliteDatabase db, UnloadableRows unloadable)
     {
         _db = db;
+        _unloadable = unloadable;
     }
 
     public ScriptDefinition? GetScript(string name)
     {
         using var connection = _db.OpenRead();
-        return connection.QuerySingleOrDefault<ScriptRow>(SelectScriptSql, new { name })?.ToDefinition();
+        return connection.QuerySingleOrDefault<ScriptRow>(SelectScriptSql, new { name }) is { } row && Loadable(row) ? row.ToDefinition() : null;
     }
 
+    /// <summary>All scripts that load; the others are reported to <see cref="UnloadableRows"/> and left out.</summary>
     public IReadOnlyList<ScriptDefinition> ListScripts()
     {
         using var connection = _db.OpenRead();
-        return [.. connection.Query<ScriptRow>(SelectScriptsSql).Select(r => r.ToDefinition())];
+        return [.. connection.Query<ScriptRow>(SelectScriptsSql).Where(Loadable).Select(r => r.ToDefinition())];
     }
 
     /// <summary>Stores <paramref name="script"/> as the current version and marks older executions outdated.</summary>
@@ -103,36 +108,49 @@ public sealed class ScriptStore
             return deleted;
         }, cancellationToken);
 
-    /// <summary>An instance; secret values are masked unless <paramref name="withSecrets"/> (the spawn path only).</summary>
+    /// <summary>
+    /// An instance; secret values are masked unless <paramref name="withSecrets"/> (the spawn path only). One stored in a
+    /// form that cannot be loaded is a <see cref="ErrorKind.Conflict"/> saying how to get out of it.
+    /// </summary>
     public InstanceDefinition? GetInstance(string scriptName, string name, bool withSecrets = false)
     {
         using var connection = _db.OpenRead();
-        var instance = connection.QuerySingleOrDefault<InstanceRow>(SelectInstanceSql, new { scriptName, name })?.ToDefinition();
-        if (instance is null)
+        if (connection.QuerySingleOrDefault<InstanceRow>(SelectInstanceSql, new { scriptName, name }) is not { } row)
         {
             return null;
         }
+
+        var instance = Load(row) ?? throw new ScriptExecException(ErrorKind.Conflict,
+            $"instance '{name}' of script '{scriptName}' is stored in a form this daemon cannot load (see status.store.unloadable_rows); "
+            + "set it again with script_instance_set or delete it");
 
         var secrets = connection.Query<(string Name, string Value)>(SelectSecretsSql, new { scriptName, name })
             .ToDictionary(s => s.Name, s => withSecrets ? s.Value : InstanceDefinition.SecretMask, StringComparer.Ordinal);
         return instance with { SecretEnvironment = secrets };
     }
 
-    /// <summary>All instances, secret values masked.</summary>
+    /// <summary>All instances that load, secret values masked; the others are reported to <see cref="UnloadableRows"/> and left out.</summary>
     public IReadOnlyList<InstanceDefinition> ListInstances()
     {
         using var connection = _db.OpenRead();
         var secrets = connection.Query<(string Script, string Instance, string Name)>(SelectAllSecretNamesSql)
             .ToLookup(s => (s.Script, s.Instance), s => s.Name);
-        return [.. connection.Query<InstanceRow>(SelectInstancesSql).Select(r => r.ToDefinition()).Select(i => i with
+        return [.. connection.Query<InstanceRow>(SelectInstancesSql).Select(Load).OfType<InstanceDefinition>().Select(i => i with
         {
             SecretEnvironment = secrets[(i.ScriptName, i.InstanceName)].ToDictionary(n => n, _ => InstanceDefinition.SecretMask, StringComparer.Ordinal),
         })];
     }
 
+    /// <summary>True when the instance is stored, whether or not it loads.</summary>
+    public bool InstanceExists(string scriptName, string name)
+    {
+        using var connection = _db.OpenRead();
+        return connection.ExecuteScalar<bool>(InstanceExistsSql, new { scriptName, name });
+    }
+
     /// <summary>Stores the instance, its secrets in their own table (replacing the previous set).</summary>
     public Task SetInstanceAsync(InstanceDefinition instance, CancellationToken cancellationToken) =>
-        _db.WriteAsync((c, t) =>
+        _db.WriteAsync<int>((c, t) =>
         {
             c.Execute(UpsertInstanceSql, InstanceRow.From(instance), t);
             var keys = new { scriptName = instance.ScriptName, name = instance.InstanceName };
@@ -143,10 +161,52 @@ public sealed class ScriptStore
             }
 
             return 0;
-        }, cancellationToken);
+        }, cancellationToken, _ => _unloadable.Clear(InstanceKind, instance.ScriptName + "/" + instance.InstanceName));
 
     public Task<bool> DeleteInstanceAsync(string scriptName, string name, CancellationToken cancellationToken) =>
-        _db.WriteAsync((c, t) => c.Execute(DeleteInstanceSql, new { scriptName, name }, t) > 0, cancellationToken);
+        _db.WriteAsync(
+            (c, t) => c.Execute(DeleteInstanceSql, new { scriptName, name }, t) > 0,
+            cancellationToken,
+            _ => _unloadable.Clear(InstanceKind, scriptName + "/" + name));
+
+    private const string InstanceKind = "instance";
+
+    private bool Loadable(ScriptRow row)
+    {
+        var problem = !Names.IsValid(row.Name) ? "its name " + Names.Rule
+            : row.Source.Contains('\0', StringComparison.Ordinal) ? "its source contains NUL characters"
+            : null;
+        if (problem is null)
+        {
+            _unloadable.Clear("script", row.Name);
+            return true;
+        }
+
+        _unloadable.Report("script", row.Name, problem);
+        return false;
+    }
+
+    /// <summary>The instance a row describes, or null (reported) when the row cannot be one.</summary>
+    private InstanceDefinition? Load(InstanceRow row)
+    {
+        var key = row.ScriptName + "/" + row.Name;
+        try
+        {
+            if (!Names.IsValid(row.ScriptName) || !Names.IsValid(row.Name))
+            {
+                throw new InvalidDataException("its script or instance name " + Names.Rule);
+            }
+
+            var instance = row.ToDefinition();
+            _unloadable.Clear(InstanceKind, key);
+            return instance;
+        }
+        catch (Exception e) when (e is JsonException or InvalidDataException or NotSupportedException)
+        {
+            _unloadable.Report(InstanceKind, key, e.Message);
+            return null;
+        }
+    }
 
     private sealed record ScriptRow(string Name, string Source, string Version, string? Description, long UpdatedTimestamp)
     {

@@ -12,6 +12,12 @@ public sealed class StateStore
         ON CONFLICT (id) DO UPDATE SET document = excluded.document;
         """;
 
+    private const string QuarantineSql = """
+        INSERT INTO quarantined_rows (source_table, row_key, reason, content, quarantined_timestamp)
+        VALUES ('state_tree', '1', @reason, @content, @timestamp)
+        RETURNING id;
+        """;
+
     private readonly SqliteDatabase _db;
 
     public StateStore(SqliteDatabase db)
@@ -26,4 +32,17 @@ public sealed class StateStore
     }
 
     public void Save(string document) => _db.Write((c, t) => c.Execute(SaveSql, new { document }, t));
+
+    /// <summary>
+    /// Keeps <paramref name="original"/> in <c>quarantined_rows</c> and stores <paramref name="loadable"/> in its place,
+    /// in one transaction: the next write of the tree can then never lose what could not be loaded. Returns the
+    /// quarantine row's id.
+    /// </summary>
+    public long Quarantine(string original, string loadable, string reason, long timestamp) =>
+        _db.Write((c, t) =>
+        {
+            var id = c.ExecuteScalar<long>(QuarantineSql, new { reason, content = original, timestamp }, t);
+            c.Execute(SaveSql, new { document = loadable }, t);
+            return id;
+        });
 }

@@ -102,6 +102,13 @@ public sealed partial class ExecutionSupervisor : IAsyncDisposable
             throw new InvalidParameterException("arguments", e.Message);
         }
 
+        // A caller is told at once and nothing is recorded; a trigger has nobody to tell, so its run is recorded as failed.
+        var unspawnable = SpawnInputs.Problem(instance, arguments);
+        if (unspawnable is { } refused && trigger.Type == TriggerType.Manual)
+        {
+            throw new InvalidParameterException(refused.Field, refused.Reason + " (as stored for this instance or execution)");
+        }
+
         var entry = await ReserveAsync(instance);
         await entry.Gate.WaitAsync(CancellationToken.None);
 
@@ -119,6 +126,11 @@ public sealed partial class ExecutionSupervisor : IAsyncDisposable
             startRecorded = true;
             CrashSwitch.Reached(CrashPoint.StartRowCommitted);
             var sink = new ExecutionOutputSink(_output, Dispatcher) { ExecutionId = entry.Id };
+            if (unspawnable is { } stored)
+            {
+                return await RecordSpawnFailureAsync(entry, sink, new ProcessStartException($"cannot run: {stored.Field} {stored.Reason}"));
+            }
+
             SpawnedProcess process;
             try
             {

@@ -41,6 +41,12 @@ internal static partial class Log
     [LoggerMessage(12, LogLevel.Error, "Retention pass failed; the next pass tries again")]
     public static partial void RetentionFailed(ILogger logger, Exception exception);
 
+    [LoggerMessage(13, LogLevel.Warning, "The stored state tree was only partly loadable; the original is kept in the quarantined_rows table (id {QuarantineId})")]
+    public static partial void StateTreeQuarantined(ILogger logger, long quarantineId);
+
+    [LoggerMessage(14, LogLevel.Warning, "The stored state tree was only partly loadable and could not be set aside yet ({Reason}); the next state_set does it")]
+    public static partial void StateTreeQuarantineFailed(ILogger logger, string reason);
+
     [LoggerMessage(20, LogLevel.Information, "Executions run in their own cgroup under {Root}")]
     public static partial void CgroupsOn(ILogger logger, string root);
 

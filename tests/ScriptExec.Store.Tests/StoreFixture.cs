@@ -19,7 +19,7 @@ public abstract class StoreFixture
         _dir = Directory.CreateTempSubdirectory("scriptexec-store-").FullName;
         Db = new SqliteDatabase(new StoreOptions { DatabasePath = Path.Combine(_dir, "scriptexec.db") });
         Executions = new ExecutionStore(Db);
-        Scripts = new ScriptStore(Db);
+        Scripts = new ScriptStore(Db, new UnloadableRows(Microsoft.Extensions.Logging.Abstractions.NullLogger<UnloadableRows>.Instance));
     }
 
     [TearDown]

@@ -34,19 +34,23 @@ internal sealed class ParamsReader
 
     public string PathOf(string name) => _path.Length == 0 ? name : _path + "." + name;
 
-    public string RequiredString(string name) =>
-        OptionalString(name) ?? throw new InvalidParameterException(PathOf(name), "is required");
+    /// <summary>
+    /// Characters in one string field unless the field says otherwise: far above any name, path or setting, and
+    /// below what exec takes as one argument (128 KiB), so a string accepted here never fails a spawn by its size.
+    /// </summary>
+    public const int MaxStringLength = 64 * 1024;
 
-    public string? OptionalString(string name)
+    public string RequiredString(string name, int maxLength = MaxStringLength) =>
+        OptionalString(name, maxLength) ?? throw new InvalidParameterException(PathOf(name), "is required");
+
+    public string? OptionalString(string name, int maxLength = MaxStringLength)
     {
         if (!TryGet(name, out var value))
         {
             return null;
         }
 
-        return value.ValueKind == JsonValueKind.String
-            ? value.GetString()!
-            : throw new InvalidParameterException(PathOf(name), "must be a string");
+        return ReadString(value, PathOf(name), maxLength);
     }
 
     /// <summary>A script or instance name: <c>[-a-zA-Z0-9._]{1,100}</c>.</summary>
@@ -146,8 +150,24 @@ internal sealed class ParamsReader
             : throw new InvalidParameterException(path, rule ?? $"must be between {min} and {max}");
     }
 
-    public static string ReadString(JsonElement value, string path) =>
-        value.ValueKind == JsonValueKind.String ? value.GetString()! : throw new InvalidParameterException(path, "must be a string");
+    /// <summary>
+    /// A string field. NUL is refused in every one: no field has a use for it, and one that reaches a C string (an
+    /// argument, an environment entry, a path, a user name) would be cut short there or fail the spawn.
+    /// </summary>
+    public static string ReadString(JsonElement value, string path) => ReadString(value, path, MaxStringLength);
+
+    public static string ReadString(JsonElement value, string path, int maxLength)
+    {
+        var text = value.ValueKind == JsonValueKind.String ? value.GetString()! : throw new InvalidParameterException(path, "must be a string");
+        if (text.Length > maxLength)
+        {
+            throw new InvalidParameterException(path, $"must be at most {maxLength} characters long");
+        }
+
+        return text.Contains('\0', StringComparison.Ordinal) ? throw new InvalidParameterException(path, NoNul) : text;
+    }
+
+    public const string NoNul = "must not contain NUL characters";
 
     private bool TryGet(string name, out JsonElement value)
     {

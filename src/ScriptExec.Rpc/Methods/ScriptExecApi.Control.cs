@@ -14,7 +14,7 @@ public sealed partial class ScriptExecApi
         var p = ParamsReader.Of(@params);
         var scriptName = p.RequiredName("script_name");
         var instanceName = p.RequiredName("instance_name");
-        var arguments = p.OptionalString("arguments");
+        var arguments = ReadArguments(p);
         p.End();
         RequireInstance(scriptName, instanceName);
         var execution = await Supervisor.StartAsync(scriptName, instanceName, Trigger.Manual(Caller.UserName), arguments, cancellationToken);

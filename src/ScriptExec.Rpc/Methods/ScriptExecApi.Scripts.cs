@@ -18,13 +18,10 @@ public sealed partial class ScriptExecApi
         Caller.Require(Role.Admin, "script_set");
         var p = ParamsReader.Of(@params);
         var name = p.RequiredName("name");
-        var source = p.RequiredString("source");
+        // A script may be as large as a message carries (max_message_bytes bounds it).
+        var source = p.RequiredString("source", int.MaxValue);
         var description = p.OptionalString("description");
         p.End();
-        if (source.Contains('\0', StringComparison.Ordinal))
-        {
-            throw new InvalidParameterException("source", "must not contain NUL characters");
-        }
 
         // An omitted description keeps the current one; "" clears it.
         var current = Scripts.GetScript(name);
@@ -113,7 +110,14 @@ public sealed partial class ScriptExecApi
         var scriptName = p.RequiredName("script_name");
         var instanceName = p.RequiredName("instance_name");
         p.End();
-        RequireInstance(scriptName, instanceName);
+
+        // Existence only: an instance stored in a form that no longer loads must stay deletable.
+        RequireScript(scriptName);
+        if (!Scripts.InstanceExists(scriptName, instanceName))
+        {
+            throw new ScriptExecException(ErrorKind.NotFound, $"instance '{instanceName}' of script '{scriptName}' does not exist");
+        }
+
         if (Supervisor.IsRunning(scriptName, instanceName))
         {
             throw new ScriptExecException(ErrorKind.Conflict, $"instance '{instanceName}' of script '{scriptName}' is running; stop it first");
@@ -134,6 +138,7 @@ public sealed partial class ScriptExecApi
             ?? throw new ScriptExecException(ErrorKind.NotFound, $"instance '{instanceName}' of script '{scriptName}' does not exist");
     }
 
+    /// <summary><c>arguments</c> of an instance or of one run: splittable like shell words, no NUL (see <see cref="ParamsReader.ReadString(JsonElement, string, int)"/>).</summary>
     private static string? ReadArguments(ParamsReader p)
     {
         var arguments = p.OptionalString("arguments");
@@ -182,10 +187,6 @@ public sealed partial class ScriptExecApi
             }
 
             var (value, isSecret) = ReadEnvironmentValue(entry.Value, path);
-            if (value.Contains('\0', StringComparison.Ordinal))
-            {
-                throw new InvalidParameterException(path, "must not contain NUL characters");
-            }
 
             if (!isSecret)
             {
@@ -211,7 +212,7 @@ public sealed partial class ScriptExecApi
     {
         if (element.ValueKind == JsonValueKind.String)
         {
-            return (element.GetString()!, false);
+            return (ParamsReader.ReadString(element, path), false);
         }
 
         var entry = ParamsReader.Of(element, path);

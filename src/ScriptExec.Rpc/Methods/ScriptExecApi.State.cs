@@ -17,10 +17,14 @@ public sealed partial class ScriptExecApi
         var path = ReadPath(p);
         var raw = p.OptionalRaw("value");
         p.End();
-        if (raw is { } nested && Depth(nested) > MaxValueDepth)
+        if (path.Segments.Count > StateTree.MaxDepth)
         {
-            // Stored under its path, a deeper value would come back nested beyond what common JSON parsers accept.
-            throw new InvalidParameterException("value", $"must nest at most {MaxValueDepth} levels deep");
+            throw new InvalidParameterException("xpath", $"must have at most {StateTree.MaxDepth} segments");
+        }
+
+        if (raw is { } nested)
+        {
+            CheckValue(path, nested);
         }
 
         var value = raw is { } element ? JsonNode.Parse(element.GetRawText()) : null;
@@ -48,12 +52,29 @@ public sealed partial class ScriptExecApi
 
     private const int MaxValueDepth = 32;
 
-    private static int Depth(JsonElement element) => element.ValueKind switch
+    /// <summary>
+    /// Bounds what one write can add, so the stored tree always loads again at the next start: its nesting under
+    /// the path (the tree nests path and value together) and its size (the tree is rewritten on every change).
+    /// </summary>
+    private static void CheckValue(StatePath path, JsonElement value)
     {
-        JsonValueKind.Object => 1 + element.EnumerateObject().Select(p => Depth(p.Value)).DefaultIfEmpty(0).Max(),
-        JsonValueKind.Array => 1 + element.EnumerateArray().Select(Depth).DefaultIfEmpty(0).Max(),
-        _ => 0,
-    };
+        var depth = StateTree.DepthOf(value);
+        if (depth > MaxValueDepth)
+        {
+            // Stored under its path, a deeper value would come back nested beyond what common JSON parsers accept.
+            throw new InvalidParameterException("value", $"must nest at most {MaxValueDepth} levels deep");
+        }
+
+        if (StateTree.DepthProblem(path, depth) is { } problem)
+        {
+            throw new InvalidParameterException("value", problem);
+        }
+
+        if (StateTree.ByteCount(value.GetRawText()) is var size && size > StateTree.MaxValueBytes)
+        {
+            throw new InvalidParameterException("value", $"is {size} bytes of JSON, over the limit of {StateTree.MaxValueBytes} bytes");
+        }
+    }
 
     private static StatePath ReadPath(ParamsReader p) =>
         StatePath.TryParse(p.RequiredString("xpath"), out var path) ? path : throw new InvalidParameterException("xpath", StatePath.Rule);

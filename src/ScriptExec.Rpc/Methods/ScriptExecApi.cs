@@ -16,7 +16,8 @@ public sealed record ScriptExecServices(
     ExecutionSupervisor Supervisor,
     TriggerEngine Triggers,
     ExecutionRetention Retention,
-    RpcServerInfo Server);
+    RpcServerInfo Server,
+    UnloadableRows Unloadable);
 
 /// <summary>
 /// The JSON-RPC methods, one instance per connection (it knows its caller). Every method takes one by-name params
@@ -62,7 +63,7 @@ public sealed partial class ScriptExecApi
             Environment.ProcessId,
             server.StartedAt.ToUnixTimeSeconds(),
             (long)server.Uptime.TotalSeconds,
-            StoreStatus.From(_services.Database, Supervisor),
+            StoreStatus.From(_services.Database, Supervisor, _services.Unloadable),
             ExecutionCountsDto.From(counts),
             [.. running.Select(e => new RunningDto(e.Id, e.ScriptName, e.InstanceName, e.State.ToWire(), e.Pid, e.StartTimestamp))],
             new ClientCounts(server.UnixClients, server.WebSocketClients),

@@ -40,7 +40,8 @@ public sealed record RetentionStatus(
 
 /// <summary>
 /// The SQLite file and whether it accepts writes: <c>writable</c> false from the first refused write until one
-/// succeeds again, with <c>since_timestamp</c> and <c>last_error</c> (<c>full</c>, <c>read_only</c>, <c>io_error</c>) meanwhile.
+/// succeeds again, with <c>since_timestamp</c> and <c>last_error</c> (<c>full</c>, <c>read_only</c>, <c>io_error</c>) meanwhile;
+/// <c>unloadable_rows</c> lists stored rows skipped because they could not be loaded.
 /// </summary>
 public sealed record StoreStatus(
     string Path,
@@ -51,9 +52,10 @@ public sealed record StoreStatus(
     long RefusedWrites,
     long LostOutputLines,
     int PendingEndRecords,
-    bool ReserveHeld)
+    bool ReserveHeld,
+    IReadOnlyList<UnloadableRow> UnloadableRows)
 {
-    public static StoreStatus From(SqliteDatabase database, ExecutionSupervisor supervisor)
+    public static StoreStatus From(SqliteDatabase database, ExecutionSupervisor supervisor, UnloadableRows unloadable)
     {
         var condition = database.Availability.Current;
         return new StoreStatus(
@@ -65,7 +67,8 @@ public sealed record StoreStatus(
             condition.RefusedWrites,
             condition.LostOutputLines,
             supervisor.PendingEndRecords,
-            database.ReserveHeld);
+            database.ReserveHeld,
+            unloadable.List());
     }
 }
 

@@ -80,6 +80,12 @@ internal static class ErrorReplies
             RpcErrorCodes.InvalidParamsFor(ParamsNotUnicode.Field!, ParamsNotUnicode.Reason),
             ParamsNotUnicode);
 
+    public static byte[] ParamsTooDeep(ReadOnlySpan<byte> rawId, string field, int maxDepth)
+    {
+        var data = new RpcErrorData(field, $"nests too deep: params may nest at most {maxDepth} levels");
+        return Create(rawId, RpcErrorCodes.InvalidParams, RpcErrorCodes.InvalidParamsFor(data.Field!, data.Reason), data);
+    }
+
     public static byte[] ParamsMustBeNamed(ReadOnlySpan<byte> rawId) =>
         Create(
             rawId,

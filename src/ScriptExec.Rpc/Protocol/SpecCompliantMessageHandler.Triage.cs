@@ -19,7 +19,7 @@ public sealed partial class SpecCompliantMessageHandler
         {
             try
             {
-                document = JsonDocument.Parse(text, DuplicateMembers.Refused);
+                document = JsonDocument.Parse(text, ParseOptions);
             }
             catch (Exception e) when (e is JsonException or InvalidOperationException)
             {
@@ -69,7 +69,7 @@ public sealed partial class SpecCompliantMessageHandler
     {
         try
         {
-            return JsonDocument.Parse(text);
+            return JsonDocument.Parse(text, ParseOptionsWithDuplicates);
         }
         catch (JsonException)
         {
@@ -103,6 +103,13 @@ public sealed partial class SpecCompliantMessageHandler
             return request.IsNotification ? null : Answer(ErrorReplies.MethodNotFound(request.RawId), batch);
         }
 
+        if (request.Params is { } nested && FieldNestedTooDeep(nested) is { } field)
+        {
+            // First: the checks below and StreamJsonRpc read params at most 64 levels deep. An unknown method is still just unknown.
+            return request.IsNotification ? null : Answer(
+                exists ? ErrorReplies.ParamsTooDeep(request.RawId, field, MaxParamsDepth) : ErrorReplies.MethodNotFound(request.RawId), batch);
+        }
+
         if (exists && !InboundRequest.TryNormalizeParams(request.Params, out parameters))
         {
             return request.IsNotification ? null : Answer(ErrorReplies.ParamsMustBeNamed(request.RawId), batch);
@@ -113,9 +120,9 @@ public sealed partial class SpecCompliantMessageHandler
             return request.IsNotification ? null : Answer(ErrorReplies.ParamsNotText(request.RawId), batch);
         }
 
-        if (duplicates && exists && parameters is { } withDuplicates && DuplicateMembers.Path(withDuplicates) is { } field)
+        if (duplicates && exists && parameters is { } withDuplicates && DuplicateMembers.Path(withDuplicates) is { } duplicated)
         {
-            return request.IsNotification ? null : Answer(ErrorReplies.DuplicateParam(request.RawId, field), batch);
+            return request.IsNotification ? null : Answer(ErrorReplies.DuplicateParam(request.RawId, duplicated), batch);
         }
 
         long? internalId = request.IsNotification ? null : Interlocked.Increment(ref lastInternalId);
@@ -143,6 +150,41 @@ public sealed partial class SpecCompliantMessageHandler
         batch.Fill(batch.Reserve(), reply);
         return null;
     }
+
+    // Deeper than any method's params need (a state value nests at most 32 levels), and far enough below the 64 levels
+    // StreamJsonRpc parses that a refused message is answered -32602 naming its field, not a parse failure. The
+    // message itself is parsed to a generous depth first, so depth alone never makes valid JSON a parse error.
+    private const int MaxParamsDepth = 40;
+
+    private static readonly JsonDocumentOptions ParseOptions = new() { MaxDepth = 1024, AllowDuplicateProperties = false };
+
+    private static readonly JsonDocumentOptions ParseOptionsWithDuplicates = new() { MaxDepth = 1024 };
+
+    /// <summary>The params field nesting beyond <see cref="MaxParamsDepth"/> (params itself counting one), or null.</summary>
+    private static string? FieldNestedTooDeep(JsonElement parameters)
+    {
+        if (parameters.ValueKind != JsonValueKind.Object)
+        {
+            return NestsBeyond(parameters, MaxParamsDepth) ? "params" : null;
+        }
+
+        foreach (JsonProperty field in parameters.EnumerateObject())
+        {
+            if (NestsBeyond(field.Value, MaxParamsDepth - 1))
+            {
+                return field.Name;
+            }
+        }
+
+        return null;
+    }
+
+    private static bool NestsBeyond(JsonElement element, int levels) => element.ValueKind switch
+    {
+        JsonValueKind.Object => levels == 0 || element.EnumerateObject().Any(p => NestsBeyond(p.Value, levels - 1)),
+        JsonValueKind.Array => levels == 0 || element.EnumerateArray().Any(e => NestsBeyond(e, levels - 1)),
+        _ => false,
+    };
 
     private static bool IsReserved(string method) =>
         method.StartsWith("rpc.", StringComparison.Ordinal) || method.StartsWith("$/", StringComparison.Ordinal);

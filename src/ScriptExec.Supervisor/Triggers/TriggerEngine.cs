@@ -17,11 +17,13 @@ public sealed partial class TriggerEngine : IAsyncDisposable
     private readonly Lock _lock = new();
     private readonly ScriptStore _scripts;
     private readonly StateStore _stateStore;
+    private readonly UnloadableRows _unloadable;
     private readonly ExecutionSupervisor _supervisor;
     private readonly TimeProvider _time;
     private readonly ILogger<TriggerEngine> _logger;
     private readonly CancellationTokenSource _stopping = new();
     private StateTree _tree = new();
+    private (string Original, string Reason)? _pendingQuarantine;
     private List<Watch> _watches = [];
     private Dictionary<Watch, bool> _truth = [];
     private long _xpathFired;
@@ -30,10 +32,16 @@ public sealed partial class TriggerEngine : IAsyncDisposable
     private int _disposed;
 
     public TriggerEngine(
-        ScriptStore scripts, StateStore stateStore, ExecutionSupervisor supervisor, TimeProvider time, ILogger<TriggerEngine> logger)
+        ScriptStore scripts,
+        StateStore stateStore,
+        UnloadableRows unloadable,
+        ExecutionSupervisor supervisor,
+        TimeProvider time,
+        ILogger<TriggerEngine> logger)
     {
         _scripts = scripts;
         _stateStore = stateStore;
+        _unloadable = unloadable;
         _supervisor = supervisor;
         _time = time;
         _logger = logger;
@@ -43,15 +51,62 @@ public sealed partial class TriggerEngine : IAsyncDisposable
     public TriggerCounts Counts => new(
         Interlocked.Read(ref _xpathFired), Interlocked.Read(ref _scheduleFired), Interlocked.Read(ref _scheduleSkipped));
 
-    /// <summary>Loads the persisted tree and the instances' triggers; starts the schedules.</summary>
+    /// <summary>
+    /// Loads the persisted tree and the instances' triggers; starts the schedules. Whatever cannot be loaded is
+    /// skipped and reported (<see cref="UnloadableRows"/>): nothing stored may stop the daemon from starting.
+    /// </summary>
     public void Start()
     {
         lock (_lock)
         {
-            _tree = StateTree.FromJson(_stateStore.Load());
+            _tree = LoadTree();
         }
 
         Reload();
+    }
+
+    private StateTree LoadTree()
+    {
+        var stored = _stateStore.Load();
+        var tree = StateTree.Load(stored, out var problems);
+        if (problems.Count == 0)
+        {
+            return tree;
+        }
+
+        foreach (var problem in problems)
+        {
+            _unloadable.Report("state_tree", problem.Xpath, problem.Reason);
+        }
+
+        // The loadable part replaces the stored one only together with a kept copy of the original, so the next
+        // state_set cannot silently lose what was set aside.
+        _pendingQuarantine = (stored!, string.Join("; ", problems.Select(p => $"{p.Xpath}: {p.Reason}")));
+        try
+        {
+            SaveTree(tree.ToJson());
+        }
+        catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or IOException)
+        {
+            // Not a reason to stay down: the original stays stored, and the first state_set quarantines it instead.
+            Log.StateTreeQuarantineFailed(_logger, e.Message);
+        }
+
+        return tree;
+    }
+
+    /// <summary>Stores the document; the first time after a partial load, together with a kept copy of the original.</summary>
+    private void SaveTree(string document)
+    {
+        if (_pendingQuarantine is not { } pending)
+        {
+            _stateStore.Save(document);
+            return;
+        }
+
+        var id = _stateStore.Quarantine(pending.Original, document, pending.Reason, _time.GetUtcNow().ToUnixTimeSeconds());
+        _pendingQuarantine = null;
+        Log.StateTreeQuarantined(_logger, id);
     }
 
     /// <summary>Re-reads every instance's triggers; call after an instance or script changed.</summary>
@@ -66,19 +121,19 @@ public sealed partial class TriggerEngine : IAsyncDisposable
     private void ReloadTriggers()
     {
         var instances = _scripts.ListInstances();
+        var broken = new HashSet<InstanceDefinition>(ReferenceEqualityComparer.Instance);
         lock (_lock)
         {
             var watches = new List<Watch>();
             foreach (var instance in instances)
             {
-                if (instance.StartTrigger is { Type: TriggerType.Xpath, Setting: { } start })
+                if (WatchesOf(instance) is { } found)
                 {
-                    watches.Add(new Watch(instance.ScriptName, instance.InstanceName, false, XpathTrigger.Parse(start)));
+                    watches.AddRange(found);
                 }
-
-                if (instance.StopTrigger is { Type: TriggerType.Xpath, Setting: { } stop })
+                else
                 {
-                    watches.Add(new Watch(instance.ScriptName, instance.InstanceName, true, XpathTrigger.Parse(stop)));
+                    broken.Add(instance);
                 }
             }
 
@@ -89,8 +144,45 @@ public sealed partial class TriggerEngine : IAsyncDisposable
             _watches = watches;
         }
 
-        RestartSchedules(instances);
+        RestartSchedules([.. instances.Where(i => !broken.Contains(i))]);
     }
+
+    /// <summary>
+    /// The xpath watches of one instance; null when a stored setting no longer parses (written by another version,
+    /// or by hand), which is reported instead of failing every other instance's triggers.
+    /// </summary>
+    private List<Watch>? WatchesOf(InstanceDefinition instance)
+    {
+        var key = instance.ScriptName + "/" + instance.InstanceName;
+        var watches = new List<Watch>();
+        try
+        {
+            if (instance.StartTrigger is { Type: TriggerType.Xpath, Setting: { } start })
+            {
+                watches.Add(new Watch(instance.ScriptName, instance.InstanceName, false, XpathTrigger.Parse(start)));
+            }
+
+            if (instance.StartTrigger is { Type: TriggerType.Schedule } schedule)
+            {
+                ParseSchedule(schedule.Setting ?? throw new FormatException("a schedule trigger needs a setting"));
+            }
+
+            if (instance.StopTrigger is { Type: TriggerType.Xpath, Setting: { } stop })
+            {
+                watches.Add(new Watch(instance.ScriptName, instance.InstanceName, true, XpathTrigger.Parse(stop)));
+            }
+        }
+        catch (FormatException e)
+        {
+            _unloadable.Report(TriggerKind, key, e.Message);
+            return null;
+        }
+
+        _unloadable.Clear(TriggerKind, key);
+        return watches;
+    }
+
+    private const string TriggerKind = "instance_trigger";
 
     /// <summary>A copy of the node at <paramref name="path"/>, or null.</summary>
     public JsonNode? GetState(StatePath path)
@@ -113,7 +205,15 @@ public sealed partial class TriggerEngine : IAsyncDisposable
             _tree.Set(path, value?.DeepClone());
             try
             {
-                _stateStore.Save(_tree.ToJson());
+                var document = _tree.ToJson();
+                if (value is not null && StateTree.ByteCount(document) is var size && size > StateTree.MaxDocumentBytes)
+                {
+                    // Every change rewrites the whole document: its size bounds the cost of each state_set.
+                    throw new InvalidParameterException(
+                        "value", $"would grow the state tree to {size} bytes, over its limit of {StateTree.MaxDocumentBytes} bytes");
+                }
+
+                SaveTree(document);
             }
             catch
             {

@@ -125,6 +125,35 @@ public sealed class DaemonProcess : IDisposable
 
     public Task<RpcClient> ConnectAsync() => RpcClient.ConnectUnixAsync(SocketPath);
 
+    /// <summary>Runs scriptexecd with <paramref name="args"/> that must make it refuse to start; returns its exit status and output.</summary>
+    public static async Task<(int ExitCode, string Output)> RunUntilExitAsync(params string[] args)
+    {
+        var (fileName, prefix) = Command();
+        var start = new ProcessStartInfo(fileName) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var argument in prefix.Concat(args))
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(ReadyTimeout);
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            // It started after all: nothing may outlive the test.
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync(CancellationToken.None);
+            Assert.Fail($"scriptexecd did not exit within {ReadyTimeout}");
+        }
+
+        return (process.ExitCode, await output + await error);
+    }
+
     /// <summary>SIGKILL: the daemon gets no chance to stop or record anything.</summary>
     public async Task KillAsync()
     {

@@ -78,7 +78,18 @@ public sealed class JunkInputTests(TransportKind transport)
         Assert.That(JsonAssert.RawId(reply), Is.EqualTo("\"\\ud800\""));
     }
 
-    [TestCase(65)]
+    [Test]
+    public async Task Params_nesting_deeper_than_any_method_takes_are_invalid_params_naming_the_field()
+    {
+        await using var client = RpcTestClient.Start(transport, maxMessageBytes: 1024 * 1024);
+
+        string reply = await client.CallAsync(
+            $$$"""{"jsonrpc": "2.0", "method": "echo", "id": 1, "params": {"a": {{{new string('[', 65)}}}{{{new string(']', 65)}}}}}""");
+
+        Assert.That(reply, Does.Contain("\"code\":-32602").And.Contain("\"field\":\"a\""));
+        JsonAssert.AreEqual(await client.CallAsync(Subtract), """{"jsonrpc": "2.0", "result": 19, "id": 1}""");
+    }
+
     [TestCase(100_000)]
     public async Task Nesting_deeper_than_the_parser_allows_is_a_parse_error(int depth)
     {
