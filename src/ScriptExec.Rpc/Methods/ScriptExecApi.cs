@@ -54,6 +54,10 @@ public sealed partial class ScriptExecApi
         p.End();
 
         var counts = instances is null ? Supervisor.Statistics.Current : Executions.Aggregate(instances);
+
+        // The store's condition (with the ends pending) before the running list: a run counted as pending has ended,
+        // so it cannot also be listed as running.
+        var store = StoreStatus.From(_services.Database, Supervisor, _services.Unloadable);
         var running = Supervisor.Running().Where(r => instances is null
             || instances.Any(i => i.ScriptName == r.ScriptName && (i.InstanceNames is null || i.InstanceNames.Contains(r.InstanceName))));
         var server = _services.Server;
@@ -63,7 +67,7 @@ public sealed partial class ScriptExecApi
             Environment.ProcessId,
             server.StartedAt.ToUnixTimeSeconds(),
             (long)server.Uptime.TotalSeconds,
-            StoreStatus.From(_services.Database, Supervisor, _services.Unloadable),
+            store,
             ExecutionCountsDto.From(counts),
             [.. running.Select(e => new RunningDto(e.Id, e.ScriptName, e.InstanceName, e.State.ToWire(), e.Pid, e.StartTimestamp))],
             new ClientCounts(server.UnixClients, server.WebSocketClients),
