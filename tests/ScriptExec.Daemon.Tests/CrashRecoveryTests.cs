@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
-using Microsoft.Data.Sqlite;
 using ScriptExec.Daemon.Tests.Support;
 
 namespace ScriptExec.Daemon.Tests;
@@ -169,19 +168,7 @@ public sealed class CrashRecoveryTests
         return daemon;
     }
 
-    private string? IntegrityCheck()
-    {
-        using var connection = new SqliteConnection(new SqliteConnectionStringBuilder
-        {
-            DataSource = Path.Combine(_dataDir, "scriptexec.db"),
-            Mode = SqliteOpenMode.ReadWrite,
-            Pooling = false,
-        }.ToString());
-        connection.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "PRAGMA integrity_check;";
-        return command.ExecuteScalar() as string;
-    }
+    private string? IntegrityCheck() => StoreProbe.IntegrityCheck(_dataDir);
 
     /// <summary>Creates and starts a script whose first output line is the pid of a background child it leaves running.</summary>
     private async Task<(long Id, int Leader, int Grandchild)> StartScriptAsync(DaemonProcess daemon, string name, string source)

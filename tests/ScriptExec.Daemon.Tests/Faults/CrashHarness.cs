@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
-using Microsoft.Data.Sqlite;
 using ScriptExec.Daemon.Tests.Support;
 
 namespace ScriptExec.Daemon.Tests.Faults;
@@ -125,19 +124,7 @@ internal sealed class CrashHarness : IDisposable
         }
     }
 
-    public string? IntegrityCheck()
-    {
-        using var connection = new SqliteConnection(new SqliteConnectionStringBuilder
-        {
-            DataSource = Path.Combine(DataDir, "scriptexec.db"),
-            Mode = SqliteOpenMode.ReadOnly,
-            Pooling = false,
-        }.ToString());
-        connection.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "PRAGMA integrity_check;";
-        return command.ExecuteScalar() as string;
-    }
+    public string? IntegrityCheck() => StoreProbe.IntegrityCheck(DataDir);
 
     /// <summary>
     /// A daemon killed with SIGKILL cannot remove its (empty) cgroup directory; the test removes it, found by the

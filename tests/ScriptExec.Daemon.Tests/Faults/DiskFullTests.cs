@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using ScriptExec.Daemon.Tests.Support;
@@ -289,17 +288,5 @@ public sealed class DiskFullTests
         }
     }
 
-    private string? IntegrityCheck()
-    {
-        using var connection = new SqliteConnection(new SqliteConnectionStringBuilder
-        {
-            DataSource = Path.Combine(_disk.Path, "scriptexec.db"),
-            Mode = SqliteOpenMode.ReadOnly,
-            Pooling = false,
-        }.ToString());
-        connection.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "PRAGMA integrity_check;";
-        return command.ExecuteScalar() as string;
-    }
+    private string? IntegrityCheck() => StoreProbe.IntegrityCheck(_disk.Path);
 }

@@ -11,27 +11,17 @@ namespace ScriptExec.Daemon.Tests.Faults;
 /// </summary>
 [Category("Faults")]
 [NonParallelizable]
-public sealed class SpawnInputTests
+public sealed class SpawnInputTests : TempDataDirFixture
 {
-    private string _dataDir = "";
-
-    [SetUp]
-    public void CreateDataDir() => _dataDir = Directory.CreateTempSubdirectory("scriptexec-spawn-").FullName;
-
-    [TearDown]
-    public void DeleteDataDir()
+    public SpawnInputTests()
+        : base("scriptexec-spawn-")
     {
-        // The daemon under test removes its data dir when disposed; a test that only stopped it leaves it here.
-        if (Directory.Exists(_dataDir))
-        {
-            Directory.Delete(_dataDir, recursive: true);
-        }
     }
 
     [Test]
     public async Task A_NUL_given_to_a_start_or_an_instance_is_refused_with_nothing_recorded_or_started()
     {
-        await using var daemon = await DaemonUnderTest.StartAsync(_dataDir);
+        await using var daemon = await DaemonUnderTest.StartAsync(DataDir);
         await using var client = await daemon.ConnectAsync("unix");
         await client.CallAsync("script_set", new { name = "nul", source = "true" });
         await client.CallAsync("script_instance_set", new { script_name = "nul", instance_name = "main", start_trigger = new { type = "manual" } });
@@ -69,7 +59,7 @@ public sealed class SpawnInputTests
     [Test]
     public async Task A_NUL_stored_before_the_door_checked_never_leaves_a_ghost_running_execution()
     {
-        var daemon = await DaemonUnderTest.StartAsync(_dataDir);
+        var daemon = await DaemonUnderTest.StartAsync(DataDir);
         await using (var client = await daemon.ConnectAsync("unix"))
         {
             await client.CallAsync("script_set", new { name = "nul", source = "true" });
@@ -83,7 +73,7 @@ public sealed class SpawnInputTests
         }
 
         await daemon.StopAsync();
-        using (var connection = new SqliteConnection($"Data Source={Path.Combine(_dataDir, "scriptexec.db")};Pooling=False"))
+        using (var connection = new SqliteConnection($"Data Source={Path.Combine(DataDir, "scriptexec.db")};Pooling=False"))
         {
             connection.Open();
             using var command = connection.CreateCommand();
@@ -91,7 +81,7 @@ public sealed class SpawnInputTests
             command.ExecuteNonQuery();
         }
 
-        await using var restarted = await DaemonUnderTest.StartAsync(_dataDir);
+        await using var restarted = await DaemonUnderTest.StartAsync(DataDir);
         await using var after = await restarted.ConnectAsync("unix");
         var before = await ExecutionsAsync(after);
         var manual = await after.CallErrorAsync("script_start", new { script_name = "nul", instance_name = "manual" });

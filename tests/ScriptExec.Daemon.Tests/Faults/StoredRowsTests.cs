@@ -11,28 +11,18 @@ namespace ScriptExec.Daemon.Tests.Faults;
 /// </summary>
 [Category("Faults")]
 [NonParallelizable]
-public sealed class StoredRowsTests
+public sealed class StoredRowsTests : TempDataDirFixture
 {
-    private string _dataDir = "";
-
-    [SetUp]
-    public void CreateDataDir() => _dataDir = Directory.CreateTempSubdirectory("scriptexec-rows-").FullName;
-
-    [TearDown]
-    public void DeleteDataDir()
+    public StoredRowsTests()
+        : base("scriptexec-rows-")
     {
-        // The daemon under test removes its data dir when disposed; a test that only stopped it leaves it here.
-        if (Directory.Exists(_dataDir))
-        {
-            Directory.Delete(_dataDir, recursive: true);
-        }
     }
 
     [Test]
     public async Task A_state_write_nesting_too_deep_to_load_again_is_refused_and_the_daemon_restarts()
     {
         var xpath = "/" + string.Join('/', Enumerable.Range(0, 40).Select(i => "s" + i));
-        var daemon = await DaemonUnderTest.StartAsync(_dataDir);
+        var daemon = await DaemonUnderTest.StartAsync(DataDir);
         JsonObject deep, deepPath;
         await using (var client = await daemon.ConnectAsync("unix"))
         {
@@ -42,7 +32,7 @@ public sealed class StoredRowsTests
         }
 
         await daemon.StopAsync();
-        await using var restarted = await DaemonUnderTest.StartAsync(_dataDir);
+        await using var restarted = await DaemonUnderTest.StartAsync(DataDir);
         await using var after = await restarted.ConnectAsync("unix");
         var kept = await after.CallAsync("state_get", new { xpath });
 
@@ -59,7 +49,7 @@ public sealed class StoredRowsTests
     [Test]
     public async Task State_values_and_the_tree_are_bounded_in_size()
     {
-        await using var daemon = await DaemonUnderTest.StartAsync(_dataDir);
+        await using var daemon = await DaemonUnderTest.StartAsync(DataDir);
         await using var client = await daemon.ConnectAsync("unix");
         var huge = await client.CallErrorAsync("state_set", new { xpath = "/big/one", value = new string('x', 300 * 1024) });
         JsonObject? full = null;
@@ -86,7 +76,7 @@ public sealed class StoredRowsTests
     [Test]
     public async Task Rows_that_cannot_be_loaded_are_skipped_and_reported_and_everything_else_works()
     {
-        var daemon = await DaemonUnderTest.StartAsync(_dataDir);
+        var daemon = await DaemonUnderTest.StartAsync(DataDir);
         await using (var client = await daemon.ConnectAsync("unix"))
         {
             await client.CallAsync("script_set", new { name = "good", source = "true" });
@@ -114,7 +104,7 @@ public sealed class StoredRowsTests
             ("UPDATE instances SET start_trigger_type = 'schedule', start_trigger_setting = @v WHERE name = 'bad-cron'", "99 * * * *"),
             ("UPDATE instances SET start_trigger_type = 'xpath', start_trigger_setting = @v WHERE name = 'bad-xpath'", "no path"));
 
-        await using var restarted = await DaemonUnderTest.StartAsync(_dataDir);
+        await using var restarted = await DaemonUnderTest.StartAsync(DataDir);
         await using var after = await restarted.ConnectAsync("unix");
         var unloadable = (await after.CallAsync("status"))["store"]!["unloadable_rows"]!.AsArray();
         var keys = unloadable.Select(r => $"{r!["kind"]} {r["key"]}").ToList();
@@ -160,7 +150,7 @@ public sealed class StoredRowsTests
 
     private void Damage(params (string Sql, string Value)[] statements)
     {
-        using var connection = new SqliteConnection($"Data Source={Path.Combine(_dataDir, "scriptexec.db")};Pooling=False");
+        using var connection = new SqliteConnection($"Data Source={Path.Combine(DataDir, "scriptexec.db")};Pooling=False");
         connection.Open();
         foreach (var (sql, value) in statements)
         {
@@ -173,7 +163,7 @@ public sealed class StoredRowsTests
 
     private string QuarantinedStateTree()
     {
-        using var connection = new SqliteConnection($"Data Source={Path.Combine(_dataDir, "scriptexec.db")};Pooling=False");
+        using var connection = new SqliteConnection($"Data Source={Path.Combine(DataDir, "scriptexec.db")};Pooling=False");
         connection.Open();
         using var command = connection.CreateCommand();
         command.CommandText = "SELECT group_concat(content) FROM quarantined_rows WHERE source_table = 'state_tree'";

@@ -28,21 +28,8 @@ public static class ProcessProbe
     }
 
     /// <summary>Polls until <paramref name="condition"/> holds; false if it still does not at the deadline.</summary>
-    public static async Task<bool> EventuallyAsync(Func<bool> condition, TimeSpan timeout)
-    {
-        var deadline = Stopwatch.StartNew();
-        while (!condition())
-        {
-            if (deadline.Elapsed > timeout)
-            {
-                return false;
-            }
-
-            await Task.Delay(TimeSpan.FromMilliseconds(20));
-        }
-
-        return true;
-    }
+    public static Task<bool> EventuallyAsync(Func<bool> condition, TimeSpan timeout) =>
+        Eventually.TryAsync(() => Task.FromResult(condition()), timeout);
 
     /// <summary>Polls until <paramref name="pid"/> is gone or a zombie; false if it is still running at the deadline.</summary>
     public static Task<bool> WaitUntilGoneAsync(int pid, TimeSpan timeout) => EventuallyAsync(() => !IsAlive(pid), timeout);
