@@ -102,7 +102,7 @@ public sealed partial class SqliteDatabase
         var released = _reserve.Release();
         if (released)
         {
-            StoreLog.ReserveReleased(_logger, _reserve.Bytes, DatabasePath);
+            Log.ReserveReleased(_logger, _reserve.Bytes, DatabasePath);
         }
 
         if (!_probing)
@@ -131,7 +131,7 @@ public sealed partial class SqliteDatabase
                     {
                         _gated = false;
                         _probing = false;
-                        StoreLog.ReserveRestored(_logger, _reserve.Bytes);
+                        Log.ReserveRestored(_logger, _reserve.Bytes);
                         Availability.Succeeded();
                         return;
                     }

@@ -58,7 +58,7 @@ public sealed partial class SqliteDatabase : IDisposable
         Migrations.Apply(_writer);
         if (_reserve.IsEnabled && !_reserve.TryAllocate())
         {
-            StoreLog.ReserveMissing(logger, _reserve.Bytes, options.ReservePath!);
+            Log.ReserveMissing(logger, _reserve.Bytes, options.ReservePath!);
         }
     }
 
@@ -162,7 +162,7 @@ public sealed partial class SqliteDatabase : IDisposable
             catch (SqliteException e)
             {
                 // A full disk must not turn a clean stop into a crash; SQLite folds the WAL in at the next open.
-                StoreLog.CheckpointFailed(_logger, e);
+                Log.CheckpointFailed(_logger, e);
             }
 
             _writer.Dispose();

@@ -87,7 +87,7 @@ public sealed class StoreAvailability
 
         if (first)
         {
-            StoreLog.Unavailable(_logger, fault.Describe(), cause?.Message ?? string.Empty);
+            Log.Unavailable(_logger, fault.Describe(), cause?.Message ?? string.Empty);
         }
 
         return new ScriptExecException(fault, $"the store refused the write ({fault.Describe()}); nothing was changed", cause);
@@ -119,7 +119,7 @@ public sealed class StoreAvailability
             _lastError = null;
         }
 
-        StoreLog.AvailableAgain(_logger, seconds, refused, lost);
+        Log.AvailableAgain(_logger, seconds, refused, lost);
     }
 
     /// <summary>Counts captured lines the store refused; the first loss of an episode is logged.</summary>
@@ -137,7 +137,7 @@ public sealed class StoreAvailability
 
         if (first)
         {
-            StoreLog.OutputLost(_logger, fault?.Describe() ?? "store error");
+            Log.OutputLost(_logger, fault?.Describe() ?? "store error");
         }
     }
 }

@@ -1,58 +1,59 @@
 using Microsoft.Extensions.Logging;
+using ScriptExec.Core;
 
 namespace ScriptExec.Supervisor;
 
 /// <summary>Every log message of the supervisor, source-generated.</summary>
 internal static partial class Log
 {
-    [LoggerMessage(1, LogLevel.Information, "Execution {Id} started: {Script}/{Instance}, pid {Pid}, trigger {Trigger}")]
+    [LoggerMessage(LogEvents.Supervisor.Started, LogLevel.Information, "Execution {Id} started: {Script}/{Instance}, pid {Pid}, trigger {Trigger}")]
     public static partial void Started(ILogger logger, long id, string script, string instance, int pid, string trigger);
 
-    [LoggerMessage(2, LogLevel.Information, "Execution {Id} {State} with exit code {ExitCode} after {DurationMs} ms")]
+    [LoggerMessage(LogEvents.Supervisor.Ended, LogLevel.Information, "Execution {Id} {State} with exit code {ExitCode} after {DurationMs} ms")]
     public static partial void Ended(ILogger logger, long id, string state, int exitCode, long durationMs);
 
-    [LoggerMessage(3, LogLevel.Warning, "Execution {Id} could not be spawned: {Reason}")]
+    [LoggerMessage(LogEvents.Supervisor.SpawnFailed, LogLevel.Warning, "Execution {Id} could not be spawned: {Reason}")]
     public static partial void SpawnFailed(ILogger logger, long id, string reason);
 
-    [LoggerMessage(4, LogLevel.Information, "Execution {Id} stopping ({Trigger}), SIGKILL after {GraceSeconds} s")]
+    [LoggerMessage(LogEvents.Supervisor.Stopping, LogLevel.Information, "Execution {Id} stopping ({Trigger}), SIGKILL after {GraceSeconds} s")]
     public static partial void Stopping(ILogger logger, long id, string trigger, int graceSeconds);
 
-    [LoggerMessage(5, LogLevel.Warning, "Execution {Id} did not end within its grace period; sending SIGKILL to its process group")]
+    [LoggerMessage(LogEvents.Supervisor.GraceExpired, LogLevel.Warning, "Execution {Id} did not end within its grace period; sending SIGKILL to its process group")]
     public static partial void GraceExpired(ILogger logger, long id);
 
-    [LoggerMessage(6, LogLevel.Warning, "Recovered execution {Id} left running by a previous daemon: marked killed (system/recovery), {Killed} leftover processes killed")]
+    [LoggerMessage(LogEvents.Supervisor.Recovered, LogLevel.Warning, "Recovered execution {Id} left running by a previous daemon: marked killed (system/recovery), {Killed} leftover processes killed")]
     public static partial void Recovered(ILogger logger, long id, int killed);
 
-    [LoggerMessage(7, LogLevel.Error, "Execution {Id}: recording its end failed")]
+    [LoggerMessage(LogEvents.Supervisor.RecordFailed, LogLevel.Error, "Execution {Id}: recording its end failed")]
     public static partial void RecordFailed(ILogger logger, Exception exception, long id);
 
-    [LoggerMessage(8, LogLevel.Information, "Shutdown: stopping {Count} running executions")]
+    [LoggerMessage(LogEvents.Supervisor.ShuttingDown, LogLevel.Information, "Shutdown: stopping {Count} running executions")]
     public static partial void ShuttingDown(ILogger logger, int count);
 
-    [LoggerMessage(9, LogLevel.Warning, "Trigger {Setting} could not start or stop {Script}/{Instance}: {Reason}")]
+    [LoggerMessage(LogEvents.Supervisor.TriggerFailed, LogLevel.Warning, "Trigger {Setting} could not start or stop {Script}/{Instance}: {Reason}")]
     public static partial void TriggerFailed(ILogger logger, string script, string instance, string setting, string reason);
 
-    [LoggerMessage(10, LogLevel.Information, "Schedule {Setting} of {Script}/{Instance}: tick skipped, still running")]
+    [LoggerMessage(LogEvents.Supervisor.ScheduleSkipped, LogLevel.Information, "Schedule {Setting} of {Script}/{Instance}: tick skipped, still running")]
     public static partial void ScheduleSkipped(ILogger logger, string script, string instance, string setting);
 
-    [LoggerMessage(11, LogLevel.Information, "Retention pruned {Executions} executions and {Lines} output lines")]
+    [LoggerMessage(LogEvents.Supervisor.Pruned, LogLevel.Information, "Retention pruned {Executions} executions and {Lines} output lines")]
     public static partial void Pruned(ILogger logger, long executions, long lines);
 
-    [LoggerMessage(12, LogLevel.Error, "Retention pass failed; the next pass tries again")]
+    [LoggerMessage(LogEvents.Supervisor.RetentionFailed, LogLevel.Error, "Retention pass failed; the next pass tries again")]
     public static partial void RetentionFailed(ILogger logger, Exception exception);
 
-    [LoggerMessage(13, LogLevel.Warning, "The stored state tree was only partly loadable; the original is kept in the quarantined_rows table (id {QuarantineId})")]
+    [LoggerMessage(LogEvents.Supervisor.StateTreeQuarantined, LogLevel.Warning, "The stored state tree was only partly loadable; the original is kept in the quarantined_rows table (id {QuarantineId})")]
     public static partial void StateTreeQuarantined(ILogger logger, long quarantineId);
 
-    [LoggerMessage(14, LogLevel.Warning, "The stored state tree was only partly loadable and could not be set aside yet ({Reason}); the next state_set does it")]
+    [LoggerMessage(LogEvents.Supervisor.StateTreeQuarantineFailed, LogLevel.Warning, "The stored state tree was only partly loadable and could not be set aside yet ({Reason}); the next state_set does it")]
     public static partial void StateTreeQuarantineFailed(ILogger logger, string reason);
 
-    [LoggerMessage(20, LogLevel.Information, "Executions run in their own cgroup under {Root}")]
+    [LoggerMessage(LogEvents.Supervisor.CgroupsOn, LogLevel.Information, "Executions run in their own cgroup under {Root}")]
     public static partial void CgroupsOn(ILogger logger, string root);
 
-    [LoggerMessage(21, LogLevel.Information, "Executions run without a cgroup ({Reason}); their processes are found by process group and environment")]
+    [LoggerMessage(LogEvents.Supervisor.CgroupsOff, LogLevel.Information, "Executions run without a cgroup ({Reason}); their processes are found by process group and environment")]
     public static partial void CgroupsOff(ILogger logger, string reason);
 
-    [LoggerMessage(22, LogLevel.Information, "Execution {Id}: {Killed} leftover processes killed after its main process ended")]
+    [LoggerMessage(LogEvents.Supervisor.LeftoversKilled, LogLevel.Information, "Execution {Id}: {Killed} leftover processes killed after its main process ended")]
     public static partial void LeftoversKilled(ILogger logger, long id, int killed);
 }

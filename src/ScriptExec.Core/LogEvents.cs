@@ -1,0 +1,71 @@
+namespace ScriptExec.Core;
+
+/// <summary>
+/// Every log event id of the daemon, in one table so none collides: each part of the daemon has its own thousand,
+/// in the order its messages were added. Journals and log processors can filter on them; ids never change meaning.
+/// </summary>
+public static class LogEvents
+{
+    /// <summary>The host: start-up, options, endpoints, connections, memory.</summary>
+    public static class Daemon
+    {
+        public const int Ready = 1001;
+        public const int PeerUnknown = 1002;
+        public const int OriginRefused = 1003;
+        public const int TokenRefused = 1004;
+        public const int Recovered = 1005;
+        public const int ShuttingDown = 1006;
+        public const int TriggersUnavailable = 1007;
+        public const int ConnectionRefused = 1008;
+        public const int DescriptorBudget = 1009;
+        public const int MemoryTrimmed = 1010;
+    }
+
+    /// <summary>The JSON-RPC front layer.</summary>
+    public static class Rpc
+    {
+        public const int MethodFailed = 2001;
+        public const int MessageTooLarge = 2002;
+        public const int ParseError = 2003;
+        public const int ConnectionEnded = 2004;
+        public const int MessageTimedOut = 2005;
+    }
+
+    /// <summary>Executions, triggers, recovery, retention.</summary>
+    public static class Supervisor
+    {
+        public const int Started = 3001;
+        public const int Ended = 3002;
+        public const int SpawnFailed = 3003;
+        public const int Stopping = 3004;
+        public const int GraceExpired = 3005;
+        public const int Recovered = 3006;
+        public const int RecordFailed = 3007;
+        public const int ShuttingDown = 3008;
+        public const int TriggerFailed = 3009;
+        public const int ScheduleSkipped = 3010;
+        public const int Pruned = 3011;
+        public const int RetentionFailed = 3012;
+        public const int StateTreeQuarantined = 3013;
+        public const int StateTreeQuarantineFailed = 3014;
+        public const int CgroupsOn = 3015;
+        public const int CgroupsOff = 3016;
+        public const int LeftoversKilled = 3017;
+        public const int RecordPending = 3018;
+        public const int RecordStored = 3019;
+        public const int StartFailed = 3020;
+    }
+
+    /// <summary>The SQLite store.</summary>
+    public static class Store
+    {
+        public const int RowUnloadable = 4001;
+        public const int Unavailable = 4002;
+        public const int AvailableAgain = 4003;
+        public const int OutputLost = 4004;
+        public const int ReserveReleased = 4005;
+        public const int ReserveRestored = 4006;
+        public const int ReserveMissing = 4007;
+        public const int CheckpointFailed = 4008;
+    }
+}
