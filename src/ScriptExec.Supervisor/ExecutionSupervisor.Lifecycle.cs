@@ -111,7 +111,7 @@ public sealed partial class ExecutionSupervisor
             arguments,
             environment,
             workingDirectory,
-            new OutputCaptureOptions(_options.OutputLineCapBytes, _options.OutputMaxBytesPerExecution));
+            new OutputCaptureOptions(_options.OutputLineCapBytes, _options.OutputMaxBytesPerExecution) { Time = _time });
     }
 
     private async Task<Execution> RecordSpawnFailureAsync(RunningExecution entry, ExecutionOutputSink sink, Exception failure)
@@ -127,13 +127,13 @@ public sealed partial class ExecutionSupervisor
             Log.StartFailed(_logger, failure, entry.Id);
         }
 
-        sink.OnLine(OutputStream.Stderr, "scriptexecd: " + reason, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+        sink.OnLine(OutputStream.Stderr, "scriptexecd: " + reason, _time.GetUtcNow().ToUnixTimeMilliseconds());
         sink.OnEnd();
         await _output.FlushAsync(CancellationToken.None);
         _reaper.Cgroups?.Remove(entry.Id);
         var (truncated, storedBytes) = sink.Settle();
         entry.PendingEnd = new ExecutionEnd(
-            ExecutionState.Finished, ExitCommandNotFound, 0, null, truncated, DateTimeOffset.UtcNow.ToUnixTimeSeconds(), storedBytes);
+            ExecutionState.Finished, ExitCommandNotFound, 0, null, truncated, _time.GetUtcNow().ToUnixTimeSeconds(), storedBytes);
         entry.Ended = true;
 
         // Stored now, or later in the background if the store refuses it (the instance stays reserved meanwhile).
@@ -245,7 +245,7 @@ public sealed partial class ExecutionSupervisor
 
             // The stop trigger is carried in the end record: it stands even if terminating was never stored.
             entry.PendingEnd = new ExecutionEnd(
-                state, outcome.ExitCode, outcome.DurationMs, entry.StopTrigger, truncated, DateTimeOffset.UtcNow.ToUnixTimeSeconds(), storedBytes);
+                state, outcome.ExitCode, outcome.DurationMs, entry.StopTrigger, truncated, _time.GetUtcNow().ToUnixTimeSeconds(), storedBytes);
             entry.Ended = true;
             await entry.Lifetime.CancelAsync();
             Log.Ended(_logger, entry.Id, state.ToWire(), outcome.ExitCode, outcome.DurationMs);

@@ -18,7 +18,7 @@ public sealed partial class ExecutionSupervisor
     public int Recover()
     {
         var active = _executions.ListActive();
-        var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        var now = _time.GetUtcNow().ToUnixTimeSeconds();
         // Before anything is killed: a zombie leader died by itself while we were down (and is not reaped yet).
         var leaderAlive = active.ToDictionary(e => e.Id, e =>
             e.Pid is { } pid && e.BootId == _bootId && e.ProcStartTime is { } started && started != 0

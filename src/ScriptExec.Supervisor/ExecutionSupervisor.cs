@@ -24,6 +24,7 @@ public sealed partial class ExecutionSupervisor : IAsyncDisposable
     private readonly ScriptFiles _files;
     private readonly SupervisorOptions _options;
     private readonly ILogger<ExecutionSupervisor> _logger;
+    private readonly TimeProvider _time;
     private readonly string? _bootId = ProcessRecovery.ReadBootId();
     private readonly ExecutionReaper _reaper;
     private long _changeVersion;
@@ -33,8 +34,10 @@ public sealed partial class ExecutionSupervisor : IAsyncDisposable
         ExecutionStore executions,
         OutputStore output,
         SupervisorOptions options,
+        TimeProvider time,
         ILogger<ExecutionSupervisor> logger)
     {
+        _time = time;
         _scripts = scripts;
         _executions = executions;
         _output = output;
@@ -118,7 +121,7 @@ public sealed partial class ExecutionSupervisor : IAsyncDisposable
         {
             // From here on the caller's cancellation is ignored: a half-recorded start is worse than a late reply.
             var path = MaterializeScript(script, instance);
-            entry.StartTimestamp = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+            entry.StartTimestamp = _time.GetUtcNow().ToUnixTimeSeconds();
             entry.Id = await _executions.InsertStartedAsync(
                 new NewExecution(scriptName, instanceName, script.Version, entry.StartTimestamp, trigger, arguments),
                 CancellationToken.None,

@@ -30,7 +30,7 @@ public sealed partial class ScriptExecApi
             source,
             ScriptDefinition.VersionOf(source),
             description is null ? current?.Description : description.Length == 0 ? null : description,
-            DateTimeOffset.UtcNow.ToUnixTimeSeconds());
+            _services.Server.Time.GetUtcNow().ToUnixTimeSeconds());
         if (current is not null && current.Version == script.Version && current.Description == script.Description)
         {
             return ScriptDto.From(current, withSource: false);
@@ -90,7 +90,7 @@ public sealed partial class ScriptExecApi
             StopGraceSeconds = (int)(p.OptionalInteger("stop_grace_s", 0, MaxStopGraceSeconds) ?? InstanceDefinition.DefaultStopGraceSeconds),
             StartTrigger = TriggerReader.ReadStart(p.RequiredObject("start_trigger")),
             StopTrigger = p.OptionalObject("stop_trigger") is { } stop ? TriggerReader.ReadStop(stop) : null,
-            UpdatedTimestamp = DateTimeOffset.UtcNow.ToUnixTimeSeconds(),
+            UpdatedTimestamp = _services.Server.Time.GetUtcNow().ToUnixTimeSeconds(),
         };
         p.End();
         RequireScript(instance.ScriptName);

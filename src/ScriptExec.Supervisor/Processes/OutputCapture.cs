@@ -100,14 +100,14 @@ internal sealed class OutputCapture : IDisposable
                     continue;
                 }
 
-                handler.TimestampMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+                handler.TimestampMs = _options.Time.GetUtcNow().ToUnixTimeMilliseconds();
                 splitter.Push(buffer.AsSpan(0, received));
                 ReadDelivered();
             }
 
             if (!_truncated)
             {
-                handler.TimestampMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+                handler.TimestampMs = _options.Time.GetUtcNow().ToUnixTimeMilliseconds();
                 splitter.Flush();
                 ReadDelivered();
             }

@@ -41,6 +41,8 @@ public sealed class ClockTests
         {
             Assert.That(early, Is.Empty, "nothing ran before 1 March");
             Assert.That(runs, Has.Count.EqualTo(1));
+            Assert.That(DateTimeOffset.FromUnixTimeSeconds(runs[0]!["start_timestamp"]!.GetValue<long>()),
+                Is.GreaterThanOrEqualTo(new DateTimeOffset(2027, 3, 1, 0, 0, 0, TimeSpan.Zero)), "stamped on the daemon's clock");
         });
     }
 
