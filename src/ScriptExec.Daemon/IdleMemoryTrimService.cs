@@ -6,10 +6,10 @@ namespace ScriptExec.Daemon;
 /// Gives memory back after a burst of work. The GC returns free memory to the system only while it collects, and an
 /// idle daemon allocates too little to collect; glibc keeps what native code (the runtime, sockets, SQLite) freed in
 /// its malloc arenas. So after one output flood to many subscribers the memory it grew to would stay resident for
-/// good, and so would what the subscribers' connections held once they close (closing allocates next to nothing,
-/// so nothing collects it). Once the daemon has been quiet for a check interval, after a burst or while its resident
-/// memory stands well above the lowest it was trimmed to, one compacting collection and a malloc_trim return the rest
-/// (milliseconds, never during a burst, and backing off while what is resident is still live).
+/// good, and so would what stalled subscribers' connections held once they close (closing allocates next to
+/// nothing, so nothing collects it). Once the daemon has been quiet for a check interval, after a burst, or after
+/// connections closed while resident memory stands well above the lowest it has been, one compacting collection and a
+/// malloc_trim return the rest: milliseconds, never during a burst, and at most once per burst or per wave of closes.
 /// </summary>
 internal sealed partial class IdleMemoryTrimService : BackgroundService
 {
@@ -18,18 +18,17 @@ internal sealed partial class IdleMemoryTrimService : BackgroundService
     // Allocations per interval below which the daemon counts as quiet: status polls and idle subscribers stay under it.
     private const long QuietAllocationBytes = 8L * 1024 * 1024;
 
-    // Resident memory above the lowest trimmed level that is worth a trim while quiet (connections closed, say).
+    // Resident memory above the lowest level seen that is worth a trim once connections have closed.
     private const long TrimThresholdBytes = 32L * 1024 * 1024;
 
-    // While stalled clients keep memory live, a trim gives nothing back: wait at most this many intervals between tries.
-    private const int MaxBackoffIntervals = 6;
-
     private readonly TimeProvider _time;
+    private readonly ConnectionLimit _connections;
     private readonly ILogger<IdleMemoryTrimService> _logger;
 
-    public IdleMemoryTrimService(TimeProvider time, ILogger<IdleMemoryTrimService> logger)
+    public IdleMemoryTrimService(TimeProvider time, ConnectionLimit connections, ILogger<IdleMemoryTrimService> logger)
     {
         _time = time;
+        _connections = connections;
         _logger = logger;
     }
 
@@ -38,9 +37,8 @@ internal sealed partial class IdleMemoryTrimService : BackgroundService
         using var timer = new PeriodicTimer(CheckInterval, _time);
         var allocated = GC.GetTotalAllocatedBytes();
         var burstSinceTrim = false;
-        long floor = long.MaxValue;
-        var backoff = 1;
-        var sinceTry = 0;
+        var floor = Environment.WorkingSet;
+        var openAtTrim = 0;
         try
         {
             while (await timer.WaitForNextTickAsync(stoppingToken))
@@ -48,18 +46,20 @@ internal sealed partial class IdleMemoryTrimService : BackgroundService
                 var now = GC.GetTotalAllocatedBytes();
                 var quiet = now - allocated < QuietAllocationBytes;
                 allocated = now;
-                sinceTry++;
                 if (!quiet)
                 {
                     burstSinceTrim = true;
-                    backoff = 1;
                     continue;
                 }
 
+                // What closed connections held (queues, pipe buffers, sockets) is garbage no collection will find
+                // by itself; while they were open it was live and a trim could not have returned it.
+                var open = _connections.Open;
                 var resident = Environment.WorkingSet;
                 floor = Math.Min(floor, resident);
-                var grown = resident - floor > TrimThresholdBytes;
-                if (!burstSinceTrim && !(grown && sinceTry >= backoff))
+                var closedWhileGrown = open < openAtTrim && resident - floor > TrimThresholdBytes;
+                openAtTrim = Math.Max(openAtTrim, open);
+                if (!burstSinceTrim && !closedWhileGrown)
                 {
                     continue;
                 }
@@ -68,11 +68,8 @@ internal sealed partial class IdleMemoryTrimService : BackgroundService
                 var after = Environment.WorkingSet;
                 Log.MemoryTrimmed(_logger, resident >> 20, after >> 20);
                 floor = Math.Min(floor, after);
-
-                // What stays resident is live (stalled subscribers' queues, say): try again later, not every interval.
-                backoff = after - floor > TrimThresholdBytes && !burstSinceTrim ? Math.Min(backoff * 2, MaxBackoffIntervals) : 1;
                 burstSinceTrim = false;
-                sinceTry = 0;
+                openAtTrim = open;
                 allocated = GC.GetTotalAllocatedBytes();
             }
         }
@@ -84,8 +81,6 @@ internal sealed partial class IdleMemoryTrimService : BackgroundService
 
     private static void Trim()
     {
-        GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
-        GC.WaitForPendingFinalizers();
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
         if (OperatingSystem.IsLinux())
         {
