@@ -1,27 +1,34 @@
+using System.Runtime.InteropServices;
+
 namespace ScriptExec.Daemon;
 
 /// <summary>
 /// Gives memory back after a burst of work. The GC returns free memory to the system only while it collects, and an
-/// idle daemon allocates too little to collect: after one output flood to many subscribers the heap it grew to would
-/// stay committed for good. So, once the daemon has been quiet for a check interval and holds far more committed
-/// memory than live data, one compacting collection returns the rest (a few milliseconds, and only after a burst).
+/// idle daemon allocates too little to collect; glibc keeps what native code (the runtime, sockets, SQLite) freed in
+/// its malloc arenas. So after one output flood to many subscribers the memory it grew to would stay resident for
+/// good, and so would what stalled subscribers' connections held once they close (closing allocates next to
+/// nothing, so nothing collects it). Once the daemon has been quiet for a check interval, after a burst, or after
+/// connections closed while resident memory stands well above the lowest it has been, one compacting collection and a
+/// malloc_trim return the rest: milliseconds, never during a burst, and at most once per burst or per wave of closes.
 /// </summary>
-internal sealed class IdleMemoryTrimService : BackgroundService
+internal sealed partial class IdleMemoryTrimService : BackgroundService
 {
     private static readonly TimeSpan CheckInterval = TimeSpan.FromSeconds(10);
 
     // Allocations per interval below which the daemon counts as quiet: status polls and idle subscribers stay under it.
     private const long QuietAllocationBytes = 8L * 1024 * 1024;
 
-    // Committed memory beyond the live heap that is worth a full collection to give back.
+    // Resident memory above the lowest level seen that is worth a trim once connections have closed.
     private const long TrimThresholdBytes = 32L * 1024 * 1024;
 
     private readonly TimeProvider _time;
+    private readonly ConnectionLimit _connections;
     private readonly ILogger<IdleMemoryTrimService> _logger;
 
-    public IdleMemoryTrimService(TimeProvider time, ILogger<IdleMemoryTrimService> logger)
+    public IdleMemoryTrimService(TimeProvider time, ConnectionLimit connections, ILogger<IdleMemoryTrimService> logger)
     {
         _time = time;
+        _connections = connections;
         _logger = logger;
     }
 
@@ -29,6 +36,9 @@ internal sealed class IdleMemoryTrimService : BackgroundService
     {
         using var timer = new PeriodicTimer(CheckInterval, _time);
         var allocated = GC.GetTotalAllocatedBytes();
+        var burstSinceTrim = false;
+        var floor = Environment.WorkingSet;
+        var openAtTrim = 0;
         try
         {
             while (await timer.WaitForNextTickAsync(stoppingToken))
@@ -36,14 +46,31 @@ internal sealed class IdleMemoryTrimService : BackgroundService
                 var now = GC.GetTotalAllocatedBytes();
                 var quiet = now - allocated < QuietAllocationBytes;
                 allocated = now;
-                var info = GC.GetGCMemoryInfo();
-                var surplus = info.TotalCommittedBytes - info.HeapSizeBytes + info.FragmentedBytes;
-                if (quiet && surplus > TrimThresholdBytes)
+                if (!quiet)
                 {
-                    GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
-                    Log.MemoryTrimmed(_logger, info.TotalCommittedBytes >> 20, GC.GetGCMemoryInfo().TotalCommittedBytes >> 20);
-                    allocated = GC.GetTotalAllocatedBytes();
+                    burstSinceTrim = true;
+                    continue;
                 }
+
+                // What closed connections held (queues, pipe buffers, sockets) is garbage no collection will find
+                // by itself; while they were open it was live and a trim could not have returned it.
+                var open = _connections.Open;
+                var resident = Environment.WorkingSet;
+                floor = Math.Min(floor, resident);
+                var closedWhileGrown = open < openAtTrim && resident - floor > TrimThresholdBytes;
+                openAtTrim = Math.Max(openAtTrim, open);
+                if (!burstSinceTrim && !closedWhileGrown)
+                {
+                    continue;
+                }
+
+                Trim();
+                var after = Environment.WorkingSet;
+                Log.MemoryTrimmed(_logger, resident >> 20, after >> 20);
+                floor = Math.Min(floor, after);
+                burstSinceTrim = false;
+                openAtTrim = open;
+                allocated = GC.GetTotalAllocatedBytes();
             }
         }
         catch (OperationCanceledException)
@@ -51,4 +78,24 @@ internal sealed class IdleMemoryTrimService : BackgroundService
             // Shutting down.
         }
     }
+
+    private static void Trim()
+    {
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+        if (OperatingSystem.IsLinux())
+        {
+            try
+            {
+                // glibc: returns the free pages of every malloc arena, not only the top of the main heap.
+                _ = MallocTrim(0);
+            }
+            catch (EntryPointNotFoundException)
+            {
+                // Not glibc (musl has no malloc_trim): the GC's part is done.
+            }
+        }
+    }
+
+    [LibraryImport("libc", EntryPoint = "malloc_trim")]
+    private static partial int MallocTrim(nuint pad);
 }

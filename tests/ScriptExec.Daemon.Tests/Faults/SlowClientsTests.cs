@@ -136,7 +136,7 @@ public sealed class NonReadingSubscribersTests
     }
 
     /// <summary>Runs the flood to its end (polled, bounded); returns its recorded duration in milliseconds.</summary>
-    private static async Task<long> RunAsync(RpcClient control)
+    internal static async Task<long> RunAsync(RpcClient control)
     {
         var id = (await control.CallAsync("script_start", new { script_name = "flood", instance_name = "i" }))["execution"]!["id"]!.GetValue<long>();
         var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(2);
@@ -159,7 +159,7 @@ public sealed class NonReadingSubscribersTests
     }
 
     /// <summary>A client that subscribes to all output, reads the reply (so the subscription is in place), then never reads again.</summary>
-    private static async Task<Socket> SubscribeAndStallAsync(string socketPath)
+    internal static async Task<Socket> SubscribeAndStallAsync(string socketPath)
     {
         var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         await socket.ConnectAsync(new UnixDomainSocketEndPoint(socketPath));
