@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json.Nodes;
 using ScriptExec.Daemon.Tests.Support;
 
@@ -104,25 +103,11 @@ internal sealed class CrashHarness : IDisposable
             pagination = new { limit = -1 },
         }))["executions"]!.AsArray().FirstOrDefault();
 
-    public static async Task<JsonNode> WaitUntilEndedAsync(RpcClient client, long id)
-    {
-        var deadline = Stopwatch.StartNew();
-        while (true)
-        {
-            var execution = (await client.CallAsync("script_execution_get", new { pagination = new { limit = 1, id_exclusive = id - 1 } }))["executions"]![0]!;
-            if (execution["state"]!.GetValue<string>() is "finished" or "killed")
-            {
-                return execution;
-            }
-
-            if (deadline.Elapsed > TimeSpan.FromSeconds(30))
-            {
-                Assert.Fail($"execution {id} did not end: {execution.ToJsonString()}");
-            }
-
-            await Task.Delay(TimeSpan.FromMilliseconds(20));
-        }
-    }
+    public static Task<JsonNode> WaitUntilEndedAsync(RpcClient client, long id) =>
+        Eventually.ValueAsync(
+            async () => (await client.CallAsync("script_execution_get", new { pagination = new { limit = 1, id_exclusive = id - 1 } }))["executions"]![0]!,
+            e => e["state"]!.GetValue<string>() is "finished" or "killed",
+            $"execution {id} ended");
 
     public string? IntegrityCheck() => StoreProbe.IntegrityCheck(DataDir);
 

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -244,49 +243,19 @@ public sealed class DiskFullTests
         return null!;
     }
 
-    private async Task<JsonNode> WaitForStatusAsync(Func<JsonNode, bool> condition)
-    {
-        var deadline = Stopwatch.StartNew();
-        while (true)
-        {
-            var status = await _client.CallAsync("status");
-            if (condition(status))
-            {
-                return status;
-            }
+    private Task<JsonNode> WaitForStatusAsync(Func<JsonNode, bool> condition) =>
+        Eventually.ValueAsync(() => _client.CallAsync("status"), condition, "status reached the expected condition", Bound);
 
-            if (deadline.Elapsed > Bound)
-            {
-                Assert.Fail($"status did not reach the expected condition: {status.ToJsonString()}");
-            }
-
-            await Task.Delay(TimeSpan.FromMilliseconds(50));
-        }
-    }
-
-    private async Task<JsonNode> WaitForExecutionAsync(long id, Func<JsonNode, bool> condition)
-    {
-        var deadline = Stopwatch.StartNew();
-        while (true)
-        {
-            var execution = (await _client.CallAsync("script_execution_output_get", new
+    private Task<JsonNode> WaitForExecutionAsync(long id, Func<JsonNode, bool> condition) =>
+        Eventually.ValueAsync(
+            async () => (await _client.CallAsync("script_execution_output_get", new
             {
                 filter = new { execution_id = id },
                 pagination = new { limit = 1 },
-            }))["execution"]!;
-            if (condition(execution))
-            {
-                return execution;
-            }
-
-            if (deadline.Elapsed > Bound)
-            {
-                Assert.Fail($"execution {id} did not reach the expected condition: {execution.ToJsonString()}");
-            }
-
-            await Task.Delay(TimeSpan.FromMilliseconds(50));
-        }
-    }
+            }))["execution"]!,
+            condition,
+            $"execution {id} reached the expected condition",
+            Bound);
 
     private string? IntegrityCheck() => StoreProbe.IntegrityCheck(_disk.Path);
 }

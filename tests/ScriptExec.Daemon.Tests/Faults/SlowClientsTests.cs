@@ -70,15 +70,8 @@ public sealed class LateSubscriberTests : TransportFixture
         return [.. result["lines"]!.AsArray().Select(l => (l!["id"]!.GetValue<long>(), l["content"]!.GetValue<string>()))];
     }
 
-    private async Task WaitForStoredAsync(long id, int lines)
-    {
-        var deadline = DateTime.UtcNow + RpcClient.ReplyTimeout;
-        while ((await StoredAsync(id)).Count < lines)
-        {
-            Assert.That(DateTime.UtcNow, Is.LessThan(deadline), $"execution {id} stored fewer than {lines} lines in time");
-            await Task.Delay(TimeSpan.FromMilliseconds(20));
-        }
-    }
+    private Task WaitForStoredAsync(long id, int lines) =>
+        Eventually.ThatAsync(async () => (await StoredAsync(id)).Count >= lines, $"execution {id} stored {lines} lines", RpcClient.ReplyTimeout);
 }
 
 /// <summary>200 output subscribers that never read must leave a flooding script's wall time near the no-client run's.</summary>

@@ -71,22 +71,13 @@ public sealed class SpawnFailureTests
             pagination = new { limit = -100 },
         }))["executions"]!.AsArray();
 
-    private async Task<JsonNode> WaitForEndAsync(long id)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (true)
-        {
-            var execution = (await _client.CallAsync("script_execution_output_get", new
+    private Task<JsonNode> WaitForEndAsync(long id) =>
+        Eventually.ValueAsync(
+            async () => (await _client.CallAsync("script_execution_output_get", new
             {
                 filter = new { execution_id = id },
                 pagination = new { limit = 1 },
-            }))["execution"]!;
-            if (execution["state"]!.GetValue<string>() is "finished" or "killed" || DateTime.UtcNow > deadline)
-            {
-                return execution;
-            }
-
-            await Task.Delay(TimeSpan.FromMilliseconds(20));
-        }
-    }
+            }))["execution"]!,
+            e => e["state"]!.GetValue<string>() is "finished" or "killed",
+            $"execution {id} ended");
 }

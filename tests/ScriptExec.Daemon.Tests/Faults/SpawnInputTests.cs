@@ -122,19 +122,5 @@ public sealed class SpawnInputTests : TempDataDirFixture
         return list.First(e => e!["id"]!.GetValue<long>() == id)!;
     }
 
-    private static async Task<bool> EventuallyAsync(Func<Task<bool>> condition)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                return false;
-            }
-
-            await Task.Delay(TimeSpan.FromMilliseconds(20));
-        }
-
-        return true;
-    }
+    private static Task<bool> EventuallyAsync(Func<Task<bool>> condition) => Eventually.TryAsync(condition, Eventually.DefaultTimeout);
 }

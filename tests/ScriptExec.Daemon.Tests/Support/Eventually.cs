@@ -32,4 +32,19 @@ public static class Eventually
             Assert.Fail($"timed out waiting until {what}");
         }
     }
+
+    /// <summary>
+    /// Reads <paramref name="probe"/> until <paramref name="done"/> holds for what it returns, and returns that; fails
+    /// the test with <paramref name="what"/> and the last value read once the bound has passed.
+    /// </summary>
+    public static async Task<T> ValueAsync<T>(Func<Task<T>> probe, Func<T, bool> done, string what, TimeSpan? timeout = null)
+    {
+        T last = default!;
+        if (!await TryAsync(async () => done(last = await probe()), timeout ?? DefaultTimeout))
+        {
+            Assert.Fail($"timed out waiting until {what}; last read: {last}");
+        }
+
+        return last;
+    }
 }
