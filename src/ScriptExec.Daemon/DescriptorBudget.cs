@@ -1,5 +1,3 @@
-using System.Runtime.InteropServices;
-
 namespace ScriptExec.Daemon;
 
 /// <summary>
@@ -13,7 +11,7 @@ namespace ScriptExec.Daemon;
 /// cached), SQLite, a spawn's pipes, or the runtime itself ("Out of memory."). Hence a cap on connections derived
 /// from the limit, rather than handling EMFILE wherever it may strike.
 /// </remarks>
-internal sealed partial class DescriptorBudget
+internal sealed class DescriptorBudget
 {
     /// <summary>Below this the runtime cannot even load the daemon; checked before anything else is loaded.</summary>
     public const int StartFloor = 256;
@@ -65,12 +63,12 @@ internal sealed partial class DescriptorBudget
     /// </summary>
     public static long? RaiseSoftLimit()
     {
-        if (!OperatingSystem.IsLinux() || GetRlimit(RlimitNofile, out var limit) != 0)
+        if (!OperatingSystem.IsLinux() || NativeMethods.GetRlimit(RlimitNofile, out var limit) != 0)
         {
             return null;
         }
 
-        if (limit.Current < limit.Maximum && SetRlimit(RlimitNofile, new ResourceLimit { Current = limit.Maximum, Maximum = limit.Maximum }) == 0)
+        if (limit.Current < limit.Maximum && NativeMethods.SetRlimit(RlimitNofile, new NativeMethods.ResourceLimit { Current = limit.Maximum, Maximum = limit.Maximum }) == 0)
         {
             limit.Current = limit.Maximum;
         }
@@ -124,19 +122,5 @@ internal sealed partial class DescriptorBudget
             // No /proc: assume what a loaded daemon typically holds.
             return StartFloor;
         }
-    }
-
-    [LibraryImport("libc", EntryPoint = "getrlimit")]
-    private static partial int GetRlimit(int resource, out ResourceLimit limit);
-
-    [LibraryImport("libc", EntryPoint = "setrlimit")]
-    private static partial int SetRlimit(int resource, in ResourceLimit limit);
-
-    /// <summary>struct rlimit: rlim_t is 64 bits on the 64-bit Linux targets .NET supports.</summary>
-    [StructLayout(LayoutKind.Sequential)]
-    private struct ResourceLimit
-    {
-        public ulong Current;
-        public ulong Maximum;
     }
 }

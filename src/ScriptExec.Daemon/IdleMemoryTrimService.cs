@@ -1,5 +1,3 @@
-using System.Runtime.InteropServices;
-
 namespace ScriptExec.Daemon;
 
 /// <summary>
@@ -11,7 +9,7 @@ namespace ScriptExec.Daemon;
 /// connections closed while resident memory stands well above the lowest it has been, one compacting collection and a
 /// malloc_trim return the rest: milliseconds, never during a burst, and at most once per burst or per wave of closes.
 /// </summary>
-internal sealed partial class IdleMemoryTrimService : BackgroundService
+internal sealed class IdleMemoryTrimService : BackgroundService
 {
     private static readonly TimeSpan CheckInterval = TimeSpan.FromSeconds(10);
 
@@ -87,7 +85,7 @@ internal sealed partial class IdleMemoryTrimService : BackgroundService
             try
             {
                 // glibc: returns the free pages of every malloc arena, not only the top of the main heap.
-                _ = MallocTrim(0);
+                _ = NativeMethods.MallocTrim(0);
             }
             catch (EntryPointNotFoundException)
             {
@@ -95,7 +93,4 @@ internal sealed partial class IdleMemoryTrimService : BackgroundService
             }
         }
     }
-
-    [LibraryImport("libc", EntryPoint = "malloc_trim")]
-    private static partial int MallocTrim(nuint pad);
 }

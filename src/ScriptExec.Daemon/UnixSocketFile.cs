@@ -3,7 +3,7 @@ using System.Net.Sockets;
 namespace ScriptExec.Daemon;
 
 /// <summary>The socket file: a stale one from a crashed daemon is removed, a live one or a non-socket file is not.</summary>
-internal static partial class UnixSocketFile
+internal static class UnixSocketFile
 {
     public const UnixFileMode SocketMode =
         UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.GroupWrite;
@@ -47,14 +47,11 @@ internal static partial class UnixSocketFile
     public static void Restrict(string path, string? group)
     {
         File.SetUnixFileMode(path, SocketMode);
-        if (group is not null && Supervisor.UnixAccounts.GroupId(group) is { } gid && Chown(path, uint.MaxValue, gid) != 0)
+        if (group is not null && Supervisor.UnixAccounts.GroupId(group) is { } gid && NativeMethods.Chown(path, uint.MaxValue, gid) != 0)
         {
             throw new OptionsException($"socket_group: cannot give {path} to group '{group}' (the daemon must own the socket and be in the group, or run as root)");
         }
     }
-
-    [System.Runtime.InteropServices.LibraryImport("libc", EntryPoint = "chown", StringMarshalling = System.Runtime.InteropServices.StringMarshalling.Utf8, SetLastError = true)]
-    private static partial int Chown(string path, uint owner, uint group);
 
     private static unsafe bool IsSocket(string path)
     {
@@ -62,10 +59,7 @@ internal static partial class UnixSocketFile
         const int AtFdCwd = -100, AtSymlinkNoFollow = 0x100, StatxType = 1, ModeOffset = 28;
         const int TypeMask = 0xF000, SocketType = 0xC000;
         var buffer = stackalloc byte[256];
-        return Statx(AtFdCwd, path, AtSymlinkNoFollow, StatxType, buffer) == 0
+        return NativeMethods.Statx(AtFdCwd, path, AtSymlinkNoFollow, StatxType, buffer) == 0
             && (*(ushort*)(buffer + ModeOffset) & TypeMask) == SocketType;
     }
-
-    [System.Runtime.InteropServices.LibraryImport("libc", EntryPoint = "statx", StringMarshalling = System.Runtime.InteropServices.StringMarshalling.Utf8)]
-    private static unsafe partial int Statx(int dirFd, string path, int flags, uint mask, byte* buffer);
 }
