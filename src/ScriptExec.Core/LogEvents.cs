@@ -40,7 +40,6 @@ public static class LogEvents
         public const int Stopping = 3004;
         public const int GraceExpired = 3005;
         public const int Recovered = 3006;
-        public const int RecordFailed = 3007;
         public const int ShuttingDown = 3008;
         public const int TriggerFailed = 3009;
         public const int ScheduleSkipped = 3010;

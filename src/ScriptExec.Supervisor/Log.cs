@@ -24,9 +24,6 @@ internal static partial class Log
     [LoggerMessage(LogEvents.Supervisor.Recovered, LogLevel.Warning, "Recovered execution {Id} left running by a previous daemon: marked killed (system/recovery), {Killed} leftover processes killed")]
     public static partial void Recovered(ILogger logger, long id, int killed);
 
-    [LoggerMessage(LogEvents.Supervisor.RecordFailed, LogLevel.Error, "Execution {Id}: recording its end failed")]
-    public static partial void RecordFailed(ILogger logger, Exception exception, long id);
-
     [LoggerMessage(LogEvents.Supervisor.ShuttingDown, LogLevel.Information, "Shutdown: stopping {Count} running executions")]
     public static partial void ShuttingDown(ILogger logger, int count);
 

@@ -14,9 +14,6 @@ namespace ScriptExec.Rpc.Protocol;
 /// </remarks>
 internal static class DuplicateMembers
 {
-    /// <summary>Parsing that refuses duplicate member names anywhere in the document.</summary>
-    public static readonly JsonDocumentOptions Refused = new() { AllowDuplicateProperties = false };
-
     /// <summary>The first member name <paramref name="element"/> (an object) has twice, or null.</summary>
     public static string? InObject(JsonElement element)
     {
