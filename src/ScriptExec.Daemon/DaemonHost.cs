@@ -1,11 +1,12 @@
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Connections;
-using ScriptExec.Rpc.Methods;
+using ScriptExec.Rpc.Sessions;
 using ScriptExec.Store;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using ScriptExec.Supervisor;
 using ScriptExec.Supervisor.Triggers;
+using ScriptExec.Supervisor.Workflows;
 
 namespace ScriptExec.Daemon;
 
@@ -164,7 +165,9 @@ public static class DaemonHost
         services.AddSingleton<ExecutionSupervisor>();
         services.AddSingleton<StateStore>();
         services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<ExecutionControl>();
         services.AddSingleton<TriggerEngine>();
+        services.AddSingleton<ScriptCatalog>();
         services.AddSingleton<RetentionStore>();
         services.AddSingleton(new RetentionOptions
         {
@@ -175,7 +178,7 @@ public static class DaemonHost
         services.AddSingleton<ExecutionRetention>();
         services.AddHostedService<RetentionService>();
         services.AddSingleton(sp => new RpcServerInfo(sp.GetRequiredService<TimeProvider>()) { MaxMessageBytes = options.MaxMessageBytes });
-        services.AddSingleton<ScriptExecServices>();
+        services.AddSingleton<RpcBackend>();
         services.AddSingleton<WebSocketEndpoint>();
         services.AddSingleton<ConnectionLimit>();
         services.AddHostedService<ExecutionLifetimeService>();

@@ -1,6 +1,8 @@
 using System.Globalization;
 
 using ScriptExec.Core;
+using ScriptExec.Rpc.Sessions;
+using ScriptExec.Supervisor;
 
 namespace ScriptExec.Daemon;
 
@@ -21,7 +23,7 @@ public sealed class DaemonOptions
     /// <summary>WebSocket endpoint base URL (http:// or https://), or null when disabled with <c>none</c>.</summary>
     public Uri? Listen { get; init; }
 
-    public int MaxMessageBytes { get; init; } = 1024 * 1024;
+    public int MaxMessageBytes { get; init; } = RpcServerInfo.DefaultMaxMessageBytes;
 
     /// <summary>
     /// <c>max_connections</c> (default 1024): client connections served at once, Unix socket and WebSocket together.
@@ -38,11 +40,11 @@ public sealed class DaemonOptions
     /// </summary>
     public TimeSpan MessageTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
-    public int MaxConcurrentExecutions { get; init; } = 64;
+    public int MaxConcurrentExecutions { get; init; } = SupervisorOptions.DefaultMaxConcurrentExecutions;
 
-    public long OutputMaxBytesPerExecution { get; init; } = 1024 * 1024;
+    public long OutputMaxBytesPerExecution { get; init; } = SupervisorOptions.DefaultOutputMaxBytesPerExecution;
 
-    public int OutputLineCapBytes { get; init; } = 16 * 1024;
+    public int OutputLineCapBytes { get; init; } = SupervisorOptions.DefaultOutputLineCapBytes;
 
     public string StoreSynchronous { get; init; } = "NORMAL";
 
@@ -50,13 +52,13 @@ public sealed class DaemonOptions
     public string Cgroup { get; init; } = "auto";
 
     /// <summary>Keep at most this many executions (0: no limit).</summary>
-    public long RetentionMaxExecutions { get; init; } = 100_000;
+    public long RetentionMaxExecutions { get; init; } = RetentionOptions.DefaultMaxExecutions;
 
     /// <summary>Prune ended executions older than this many days (0: no limit).</summary>
     public int RetentionMaxAgeDays { get; init; }
 
     /// <summary>Keep at most this much stored output in all (0: no limit).</summary>
-    public long RetentionMaxOutputBytes { get; init; } = 256L * 1024 * 1024;
+    public long RetentionMaxOutputBytes { get; init; } = RetentionOptions.DefaultMaxOutputBytes;
 
     /// <summary>How long shutdown may take: running scripts get their stop grace period within it.</summary>
     public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(30);
@@ -107,19 +109,19 @@ public sealed class DaemonOptions
             DataDirectory = dataDir,
             SocketPath = Path.GetFullPath(configuration["socket"] ?? DefaultSocketPath(dataDir)),
             Listen = ParseListen(listen),
-            MaxMessageBytes = Int(configuration, "max_message_bytes", 1024 * 1024, 256, 64 * 1024 * 1024),
-            MaxConcurrentExecutions = Int(configuration, "max_concurrent_executions", 64, 1, 10_000),
+            MaxMessageBytes = Int(configuration, "max_message_bytes", RpcServerInfo.DefaultMaxMessageBytes, 256, 64 * 1024 * 1024),
+            MaxConcurrentExecutions = Int(configuration, "max_concurrent_executions", SupervisorOptions.DefaultMaxConcurrentExecutions, 1, 10_000),
             MaxConnections = Int(configuration, "max_connections", 1024, 1, 100_000),
             MessageTimeout = TimeSpan.FromSeconds(Int(configuration, "message_timeout_s", 30, 1, 3600)),
-            OutputMaxBytesPerExecution = Int(configuration, "output_max_bytes_per_execution", 1024 * 1024, 0, int.MaxValue),
-            OutputLineCapBytes = Int(configuration, "output_line_cap_bytes", 16 * 1024, 64, 1024 * 1024),
+            OutputMaxBytesPerExecution = Int(configuration, "output_max_bytes_per_execution", (int)SupervisorOptions.DefaultOutputMaxBytesPerExecution, 0, int.MaxValue),
+            OutputLineCapBytes = Int(configuration, "output_line_cap_bytes", SupervisorOptions.DefaultOutputLineCapBytes, 64, 1024 * 1024),
             StoreSynchronous = (configuration["store_synchronous"] ?? "NORMAL").ToUpperInvariant(),
             Cgroup = configuration["cgroup"] is { Length: > 0 } cgroup
                 ? (cgroup is "auto" or "off" || Path.IsPathRooted(cgroup) ? cgroup : throw new OptionsException($"cgroup: '{cgroup}' is not auto, off or an absolute path"))
                 : "auto",
-            RetentionMaxExecutions = Int(configuration, "retention_max_executions", 100_000, 0, int.MaxValue),
+            RetentionMaxExecutions = Int(configuration, "retention_max_executions", (int)RetentionOptions.DefaultMaxExecutions, 0, int.MaxValue),
             RetentionMaxAgeDays = Int(configuration, "retention_max_age_days", 0, 0, 36_500),
-            RetentionMaxOutputBytes = Long(configuration, "retention_max_output_bytes", 256L * 1024 * 1024),
+            RetentionMaxOutputBytes = Long(configuration, "retention_max_output_bytes", RetentionOptions.DefaultMaxOutputBytes),
             ShutdownTimeout = TimeSpan.FromSeconds(Int(configuration, "shutdown_timeout_s", 30, 1, 3600)),
             AllowedOrigins = configuration.GetSection("allowed_origins").GetChildren().Select(c => c.Value!).Where(v => v is not null).ToArray(),
             Tokens = ReadTokens(configuration),

@@ -2,6 +2,7 @@ using System.Net.Sockets;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;
 using ScriptExec.Rpc.Methods;
+using ScriptExec.Rpc.Sessions;
 using ScriptExec.Rpc.Protocol;
 using ScriptExec.Supervisor;
 
@@ -16,14 +17,14 @@ internal sealed class UnixSocketConnectionHandler : ConnectionHandler
     private const int SolSocket = 1;
     private const int SoPeerCred = 17;
 
-    private readonly ScriptExecServices _services;
+    private readonly RpcBackend _services;
     private readonly DaemonOptions _options;
     private readonly UnixPeerRoles _roles;
     private readonly IHostApplicationLifetime _lifetime;
     private readonly ILogger<UnixSocketConnectionHandler> _logger;
 
     public UnixSocketConnectionHandler(
-        ScriptExecServices services,
+        RpcBackend services,
         DaemonOptions options,
         UnixPeerRoles roles,
         IHostApplicationLifetime lifetime,
@@ -50,7 +51,7 @@ internal sealed class UnixSocketConnectionHandler : ConnectionHandler
         var transport = new NdjsonTransport(connection.Transport.Input, connection.Transport.Output, _options.MaxMessageBytes, _options.MessageTimeout);
         // Not connection.ConnectionClosed: it fires on the client's half-close (echo … | socat), and replies to
         // requests already read must still go out. The connection ends when its input ends and replies are sent.
-        await ScriptExecConnection.RunAsync(_services, transport, caller, _logger, _lifetime.ApplicationStopping);
+        await ClientSession.RunAsync(_services, transport, caller, _logger, _lifetime.ApplicationStopping);
     }
 
     private static (uint Uid, uint Gid)? PeerCredentials(Socket socket)

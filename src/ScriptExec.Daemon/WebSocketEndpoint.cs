@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Primitives;
 using ScriptExec.Rpc.Methods;
+using ScriptExec.Rpc.Sessions;
 using ScriptExec.Rpc.Protocol;
 
 namespace ScriptExec.Daemon;
@@ -12,12 +13,12 @@ internal sealed class WebSocketEndpoint
 {
     public const string Path = "/rpc";
 
-    private readonly ScriptExecServices _services;
+    private readonly RpcBackend _services;
     private readonly DaemonOptions _options;
     private readonly TokenAuthenticator _tokens;
     private readonly ILogger<WebSocketEndpoint> _logger;
 
-    public WebSocketEndpoint(ScriptExecServices services, DaemonOptions options, TokenAuthenticator tokens, ILogger<WebSocketEndpoint> logger)
+    public WebSocketEndpoint(RpcBackend services, DaemonOptions options, TokenAuthenticator tokens, ILogger<WebSocketEndpoint> logger)
     {
         _services = services;
         _options = options;
@@ -53,7 +54,7 @@ internal sealed class WebSocketEndpoint
         var caller = new CallerIdentity(user, CallerIdentity.WebSocketTransport, role);
         var transport = new WebSocketTransport(
             socket, _options.MaxMessageBytes, _options.MessageTimeout, deadlines: context.Features.Get<WebSocketDeadlineStream>());
-        await ScriptExecConnection.RunAsync(_services, transport, caller, _logger, context.RequestAborted);
+        await ClientSession.RunAsync(_services, transport, caller, _logger, context.RequestAborted);
     }
 
     /// <summary>No Origin (CLI, scripts) is fine; a browser's must be this endpoint's own origin or allow-listed.</summary>

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Dapper;
+using Microsoft.Data.Sqlite;
 using ScriptExec.Core;
 
 namespace ScriptExec.Store;
@@ -56,6 +57,18 @@ public sealed class ScriptStore
 
     private const string DeleteInstanceSql = "DELETE FROM instances WHERE script_name = @scriptName AND name = @name;";
 
+    // The start path's one read: script, instance and secret values in a single statement. The LEFT JOIN tells a
+    // missing script (no row) from a missing instance (a row whose instance columns are null).
+    private const string SelectRunnableSql = $"""
+        SELECT s.name, s.source, s.version, s.description, s.updated_timestamp,
+               i.script_name, i.name, i.arguments, i.env, i.working_dir, i.run_as_user, i.timeout_s, i.stop_grace_s,
+               i.start_trigger_type, i.start_trigger_setting, i.stop_trigger_type, i.stop_trigger_setting, i.updated_timestamp,
+               (SELECT json_group_object(x.name, x.value) FROM instance_secrets x
+                 WHERE x.script_name = s.name AND x.instance_name = @name) AS secrets
+        FROM scripts s LEFT JOIN instances i ON i.script_name = s.name AND i.name = @name
+        WHERE s.name = @scriptName;
+        """;
+
     private const string InstanceExistsSql = "SELECT EXISTS (SELECT 1 FROM instances WHERE script_name = @scriptName AND name = @name);";
 
     private const string SelectSecretsSql =
@@ -101,12 +114,20 @@ public sealed class ScriptStore
 
     /// <summary>Deletes the script and its instances; its executions stay, outdated. False when it did not exist.</summary>
     public Task<bool> DeleteScriptAsync(string name, CancellationToken cancellationToken) =>
-        _db.WriteAsync((c, t) =>
-        {
-            var deleted = c.Execute(DeleteScriptSql, new { name }, t) > 0;
-            c.Execute(MarkAllOutdatedSql, new { name }, t);
-            return deleted;
-        }, cancellationToken);
+        _db.WriteAsync(
+            (c, t) =>
+            {
+                var deleted = c.Execute(DeleteScriptSql, new { name }, t) > 0;
+                c.Execute(MarkAllOutdatedSql, new { name }, t);
+                return deleted;
+            },
+            cancellationToken,
+            _ =>
+            {
+                // What no longer exists is no longer unloadable.
+                _unloadable.Clear("script", name);
+                _unloadable.ClearPrefix(InstanceKind, name + "/");
+            });
 
     /// <summary>
     /// An instance; secret values are masked unless <paramref name="withSecrets"/> (the spawn path only). One stored in a
@@ -120,13 +141,37 @@ public sealed class ScriptStore
             return null;
         }
 
-        var instance = Load(row) ?? throw new ScriptExecException(ErrorKind.Conflict,
-            $"instance '{name}' of script '{scriptName}' is stored in a form this daemon cannot load (see status.store.unloadable_rows); "
-            + "set it again with script_instance_set or delete it");
+        var instance = Load(row) ?? throw Unloadable(scriptName, name);
 
         var secrets = connection.Query<(string Name, string Value)>(SelectSecretsSql, new { scriptName, name })
             .ToDictionary(s => s.Name, s => withSecrets ? s.Value : InstanceDefinition.SecretMask, StringComparer.Ordinal);
         return instance with { SecretEnvironment = secrets };
+    }
+
+    /// <summary>
+    /// The script and the instance (with its secret values, for the spawn path) in one statement. Null script: the
+    /// script does not exist (or does not load); null instance: the instance does not exist. An instance that does
+    /// not load is a <see cref="ErrorKind.Conflict"/>, as in <see cref="GetInstance"/>.
+    /// </summary>
+    public (ScriptDefinition? Script, InstanceDefinition? Instance) GetRunnable(string scriptName, string name)
+    {
+        using var connection = _db.OpenRead();
+        var found = connection.Query<ScriptRow, InstanceRow, (ScriptRow Script, InstanceRow? Instance)>(
+            SelectRunnableSql, (s, i) => (s, i), new { scriptName, name }, splitOn: "script_name").SingleOrDefault();
+        if (found.Script is null || !Loadable(found.Script))
+        {
+            return (null, null);
+        }
+
+        var script = found.Script.ToDefinition();
+        if (found.Instance is not { } row)
+        {
+            return (script, null);
+        }
+
+        var instance = Load(row) ?? throw Unloadable(scriptName, name);
+        var secrets = row.Secrets is null ? [] : JsonSerializer.Deserialize(row.Secrets, StoreJson.Default.DictionaryStringString) ?? [];
+        return (script, instance with { SecretEnvironment = secrets });
     }
 
     /// <summary>All instances that load, secret values masked; the others are reported to <see cref="UnloadableRows"/> and left out.</summary>
@@ -152,7 +197,16 @@ public sealed class ScriptStore
     public Task SetInstanceAsync(InstanceDefinition instance, CancellationToken cancellationToken) =>
         _db.WriteAsync<int>((c, t) =>
         {
-            c.Execute(UpsertInstanceSql, InstanceRow.From(instance), t);
+            try
+            {
+                c.Execute(UpsertInstanceSql, InstanceRow.From(instance), t);
+            }
+            catch (SqliteException e) when (e.SqliteExtendedErrorCode == SqliteConstraintForeignKey)
+            {
+                // Its script was deleted after the caller checked that it exists.
+                throw new ScriptExecException(ErrorKind.NotFound, $"script '{instance.ScriptName}' does not exist");
+            }
+
             var keys = new { scriptName = instance.ScriptName, name = instance.InstanceName };
             c.Execute(DeleteSecretsSql, keys, t);
             foreach (var (key, value) in instance.SecretEnvironment)
@@ -170,6 +224,13 @@ public sealed class ScriptStore
             _ => _unloadable.Clear(InstanceKind, scriptName + "/" + name));
 
     private const string InstanceKind = "instance";
+
+    // SQLITE_CONSTRAINT_FOREIGNKEY: an instance row whose script row is gone.
+    private const int SqliteConstraintForeignKey = 787;
+
+    private static ScriptExecException Unloadable(string scriptName, string name) => new(ErrorKind.Conflict,
+        $"instance '{name}' of script '{scriptName}' is stored in a form this daemon cannot load (see status.store.unloadable_rows); "
+        + "set it again with script_instance_set or delete it");
 
     private bool Loadable(ScriptRow row)
     {
@@ -240,6 +301,9 @@ public sealed class ScriptStore
         public string? StopTriggerSetting { get; init; }
 
         public long UpdatedTimestamp { get; init; }
+
+        /// <summary>Secret values as a JSON object; only the runnable query selects them.</summary>
+        public string? Secrets { get; init; }
 
         public static InstanceRow From(InstanceDefinition d) => new()
         {

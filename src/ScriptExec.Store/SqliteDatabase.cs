@@ -26,6 +26,7 @@ public sealed partial class SqliteDatabase : IDisposable
     public SqliteDatabase(StoreOptions options, ILogger<SqliteDatabase> logger, TimeProvider clock)
     {
         ArgumentNullException.ThrowIfNull(options);
+        _onStatement = OnStatement;
         _logger = logger;
         _clock = clock;
         Availability = new StoreAvailability(logger, clock);
@@ -69,6 +70,7 @@ public sealed partial class SqliteDatabase : IDisposable
     {
         var connection = new SqliteConnection(_connectionString);
         connection.Open();
+        Trace(connection);
         return connection;
     }
 

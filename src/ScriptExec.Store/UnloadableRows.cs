@@ -35,6 +35,15 @@ public sealed class UnloadableRows
     /// <summary>The row loads (again), or is gone.</summary>
     public void Clear(string kind, string key) => _rows.TryRemove((kind, key), out _);
 
+    /// <summary>Forgets every report of <paramref name="kind"/> whose key starts with <paramref name="keyPrefix"/> (a deleted script's instances).</summary>
+    public void ClearPrefix(string kind, string keyPrefix)
+    {
+        foreach (var key in _rows.Keys.Where(k => k.Kind == kind && k.Key.StartsWith(keyPrefix, StringComparison.Ordinal)))
+        {
+            _rows.TryRemove(key, out _);
+        }
+    }
+
     public IReadOnlyList<UnloadableRow> List() =>
         [.. _rows.Select(r => new UnloadableRow(r.Key.Kind, r.Key.Key, r.Value)).OrderBy(r => r.Kind, StringComparer.Ordinal).ThenBy(r => r.Key, StringComparer.Ordinal)];
 }

@@ -4,85 +4,11 @@ using ScriptExec.Supervisor.Processes;
 
 namespace ScriptExec.Supervisor;
 
-/// <summary>The parts of the supervisor that follow a running process: reservation, stop, timeout, end record.</summary>
+/// <summary>The parts of the supervisor that follow a running process: stop, timeout, end record.</summary>
 public sealed partial class ExecutionSupervisor
 {
     // Shell conventions for a command that could not be run.
     private const int ExitCommandNotFound = 127;
-
-    /// <summary>
-    /// Reserves the instance for a new execution. An execution whose end record is committing right now does not
-    /// count: whoever read it as ended may start the instance at once, so the start waits for that commit and
-    /// proceeds if it succeeded (had it failed, the row still says running and the instance stays reserved).
-    /// </summary>
-    private async Task<RunningExecution> ReserveAsync(InstanceDefinition instance)
-    {
-        var key = (instance.ScriptName, instance.InstanceName);
-        while (true)
-        {
-            Task ending;
-            lock (_reserveLock)
-            {
-                if (_running.TryGetValue(key, out var existing))
-                {
-                    ending = existing.EndCommit?.Task ?? throw new ScriptExecException(ErrorKind.AlreadyRunning,
-                        $"instance '{instance.InstanceName}' of script '{instance.ScriptName}' is already running");
-                }
-                else if (_running.Count >= _options.MaxConcurrentExecutions)
-                {
-                    ending = _running.Values.FirstOrDefault(e => e.EndCommit is not null)?.EndCommit!.Task
-                        ?? throw new ScriptExecException(ErrorKind.Capacity,
-                            $"the limit of {_options.MaxConcurrentExecutions} concurrent executions is reached");
-                }
-                else
-                {
-                    var entry = new RunningExecution(instance.ScriptName, instance.InstanceName, instance.StopGraceSeconds);
-                    _running[key] = entry;
-                    return entry;
-                }
-            }
-
-            await ending;
-        }
-    }
-
-    private void Release(RunningExecution entry)
-    {
-        _running.TryRemove(new KeyValuePair<(string, string), RunningExecution>((entry.ScriptName, entry.InstanceName), entry));
-    }
-
-    /// <summary>Inside the end record's transaction, just before its commit: from here on the run no longer holds its instance.</summary>
-    private void EndCommitting(RunningExecution entry)
-    {
-        lock (_reserveLock)
-        {
-            entry.EndCommit ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        }
-    }
-
-    /// <summary>The end record is committed: the instance is free, and starts waiting on the commit go ahead.</summary>
-    private void EndCommitted(RunningExecution entry)
-    {
-        lock (_reserveLock)
-        {
-            Release(entry);
-        }
-
-        entry.EndCommit?.TrySetResult();
-    }
-
-    /// <summary>The store refused the end record: the row still says running, so the instance stays reserved.</summary>
-    private void EndCommitFailed(RunningExecution entry)
-    {
-        TaskCompletionSource? commit;
-        lock (_reserveLock)
-        {
-            commit = entry.EndCommit;
-            entry.EndCommit = null;
-        }
-
-        commit?.TrySetResult();
-    }
 
     private ProcessStartSpec BuildSpec(
         ScriptDefinition script, InstanceDefinition instance, string path, IReadOnlyList<string> argv, long executionId, Trigger trigger)

@@ -18,7 +18,6 @@ public sealed partial class ExecutionSupervisor : IAsyncDisposable
 {
     private readonly ConcurrentDictionary<(string Script, string Instance), RunningExecution> _running = new();
     private readonly Lock _reserveLock = new();
-    private readonly ScriptStore _scripts;
     private readonly ExecutionStore _executions;
     private readonly OutputStore _output;
     private readonly ScriptFiles _files;
@@ -30,7 +29,6 @@ public sealed partial class ExecutionSupervisor : IAsyncDisposable
     private long _changeVersion;
 
     public ExecutionSupervisor(
-        ScriptStore scripts,
         ExecutionStore executions,
         OutputStore output,
         SupervisorOptions options,
@@ -38,7 +36,6 @@ public sealed partial class ExecutionSupervisor : IAsyncDisposable
         ILogger<ExecutionSupervisor> logger)
     {
         _time = time;
-        _scripts = scripts;
         _executions = executions;
         _output = output;
         _options = options;
@@ -74,20 +71,16 @@ public sealed partial class ExecutionSupervisor : IAsyncDisposable
             .Select(e => new RunningSnapshot(e.Id, e.ScriptName, e.InstanceName, e.State, e.Process!.Pid, e.StartTimestamp))
             .OrderBy(e => e.Id)];
 
-    // A run whose end record is committing counts as ended: readers may already see it so.
-    public bool IsRunning(string scriptName) => _running.Any(e => e.Key.Script == scriptName && e.Value.EndCommit is null);
-
-    public bool IsRunning(string scriptName, string instanceName) =>
-        _running.TryGetValue((scriptName, instanceName), out var entry) && entry.EndCommit is null;
-
-    /// <summary>Starts an instance. <paramref name="argumentsOverride"/> replaces the instance's arguments for this run.</summary>
-    public async Task<Execution> StartAsync(
-        string scriptName, string instanceName, Trigger trigger, string? argumentsOverride, CancellationToken cancellationToken)
+    /// <summary>
+    /// Starts an instance as <paramref name="runnable"/> describes it (read by the caller, secrets included).
+    /// <paramref name="argumentsOverride"/> replaces the instance's arguments for this run. Null when the catalog
+    /// changed since <paramref name="catalogVersion"/> was read: the caller reads the instance again.
+    /// </summary>
+    public async Task<Execution?> StartAsync(RunnableInstance runnable, Trigger trigger, string? argumentsOverride, long catalogVersion)
     {
-        var instance = _scripts.GetInstance(scriptName, instanceName, withSecrets: true)
-            ?? throw new ScriptExecException(ErrorKind.NotFound, $"instance '{instanceName}' of script '{scriptName}' does not exist");
-        var script = _scripts.GetScript(scriptName)
-            ?? throw new ScriptExecException(ErrorKind.NotFound, $"script '{scriptName}' does not exist");
+        var (script, instance) = runnable;
+        var (scriptName, instanceName) = (instance.ScriptName, instance.InstanceName);
+
         // An override replaces the instance's arguments even when empty; nothing is recorded for no arguments.
         var arguments = argumentsOverride ?? instance.Arguments;
         if (string.IsNullOrEmpty(arguments))
@@ -112,7 +105,11 @@ public sealed partial class ExecutionSupervisor : IAsyncDisposable
             throw new InvalidParameterException(refused.Field, refused.Reason + " (as stored for this instance or execution)");
         }
 
-        var entry = await ReserveAsync(instance);
+        if (await ReserveAsync(instance, catalogVersion) is not { } entry)
+        {
+            return null;
+        }
+
         await entry.Gate.WaitAsync(CancellationToken.None);
 
         // Once the start record exists, only the end record releases the instance: never left running, never twice.
@@ -174,21 +171,16 @@ public sealed partial class ExecutionSupervisor : IAsyncDisposable
 
     /// <summary>
     /// Stops the running execution of an instance: SIGTERM to its process group, SIGKILL after the grace period
-    /// (at once with <paramref name="force"/>). A stop while terminating changes nothing unless forced.
+    /// (at once with <paramref name="force"/>). A stop while terminating changes nothing unless forced. Null when
+    /// the instance is not running.
     /// </summary>
-    public async Task<Execution> StopAsync(
+    public async Task<Execution?> StopAsync(
         string scriptName, string instanceName, Trigger trigger, bool force, CancellationToken cancellationToken)
     {
-        if (!_running.TryGetValue((scriptName, instanceName), out var entry))
+        if (!_running.TryGetValue((scriptName, instanceName), out var entry)
+            || !await StopEntryAsync(entry, trigger, force, cancellationToken))
         {
-            _ = _scripts.GetInstance(scriptName, instanceName)
-                ?? throw new ScriptExecException(ErrorKind.NotFound, $"instance '{instanceName}' of script '{scriptName}' does not exist");
-            throw new ScriptExecException(ErrorKind.NotRunning, $"instance '{instanceName}' of script '{scriptName}' is not running");
-        }
-
-        if (!await StopEntryAsync(entry, trigger, force, cancellationToken))
-        {
-            throw new ScriptExecException(ErrorKind.NotRunning, $"instance '{instanceName}' of script '{scriptName}' is not running");
+            return null;
         }
 
         // As known in memory: with the disk full, terminating is signalled but may not be stored yet.

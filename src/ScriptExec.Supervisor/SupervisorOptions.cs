@@ -3,17 +3,22 @@ namespace ScriptExec.Supervisor;
 /// <summary>Limits and paths of the supervisor.</summary>
 public sealed class SupervisorOptions
 {
+    // The one home of these defaults: the daemon's options and the capture refer to them.
+    public const int DefaultMaxConcurrentExecutions = 64;
+    public const int DefaultOutputLineCapBytes = 16 * 1024;
+    public const long DefaultOutputMaxBytesPerExecution = 1024 * 1024;
+
     /// <summary>Where script sources are written as executable files, one per version.</summary>
     public required string ScriptDirectory { get; init; }
 
     /// <summary>Concurrent executions at most; a start beyond it fails with <c>capacity</c>.</summary>
-    public int MaxConcurrentExecutions { get; init; } = 64;
+    public int MaxConcurrentExecutions { get; init; } = DefaultMaxConcurrentExecutions;
 
     /// <summary>A longer line is stored as several lines.</summary>
-    public int OutputLineCapBytes { get; init; } = 16 * 1024;
+    public int OutputLineCapBytes { get; init; } = DefaultOutputLineCapBytes;
 
     /// <summary>Output kept per execution; past it the execution reports output_truncated and the rest is drained.</summary>
-    public long OutputMaxBytesPerExecution { get; init; } = 1024 * 1024;
+    public long OutputMaxBytesPerExecution { get; init; } = DefaultOutputMaxBytesPerExecution;
 
     /// <summary>The PATH scripts get; nothing else of the daemon's environment is passed on.</summary>
     public string ScriptPath { get; init; } = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";

@@ -18,13 +18,15 @@ public sealed class RpcConnection : IAsyncDisposable
     private readonly ILogger logger;
 
     /// <param name="methodNames">The method names to treat as existing; by default those of the target's attributes.</param>
+    /// <param name="gate">Checks every request before dispatch (roles); none: every request is dispatched.</param>
     public RpcConnection(
         IMessageTransport transport,
         object target,
         ILogger logger,
         IReadOnlySet<string>? methodNames = null,
         int maxBatchMembers = SpecCompliantMessageHandler.DefaultMaxBatchMembers,
-        int maxUnansweredRequests = SpecCompliantMessageHandler.DefaultMaxUnansweredRequests)
+        int maxUnansweredRequests = SpecCompliantMessageHandler.DefaultMaxUnansweredRequests,
+        IMethodGate? gate = null)
     {
         ArgumentNullException.ThrowIfNull(transport);
         ArgumentNullException.ThrowIfNull(target);
@@ -38,7 +40,10 @@ public sealed class RpcConnection : IAsyncDisposable
             methodNames ?? methods.Select(m => m.Attribute.Name!).ToFrozenSet(StringComparer.Ordinal),
             logger,
             maxBatchMembers,
-            maxUnansweredRequests);
+            maxUnansweredRequests)
+        {
+            Gate = gate,
+        };
         rpc = new ScriptExecJsonRpc(handler, logger)
         {
             // A client that goes away should not leave its long calls (waits, follows) running.

@@ -125,6 +125,12 @@ public sealed partial class SpecCompliantMessageHandler
             return request.IsNotification ? null : Answer(ErrorReplies.DuplicateParam(request.RawId, duplicated), batch);
         }
 
+        if (exists && Gate?.Check(method) is { } refusal)
+        {
+            // After the params checks, as a method that checked its caller first would have answered.
+            return request.IsNotification ? null : Answer(ErrorReplies.Create(request.RawId, refusal.Code, refusal.Message, refusal.Data), batch);
+        }
+
         long? internalId = request.IsNotification ? null : Interlocked.Increment(ref lastInternalId);
 
         // An unknown method goes through untouched so that StreamJsonRpc answers -32601 itself. Rewritten before

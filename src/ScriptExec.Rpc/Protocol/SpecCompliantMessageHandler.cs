@@ -75,6 +75,9 @@ public sealed partial class SpecCompliantMessageHandler
         this.maxUnansweredRequests = maxUnansweredRequests;
     }
 
+    /// <summary>Checks each request of an existing method before it is dispatched; none: every request is.</summary>
+    public IMethodGate? Gate { get; init; }
+
     public bool CanRead => true;
 
     public bool CanWrite => true;

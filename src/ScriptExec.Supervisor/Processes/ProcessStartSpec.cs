@@ -1,7 +1,9 @@
 namespace ScriptExec.Supervisor.Processes;
 
 /// <summary>Limits for captured output: the longest line (longer ones are split) and the bytes kept per execution.</summary>
-public sealed record OutputCaptureOptions(int LineCapBytes = 16 * 1024, long MaxStoredBytes = 1024 * 1024)
+public sealed record OutputCaptureOptions(
+    int LineCapBytes = SupervisorOptions.DefaultOutputLineCapBytes,
+    long MaxStoredBytes = SupervisorOptions.DefaultOutputMaxBytesPerExecution)
 {
     /// <summary>The clock that stamps each line (wall time, as users read it).</summary>
     public TimeProvider Time { get; init; } = TimeProvider.System;

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using ScriptExec.Core;
 using ScriptExec.Core.Triggers;
 using ScriptExec.Store;
+using ScriptExec.Supervisor.Workflows;
 
 namespace ScriptExec.Supervisor.Triggers;
 
@@ -18,7 +19,7 @@ public sealed partial class TriggerEngine : IAsyncDisposable
     private readonly ScriptStore _scripts;
     private readonly StateStore _stateStore;
     private readonly UnloadableRows _unloadable;
-    private readonly ExecutionSupervisor _supervisor;
+    private readonly ExecutionControl _control;
     private readonly TimeProvider _time;
     private readonly ILogger<TriggerEngine> _logger;
     private readonly CancellationTokenSource _stopping = new();
@@ -35,14 +36,14 @@ public sealed partial class TriggerEngine : IAsyncDisposable
         ScriptStore scripts,
         StateStore stateStore,
         UnloadableRows unloadable,
-        ExecutionSupervisor supervisor,
+        ExecutionControl control,
         TimeProvider time,
         ILogger<TriggerEngine> logger)
     {
         _scripts = scripts;
         _stateStore = stateStore;
         _unloadable = unloadable;
-        _supervisor = supervisor;
+        _control = control;
         _time = time;
         _logger = logger;
     }
@@ -268,7 +269,7 @@ public sealed partial class TriggerEngine : IAsyncDisposable
     {
         try
         {
-            await _supervisor.StartAsync(script, instance, trigger, null, _stopping.Token);
+            await _control.StartAsync(script, instance, trigger, null, _stopping.Token);
             return true;
         }
         catch (ScriptExecException e) when (e.Kind == ErrorKind.AlreadyRunning)
@@ -287,7 +288,7 @@ public sealed partial class TriggerEngine : IAsyncDisposable
     {
         try
         {
-            await _supervisor.StopAsync(watch.Script, watch.Instance, new Trigger(TriggerType.Xpath, watch.Trigger.Setting), force: false, _stopping.Token);
+            await _control.StopAsync(watch.Script, watch.Instance, new Trigger(TriggerType.Xpath, watch.Trigger.Setting), force: false, _stopping.Token);
         }
         catch (ScriptExecException e) when (e.Kind is ErrorKind.NotRunning or ErrorKind.NotFound)
         {

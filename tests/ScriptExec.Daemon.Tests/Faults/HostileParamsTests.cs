@@ -25,7 +25,7 @@ public sealed class HostileParamsTests
 
     private static IReadOnlyList<string> Methods { get; } =
     [
-        .. typeof(ScriptExecApi).GetMethods(BindingFlags.Public | BindingFlags.Instance)
+        .. typeof(RpcMethods).GetMethods(BindingFlags.Public | BindingFlags.Instance)
             .Select(m => m.GetCustomAttribute<JsonRpcMethodAttribute>()?.Name)
             .OfType<string>()
             .Order(StringComparer.Ordinal),

@@ -1,4 +1,6 @@
-namespace ScriptExec.Rpc.Methods;
+using ScriptExec.Rpc.Methods;
+
+namespace ScriptExec.Rpc.Sessions;
 
 /// <summary>Facts about the running daemon that <c>status</c> reports, and its connection counters.</summary>
 public sealed class RpcServerInfo
@@ -24,7 +26,10 @@ public sealed class RpcServerInfo
     /// <summary>Time since start on the monotonic clock: a wall-clock step (NTP, an RTC-less boot) does not move it.</summary>
     public TimeSpan Uptime => Time.GetElapsedTime(_startedTicks);
 
-    public int MaxMessageBytes { get; init; } = 1024 * 1024;
+    /// <summary>The default of <c>max_message_bytes</c>; its one home.</summary>
+    public const int DefaultMaxMessageBytes = 1024 * 1024;
+
+    public int MaxMessageBytes { get; init; } = DefaultMaxMessageBytes;
 
     public int UnixClients => Volatile.Read(ref _unixClients);
 

@@ -1,16 +1,17 @@
 using System.Text.Json;
+using ScriptExec.Rpc.Results;
 using ScriptExec.Core;
 using StreamJsonRpc;
 
 namespace ScriptExec.Rpc.Methods;
 
 /// <summary>Execution history: seed 000's query, output lines, and filter options.</summary>
-public sealed partial class ScriptExecApi
+public sealed partial class RpcMethods
 {
     [JsonRpcMethod("script_execution_get", UseSingleObjectParameterDeserialization = true)]
+    [RequiresRole(Role.Viewer)]
     public ExecutionsResult ScriptExecutionGet(JsonElement @params)
     {
-        Caller.Require(Role.Viewer, "script_execution_get");
         var p = ParamsReader.Of(@params);
         var filter = ExecutionFilterReader.ReadFilter(p.OptionalObject("filter"));
         var page = ExecutionFilterReader.ReadPagination(p.RequiredObject("pagination"));
@@ -19,9 +20,9 @@ public sealed partial class ScriptExecApi
     }
 
     [JsonRpcMethod("script_execution_output_get", UseSingleObjectParameterDeserialization = true)]
+    [RequiresRole(Role.Viewer)]
     public OutputResult ScriptExecutionOutputGet(JsonElement @params)
     {
-        Caller.Require(Role.Viewer, "script_execution_output_get");
         var p = ParamsReader.Of(@params);
         var filter = p.RequiredObject("filter");
         var id = filter.RequiredInteger("execution_id", 0, long.MaxValue, "must be an unsigned integer");
@@ -42,15 +43,15 @@ public sealed partial class ScriptExecApi
             ?? throw new ScriptExecException(ErrorKind.NotFound, $"execution {id} does not exist");
         var distinct = streams?.Distinct().ToArray();
         var lines = distinct is { Length: 1 }
-            ? _services.Output.Read(id, after, limit, distinct[0])
-            : distinct is { Length: 0 } ? [] : _services.Output.Read(id, after, limit);
+            ? _backend.Output.Read(id, after, limit, distinct[0])
+            : distinct is { Length: 0 } ? [] : _backend.Output.Read(id, after, limit);
         return new OutputResult(ExecutionDto.From(execution), [.. lines.Select(LineDto.From)]);
     }
 
     [JsonRpcMethod("script_execution_filter_options_get", UseSingleObjectParameterDeserialization = true)]
+    [RequiresRole(Role.Viewer)]
     public FilterOptionsResult ScriptExecutionFilterOptionsGet(JsonElement @params)
     {
-        Caller.Require(Role.Viewer, "script_execution_filter_options_get");
         var p = ParamsReader.Of(@params);
         var includeOutdated = p.OptionalBool("include_outdated") ?? false;
         p.End();

@@ -1,9 +1,10 @@
 using System.Threading.Channels;
+using ScriptExec.Rpc.Results;
 using ScriptExec.Core;
 using ScriptExec.Supervisor;
 using StreamJsonRpc;
 
-namespace ScriptExec.Rpc.Methods;
+namespace ScriptExec.Rpc.Sessions;
 
 /// <summary>
 /// One connection's subscriptions, and its listener at the <see cref="OutputDispatcher"/>: the connection is a
@@ -282,12 +283,3 @@ public sealed class ExecutionSubscriptions : IExecutionListener, IDisposable
     /// <summary>A change, an output batch, or (neither) a wake-up to report drops.</summary>
     private sealed record Item(Subscription? Subscription, Execution? Execution, CapturedOutput? Output, int Bytes);
 }
-
-/// <summary>Params of the execution_changed notification.</summary>
-public sealed record ExecutionChangedNotification(long SubscriptionId, ExecutionDto Execution, long? Dropped);
-
-/// <summary>Params of the execution_dropped notification: sent when the queue has drained after an overflow.</summary>
-public sealed record ExecutionDroppedNotification(long SubscriptionId, long Dropped);
-
-/// <summary>Params of the execution_output notification.</summary>
-public sealed record ExecutionOutputNotification(long SubscriptionId, long ExecutionId, SharedLinesJson Lines, long? Dropped);

@@ -1,16 +1,17 @@
 using System.Text.Json;
+using ScriptExec.Rpc.Results;
 using ScriptExec.Core;
 using StreamJsonRpc;
 
 namespace ScriptExec.Rpc.Methods;
 
 /// <summary>Live notifications of execution changes and output, for this connection only.</summary>
-public sealed partial class ScriptExecApi
+public sealed partial class RpcMethods
 {
     [JsonRpcMethod("execution_subscribe", UseSingleObjectParameterDeserialization = true)]
+    [RequiresRole(Role.Viewer)]
     public SubscriptionResult ExecutionSubscribe(JsonElement @params)
     {
-        Caller.Require(Role.Viewer, "execution_subscribe");
         var p = ParamsReader.Of(@params);
         var filter = ExecutionFilterReader.ReadFilter(p.OptionalObject("filter"));
         var output = p.OptionalBool("output") ?? false;
@@ -19,9 +20,9 @@ public sealed partial class ScriptExecApi
     }
 
     [JsonRpcMethod("execution_unsubscribe", UseSingleObjectParameterDeserialization = true)]
+    [RequiresRole(Role.Viewer)]
     public EmptyResult ExecutionUnsubscribe(JsonElement @params)
     {
-        Caller.Require(Role.Viewer, "execution_unsubscribe");
         var p = ParamsReader.Of(@params);
         var id = p.RequiredInteger("subscription_id", 0, long.MaxValue, "must be an unsigned integer");
         p.End();
@@ -30,5 +31,3 @@ public sealed partial class ScriptExecApi
             : throw new ScriptExecException(ErrorKind.NotFound, $"subscription {id} does not exist on this connection");
     }
 }
-
-public sealed record SubscriptionResult(long SubscriptionId);

@@ -1,10 +1,11 @@
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using ScriptExec.Rpc.Results;
 using ScriptExec.Rpc.Protocol;
 using ScriptExec.Supervisor;
 
-namespace ScriptExec.Rpc.Methods;
+namespace ScriptExec.Rpc.Sessions;
 
 /// <summary>
 /// The <c>lines</c> of an <c>execution_output</c> notification, as JSON serialized once per captured batch and shared by

@@ -3,7 +3,7 @@ using ScriptExec.Store;
 using ScriptExec.Supervisor;
 using ScriptExec.Supervisor.Triggers;
 
-namespace ScriptExec.Rpc.Methods;
+namespace ScriptExec.Rpc.Results;
 
 /// <summary>Daemon health and aggregated counts for dashboards.</summary>
 public sealed record StatusResult(

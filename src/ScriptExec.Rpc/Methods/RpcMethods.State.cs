@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using ScriptExec.Rpc.Results;
 using ScriptExec.Core;
 using ScriptExec.Core.Triggers;
 using StreamJsonRpc;
@@ -7,12 +8,12 @@ using StreamJsonRpc;
 namespace ScriptExec.Rpc.Methods;
 
 /// <summary>The state tree that xpath triggers watch.</summary>
-public sealed partial class ScriptExecApi
+public sealed partial class RpcMethods
 {
     [JsonRpcMethod("state_set", UseSingleObjectParameterDeserialization = true)]
+    [RequiresRole(Role.Operator)]
     public StateNodeResult StateSet(JsonElement @params)
     {
-        Caller.Require(Role.Operator, "state_set");
         var p = ParamsReader.Of(@params);
         var path = ReadPath(p);
         var raw = p.OptionalRaw("value");
@@ -30,24 +31,24 @@ public sealed partial class ScriptExecApi
         var value = raw is { } element ? JsonNode.Parse(element.GetRawText()) : null;
         try
         {
-            _services.Triggers.SetState(path, value);
+            _backend.Triggers.SetState(path, value);
         }
         catch (InvalidOperationException e)
         {
             throw new InvalidParameterException("xpath", e.Message);
         }
 
-        return new StateNodeResult(path.Text, _services.Triggers.GetState(path));
+        return new StateNodeResult(path.Text, _backend.Triggers.GetState(path));
     }
 
     [JsonRpcMethod("state_get", UseSingleObjectParameterDeserialization = true)]
+    [RequiresRole(Role.Viewer)]
     public StateNodeResult StateGet(JsonElement @params)
     {
-        Caller.Require(Role.Viewer, "state_get");
         var p = ParamsReader.Of(@params);
         var path = ReadPath(p);
         p.End();
-        return new StateNodeResult(path.Text, _services.Triggers.GetState(path));
+        return new StateNodeResult(path.Text, _backend.Triggers.GetState(path));
     }
 
     private const int MaxValueDepth = 32;
@@ -79,6 +80,3 @@ public sealed partial class ScriptExecApi
     private static StatePath ReadPath(ParamsReader p) =>
         StatePath.TryParse(p.RequiredString("xpath"), out var path) ? path : throw new InvalidParameterException("xpath", StatePath.Rule);
 }
-
-/// <summary>A node of the state tree: <c>value</c> is absent when the node does not exist.</summary>
-public sealed record StateNodeResult(string Xpath, JsonNode? Value);

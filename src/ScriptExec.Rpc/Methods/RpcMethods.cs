@@ -1,0 +1,51 @@
+using ScriptExec.Rpc.Results;
+using ScriptExec.Rpc.Sessions;
+using ScriptExec.Store;
+using ScriptExec.Supervisor;
+
+namespace ScriptExec.Rpc.Methods;
+
+/// <summary>
+/// The JSON-RPC methods, one instance per connection (it knows its caller). Each method reads its by-name params
+/// object (wire names exactly as in docs/API.md), calls a workflow (<see cref="RpcBackend.Control"/>,
+/// <see cref="RpcBackend.Catalog"/>) or a store query, and maps the outcome to its result type in
+/// <c>Results/</c>. The role each needs is declared beside it with <see cref="RequiresRoleAttribute"/> and checked
+/// before dispatch (<see cref="MethodRoles"/>). Split by concern into partial files.
+/// </summary>
+public sealed partial class RpcMethods
+{
+    private readonly RpcBackend _backend;
+    private readonly ExecutionSubscriptions _subscriptions;
+
+    public RpcMethods(RpcBackend backend, CallerIdentity caller, ExecutionSubscriptions subscriptions)
+    {
+        _backend = backend;
+        _subscriptions = subscriptions;
+        Caller = caller;
+    }
+
+    public CallerIdentity Caller { get; }
+
+    private ScriptStore Scripts => _backend.Scripts;
+
+    private ExecutionStore Executions => _backend.Executions;
+
+    private ExecutionSupervisor Supervisor => _backend.Supervisor;
+
+    /// <summary>RipEX2's overview: every script with its instances and each instance's last execution.</summary>
+    private List<ScriptOverviewDto> Overview()
+    {
+        var scripts = Scripts.ListScripts();
+        var instances = Scripts.ListInstances().ToLookup(i => i.ScriptName);
+        var last = Executions.LastOf(instances.SelectMany(g => g).Select(i => (i.ScriptName, i.InstanceName)));
+        return [.. scripts.Select(s => new ScriptOverviewDto(
+            s.Name,
+            s.Version,
+            s.Description,
+            [.. instances[s.Name].Select(i => new InstanceOverviewDto(
+                i.InstanceName,
+                TriggerDto.From(i.StartTrigger),
+                i.StopTrigger is { } stop ? TriggerDto.From(stop) : null,
+                last.TryGetValue((i.ScriptName, i.InstanceName), out var e) ? ExecutionDto.From(e) : null))]))];
+    }
+}

@@ -1,0 +1,4 @@
+
+namespace ScriptExec.Rpc.Results;
+
+public sealed record EmptyResult;

@@ -1,0 +1,42 @@
+using ScriptExec.Core;
+
+namespace ScriptExec.Rpc.Results;
+
+public sealed record InstanceDto(
+    string ScriptName,
+    string InstanceName,
+    string? Arguments,
+    IReadOnlyDictionary<string, string> Env,
+    string? WorkingDir,
+    string? User,
+    int? TimeoutS,
+    int StopGraceS,
+    TriggerDto StartTrigger,
+    TriggerDto? StopTrigger,
+    long UpdatedTimestamp)
+{
+    public static InstanceDto From(InstanceDefinition d) => new(
+        d.ScriptName,
+        d.InstanceName,
+        d.Arguments,
+        Masked(d),
+        d.WorkingDirectory,
+        d.User,
+        d.TimeoutSeconds,
+        d.StopGraceSeconds,
+        TriggerDto.From(d.StartTrigger),
+        d.StopTrigger is { } stop ? TriggerDto.From(stop) : null,
+        d.UpdatedTimestamp);
+
+    /// <summary>Plain entries as they are, secret ones as the mask: never a secret value.</summary>
+    private static Dictionary<string, string> Masked(InstanceDefinition d)
+    {
+        var env = new Dictionary<string, string>(d.Environment, StringComparer.Ordinal);
+        foreach (var name in d.SecretEnvironment.Keys)
+        {
+            env[name] = InstanceDefinition.SecretMask;
+        }
+
+        return env;
+    }
+}

@@ -1,0 +1,3 @@
+namespace ScriptExec.Rpc.Results;
+
+public sealed record SubscriptionResult(long SubscriptionId);

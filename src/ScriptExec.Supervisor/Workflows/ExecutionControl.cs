@@ -1,0 +1,70 @@
+using ScriptExec.Core;
+using ScriptExec.Store;
+
+namespace ScriptExec.Supervisor.Workflows;
+
+/// <summary>
+/// Start, stop and rerun, as every caller asks for them: each JSON-RPC transport and the triggers. A start reads
+/// the script and instance once, holds the reservation from before its start record until its end record, and
+/// returns the execution as recorded; errors name what is missing in the words a caller needs.
+/// </summary>
+public sealed class ExecutionControl
+{
+    private readonly ScriptStore _scripts;
+    private readonly ExecutionStore _executions;
+    private readonly ExecutionSupervisor _supervisor;
+
+    public ExecutionControl(ScriptStore scripts, ExecutionStore executions, ExecutionSupervisor supervisor)
+    {
+        _scripts = scripts;
+        _executions = executions;
+        _supervisor = supervisor;
+    }
+
+    /// <summary>Starts an instance; <paramref name="argumentsOverride"/> replaces its arguments for this run.</summary>
+    /// <remarks>The caller's cancellation counts only until the start record is written; after that the start completes.</remarks>
+    public async Task<Execution> StartAsync(
+        string scriptName, string instanceName, Trigger trigger, string? argumentsOverride, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+
+            // Read before the instance: a delete that lands in between changes it, and the start reads again.
+            var catalogVersion = _supervisor.CatalogVersion;
+            var runnable = Runnable(scriptName, instanceName);
+            if (await _supervisor.StartAsync(runnable, trigger, argumentsOverride, catalogVersion) is { } started)
+            {
+                return started;
+            }
+        }
+    }
+
+    /// <summary>Stops the instance's running execution (SIGTERM, SIGKILL after its grace period or at once when forced).</summary>
+    public async Task<Execution> StopAsync(
+        string scriptName, string instanceName, Trigger trigger, bool force, CancellationToken cancellationToken) =>
+        await _supervisor.StopAsync(scriptName, instanceName, trigger, force, cancellationToken)
+            ?? throw NotRunningOrMissing(scriptName, instanceName);
+
+    /// <summary>Runs a recorded execution's instance again with the arguments it ran with, even if the instance changed since (StackStorm's re-run).</summary>
+    public Task<Execution> RerunAsync(long executionId, Trigger trigger, CancellationToken cancellationToken)
+    {
+        var previous = _executions.Get(executionId)
+            ?? throw new ScriptExecException(ErrorKind.NotFound, $"execution {executionId} does not exist");
+        return StartAsync(previous.ScriptName, previous.InstanceName, trigger, previous.Arguments ?? string.Empty, cancellationToken);
+    }
+
+    private RunnableInstance Runnable(string scriptName, string instanceName) => _scripts.GetRunnable(scriptName, instanceName) switch
+    {
+        (null, _) => throw Catalog.ScriptMissing(scriptName),
+        (_, null) => throw Catalog.InstanceMissing(scriptName, instanceName),
+        var (script, instance) => new RunnableInstance(script, instance),
+    };
+
+    // Only on the error path: a stop of a running instance reads nothing.
+    private ScriptExecException NotRunningOrMissing(string scriptName, string instanceName)
+    {
+        Catalog.RequireInstance(_scripts, scriptName, instanceName);
+        return new ScriptExecException(ErrorKind.NotRunning, $"instance '{instanceName}' of script '{scriptName}' is not running");
+    }
+}

@@ -1,0 +1,117 @@
+using ScriptExec.Core;
+using ScriptExec.Store;
+using ScriptExec.Supervisor.Triggers;
+
+namespace ScriptExec.Supervisor.Workflows;
+
+/// <summary>
+/// Creating, changing and deleting scripts and instances: the store, the script files on disk and the triggers
+/// change together. A delete holds what it deletes against starts for as long as it acts, so no trigger can
+/// start an instance between the check that it is idle and the delete.
+/// </summary>
+public sealed class ScriptCatalog
+{
+    private readonly ScriptStore _scripts;
+    private readonly ExecutionSupervisor _supervisor;
+    private readonly TriggerEngine _triggers;
+    private readonly TimeProvider _time;
+
+    public ScriptCatalog(ScriptStore scripts, ExecutionSupervisor supervisor, TriggerEngine triggers, TimeProvider time)
+    {
+        _scripts = scripts;
+        _supervisor = supervisor;
+        _triggers = triggers;
+        _time = time;
+    }
+
+    /// <summary>
+    /// Stores a script's source as its current version. A null <paramref name="description"/> keeps the current
+    /// one, an empty one clears it. Nothing is written when neither source nor description changes.
+    /// </summary>
+    public async Task<ScriptDefinition> SetScriptAsync(string name, string source, string? description, CancellationToken cancellationToken)
+    {
+        var current = _scripts.GetScript(name);
+        var script = new ScriptDefinition(
+            name,
+            source,
+            ScriptDefinition.VersionOf(source),
+            description is null ? current?.Description : description.Length == 0 ? null : description,
+            _time.GetUtcNow().ToUnixTimeSeconds());
+        if (current is not null && current.Version == script.Version && current.Description == script.Description)
+        {
+            return current;
+        }
+
+        await _scripts.SetScriptAsync(script, cancellationToken);
+        return script;
+    }
+
+    /// <summary>Deletes a script and its instances (refused while one runs); its executions stay, outdated.</summary>
+    public async Task DeleteScriptAsync(string name, CancellationToken cancellationToken)
+    {
+        Catalog.RequireScript(_scripts, name);
+        using (_supervisor.Hold(name, instanceName: null))
+        {
+            if (!await _scripts.DeleteScriptAsync(name, cancellationToken))
+            {
+                throw Catalog.ScriptMissing(name);
+            }
+
+            _supervisor.Files.Delete(name);
+            _triggers.Reload();
+        }
+    }
+
+    /// <summary>
+    /// Stores an instance (its script must exist). A secret entry given as the mask keeps the stored value of that
+    /// name, so a UI can write back what it read. Returns the instance as stored, secret values included.
+    /// </summary>
+    public async Task<InstanceDefinition> SetInstanceAsync(InstanceDefinition instance, CancellationToken cancellationToken)
+    {
+        if (instance.SecretEnvironment.Values.Contains(InstanceDefinition.SecretMask))
+        {
+            instance = instance with { SecretEnvironment = KeepStoredSecrets(instance) };
+        }
+
+        Catalog.RequireScript(_scripts, instance.ScriptName);
+        instance = instance with { UpdatedTimestamp = _time.GetUtcNow().ToUnixTimeSeconds() };
+        await _scripts.SetInstanceAsync(instance, cancellationToken);
+        _triggers.Reload();
+        return instance;
+    }
+
+    /// <summary>Deletes an instance (refused while it runs). One stored in a form that no longer loads can still be deleted.</summary>
+    public async Task DeleteInstanceAsync(string scriptName, string instanceName, CancellationToken cancellationToken)
+    {
+        // Existence only: an instance stored in a form that no longer loads must stay deletable.
+        Catalog.RequireScript(_scripts, scriptName);
+        if (!_scripts.InstanceExists(scriptName, instanceName))
+        {
+            throw Catalog.InstanceMissing(scriptName, instanceName);
+        }
+
+        using (_supervisor.Hold(scriptName, instanceName))
+        {
+            if (!await _scripts.DeleteInstanceAsync(scriptName, instanceName, cancellationToken))
+            {
+                throw Catalog.InstanceMissing(scriptName, instanceName);
+            }
+
+            _triggers.Reload();
+        }
+    }
+
+    private Dictionary<string, string> KeepStoredSecrets(InstanceDefinition instance)
+    {
+        var stored = _scripts.GetInstance(instance.ScriptName, instance.InstanceName, withSecrets: true)?.SecretEnvironment;
+        var secrets = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (name, value) in instance.SecretEnvironment)
+        {
+            secrets[name] = value != InstanceDefinition.SecretMask ? value
+                : stored is not null && stored.TryGetValue(name, out var kept) ? kept
+                : throw new InvalidParameterException("env." + name, "is the mask, but no secret of that name is stored to keep");
+        }
+
+        return secrets;
+    }
+}
