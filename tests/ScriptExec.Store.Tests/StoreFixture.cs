@@ -13,13 +13,17 @@ public abstract class StoreFixture
 
     protected ScriptStore Scripts { get; private set; } = null!;
 
+    /// <summary>What <see cref="Scripts"/> reported as stored but not loadable.</summary>
+    protected UnloadableRows Unloadable { get; private set; } = null!;
+
     [SetUp]
     public void OpenStore()
     {
         _dir = Directory.CreateTempSubdirectory("scriptexec-store-").FullName;
         Db = new SqliteDatabase(new StoreOptions { DatabasePath = Path.Combine(_dir, "scriptexec.db") });
         Executions = new ExecutionStore(Db);
-        Scripts = new ScriptStore(Db, new UnloadableRows(Microsoft.Extensions.Logging.Abstractions.NullLogger<UnloadableRows>.Instance));
+        Unloadable = new UnloadableRows(Microsoft.Extensions.Logging.Abstractions.NullLogger<UnloadableRows>.Instance);
+        Scripts = new ScriptStore(Db, Unloadable);
     }
 
     [TearDown]
