@@ -13,13 +13,13 @@ namespace ScriptExec.Rpc.Protocol;
 /// </remarks>
 public sealed class ScriptExecJsonRpc : JsonRpc
 {
-    private readonly ILogger logger;
+    private readonly ILogger _logger;
 
     public ScriptExecJsonRpc(IJsonRpcMessageHandler messageHandler, ILogger logger)
         : base(messageHandler)
     {
         ArgumentNullException.ThrowIfNull(logger);
-        this.logger = logger;
+        _logger = logger;
     }
 
     /// <summary>Maps an exception an RPC method throws on purpose to its error; null for anything unexpected.</summary>
@@ -51,7 +51,7 @@ public sealed class ScriptExecJsonRpc : JsonRpc
         }
 
         // Message, type and stack of an unexpected exception stay in the log: they can name paths and internals.
-        ProtocolLog.MethodFailed(logger, request.Method, Unwrap(exception));
+        ProtocolLog.MethodFailed(_logger, request.Method, Unwrap(exception));
         return new JsonRpcError.ErrorDetail
         {
             Code = JsonRpcErrorCode.InternalError,
