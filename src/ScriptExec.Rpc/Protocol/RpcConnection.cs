@@ -14,7 +14,7 @@ namespace ScriptExec.Rpc.Protocol;
 /// </remarks>
 public sealed class RpcConnection : IAsyncDisposable
 {
-    private readonly ScriptExecJsonRpc _rpc;
+    private readonly ErrorMappingJsonRpc _rpc;
     private readonly ILogger _logger;
 
     /// <param name="methodNames">The method names to treat as existing; by default those of the target's attributes.</param>
@@ -39,7 +39,7 @@ public sealed class RpcConnection : IAsyncDisposable
             logger,
             maxBatchMembers,
             maxUnansweredRequests);
-        _rpc = new ScriptExecJsonRpc(handler, logger)
+        _rpc = new ErrorMappingJsonRpc(handler, logger)
         {
             // A client that goes away should not leave its long calls (waits, follows) running.
             CancelLocallyInvokedMethodsWhenConnectionIsClosed = true,

@@ -11,11 +11,11 @@ namespace ScriptExec.Rpc.Protocol;
 /// <see cref="InvalidParameterException"/> becomes <c>-32602</c> naming the field, <see cref="ScriptExecException"/>
 /// its stable application code and reason; anything else is logged here and reported only as <c>-32603</c>.
 /// </remarks>
-public sealed class ScriptExecJsonRpc : JsonRpc
+public sealed class ErrorMappingJsonRpc : JsonRpc
 {
     private readonly ILogger _logger;
 
-    public ScriptExecJsonRpc(IJsonRpcMessageHandler messageHandler, ILogger logger)
+    public ErrorMappingJsonRpc(IJsonRpcMessageHandler messageHandler, ILogger logger)
         : base(messageHandler)
     {
         ArgumentNullException.ThrowIfNull(logger);
