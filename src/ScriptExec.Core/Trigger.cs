@@ -1,14 +1,5 @@
 namespace ScriptExec.Core;
 
-/// <summary>What started or stopped an execution.</summary>
-public enum TriggerType
-{
-    Manual,
-    Xpath,
-    Schedule,
-    System,
-}
-
 /// <summary>
 /// A start or stop trigger. <see cref="Setting"/> is present only for xpath, schedule and system triggers,
 /// <see cref="Username"/> only for manual ones (seed 000's presence rules).
@@ -27,29 +18,4 @@ public sealed record Trigger(TriggerType Type, string? Setting = null, string? U
 
     /// <summary>The stop cause recorded at start-up for executions a crashed daemon left running.</summary>
     public const string RecoveryCause = "recovery";
-}
-
-/// <summary>Wire names of <see cref="TriggerType"/>.</summary>
-public static class TriggerTypes
-{
-    public static string ToWire(this TriggerType type) => type switch
-    {
-        TriggerType.Manual => "manual",
-        TriggerType.Xpath => "xpath",
-        TriggerType.Schedule => "schedule",
-        TriggerType.System => "system",
-        _ => throw new ArgumentOutOfRangeException(nameof(type), type, null),
-    };
-
-    public static bool TryParse(string? value, out TriggerType type)
-    {
-        switch (value)
-        {
-            case "manual": type = TriggerType.Manual; return true;
-            case "xpath": type = TriggerType.Xpath; return true;
-            case "schedule": type = TriggerType.Schedule; return true;
-            case "system": type = TriggerType.System; return true;
-            default: type = default; return false;
-        }
-    }
 }

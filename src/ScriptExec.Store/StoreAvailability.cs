@@ -4,14 +4,6 @@ using ScriptExec.Core;
 
 namespace ScriptExec.Store;
 
-/// <summary>What <c>status</c> reports about the store's writability.</summary>
-/// <param name="Writable">False from the first refused write until a write succeeds again.</param>
-/// <param name="Since">When the current unwritable episode began; null while writable.</param>
-/// <param name="LastError">The condition of the last refused write; null while writable.</param>
-/// <param name="RefusedWrites">Writes of requests and triggers refused since the daemon started.</param>
-/// <param name="LostOutputLines">Captured lines the store refused since the daemon started.</param>
-public sealed record StoreCondition(bool Writable, DateTimeOffset? Since, StorageFault? LastError, long RefusedWrites, long LostOutputLines);
-
 /// <summary>
 /// Follows whether the store accepts writes, in episodes: the first refused write of an episode is logged as a
 /// warning and the first successful one after it as "available again"; the writes in between are only counted,
@@ -140,20 +132,4 @@ public sealed class StoreAvailability
             Log.OutputLost(_logger, fault?.Describe() ?? "store error");
         }
     }
-}
-
-/// <summary>How a write is treated when the storage is full.</summary>
-public enum WriteKind
-{
-    /// <summary>A request's or trigger's write: refused with 1007 while the store is unavailable.</summary>
-    Request,
-
-    /// <summary>A batch of captured output lines: dropped (and counted) while the store is unavailable.</summary>
-    Output,
-
-    /// <summary>
-    /// A record the supervisor must not lose (pid, terminating, end): always tried, with the reserve released for
-    /// it when the storage is full.
-    /// </summary>
-    Essential,
 }

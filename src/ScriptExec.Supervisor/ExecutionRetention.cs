@@ -4,26 +4,6 @@ using ScriptExec.Store;
 
 namespace ScriptExec.Supervisor;
 
-/// <summary>Retention limits; a null limit is off.</summary>
-public sealed class RetentionOptions
-{
-    // The one home of these defaults: the daemon's options refer to them.
-    public const long DefaultMaxExecutions = 100_000;
-    public const long DefaultMaxOutputBytes = 256L * 1024 * 1024;
-
-    public long? MaxExecutions { get; init; } = DefaultMaxExecutions;
-
-    public TimeSpan? MaxAge { get; init; }
-
-    public long? MaxOutputBytes { get; init; } = DefaultMaxOutputBytes;
-
-    /// <summary>How often the age and size limits are checked; the count limit is also checked after every run.</summary>
-    public TimeSpan Interval { get; init; } = TimeSpan.FromMinutes(1);
-}
-
-/// <summary>What retention has pruned since the daemon started.</summary>
-public sealed record RetentionCounts(long PrunedExecutions, long PrunedOutputLines, long? LastRunTimestamp);
-
 /// <summary>
 /// Keeps the store within its limits in the background: the oldest ended executions and their output go first,
 /// running ones never. A pass runs after any run that ends beyond the count limit, and on an interval.

@@ -33,7 +33,7 @@ internal static class ExecutionsCommand
         }
 
         var table = new Table("ID", "SCRIPT", "INSTANCE", "STATE", "EXIT", "DURATION", "STARTED", "TRIGGER");
-        foreach (var e in Wire.Read<WireExecutions>(result, "script_execution_get").Executions)
+        foreach (var e in ReplyReader.Read<WireExecutions>(result, "script_execution_get").Executions)
         {
             table.Add(
                 Format.Number(e.Id),

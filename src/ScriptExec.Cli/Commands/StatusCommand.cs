@@ -19,7 +19,7 @@ internal static class StatusCommand
             return ExitCodes.Success;
         }
 
-        var s = Wire.Read<Status>(result, "status");
+        var s = ReplyReader.Read<Status>(result, "status");
         var c = s.Executions;
         var d = s.Durations;
         var text = new StringBuilder();

@@ -12,22 +12,22 @@ namespace ScriptExec.Rpc.Protocol;
 /// </remarks>
 public sealed class NdjsonTransport : IMessageTransport
 {
-    private readonly PipeReader input;
-    private readonly PipeWriter output;
-    private readonly SemaphoreSlim writeLock = new(1, 1);
-    private readonly TimeProvider timeProvider;
+    private readonly PipeReader _input;
+    private readonly PipeWriter _output;
+    private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private readonly TimeProvider _timeProvider;
 
     // The reader's buffer may only be released after the caller is done with the message we handed out.
-    private SequencePosition? consumedOnNextRead;
+    private SequencePosition? _consumedOnNextRead;
 
     // Bytes at the start of the unconsumed buffer already known to hold no newline, so a long line arriving in
     // small chunks is scanned once rather than once per chunk.
-    private long scannedWithoutNewline;
+    private long _scannedWithoutNewline;
 
     // Waiting time left for the unfinished line; refilled whenever a line ends.
-    private TimeSpan lineTimeLeft;
-    private bool inputEnded;
-    private bool outputClosed;
+    private TimeSpan _lineTimeLeft;
+    private bool _inputEnded;
+    private bool _outputClosed;
 
     /// <param name="messageTimeout">How long an unfinished line may keep us waiting; null for no limit.</param>
     /// <param name="timeProvider">The clock of <paramref name="messageTimeout"/>; the system clock by default.</param>
@@ -40,12 +40,12 @@ public sealed class NdjsonTransport : IMessageTransport
         if (messageTimeout is { } timeout)
         {
             ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(timeout, TimeSpan.Zero, nameof(messageTimeout));
-            lineTimeLeft = timeout;
+            _lineTimeLeft = timeout;
         }
 
-        this.input = input;
-        this.output = output;
-        this.timeProvider = timeProvider ?? TimeProvider.System;
+        _input = input;
+        _output = output;
+        _timeProvider = timeProvider ?? TimeProvider.System;
         MaxMessageBytes = maxMessageBytes;
         MessageTimeout = messageTimeout;
     }
@@ -56,13 +56,13 @@ public sealed class NdjsonTransport : IMessageTransport
 
     public async ValueTask<TransportRead> ReadAsync(CancellationToken cancellationToken)
     {
-        if (consumedOnNextRead is { } consumed)
+        if (_consumedOnNextRead is { } consumed)
         {
-            consumedOnNextRead = null;
-            input.AdvanceTo(consumed);
+            _consumedOnNextRead = null;
+            _input.AdvanceTo(consumed);
         }
 
-        if (inputEnded)
+        if (_inputEnded)
         {
             return TransportRead.EndOfStream;
         }
@@ -70,9 +70,9 @@ public sealed class NdjsonTransport : IMessageTransport
         while (true)
         {
             ReadResult result;
-            if (scannedWithoutNewline == 0 || MessageTimeout is null)
+            if (_scannedWithoutNewline == 0 || MessageTimeout is null)
             {
-                result = await input.ReadAsync(cancellationToken);
+                result = await _input.ReadAsync(cancellationToken);
             }
             else if (await ReadMoreOfLineAsync(cancellationToken) is { } more)
             {
@@ -80,24 +80,24 @@ public sealed class NdjsonTransport : IMessageTransport
             }
             else
             {
-                inputEnded = true;
+                _inputEnded = true;
                 return TransportRead.TimedOut;
             }
 
             ReadOnlySequence<byte> buffer = result.Buffer;
             if (result.IsCanceled)
             {
-                input.AdvanceTo(buffer.Start);
-                inputEnded = true;
+                _input.AdvanceTo(buffer.Start);
+                _inputEnded = true;
                 return TransportRead.EndOfStream;
             }
 
-            while (buffer.Slice(scannedWithoutNewline).PositionOf((byte)'\n') is { } newline)
+            while (buffer.Slice(_scannedWithoutNewline).PositionOf((byte)'\n') is { } newline)
             {
                 ReadOnlySequence<byte> line = buffer.Slice(0, newline);
                 buffer = buffer.Slice(buffer.GetPosition(1, newline));
-                scannedWithoutNewline = 0;
-                lineTimeLeft = MessageTimeout ?? TimeSpan.Zero;
+                _scannedWithoutNewline = 0;
+                _lineTimeLeft = MessageTimeout ?? TimeSpan.Zero;
                 if (line.Length > MaxMessageBytes)
                 {
                     return EndWithTooLarge(buffer);
@@ -106,7 +106,7 @@ public sealed class NdjsonTransport : IMessageTransport
                 line = TrimTrailingCarriageReturn(line);
                 if (!IsBlank(line))
                 {
-                    consumedOnNextRead = buffer.Start;
+                    _consumedOnNextRead = buffer.Start;
                     return TransportRead.FromMessage(line);
                 }
             }
@@ -119,89 +119,89 @@ public sealed class NdjsonTransport : IMessageTransport
 
             if (result.IsCompleted)
             {
-                inputEnded = true;
+                _inputEnded = true;
                 ReadOnlySequence<byte> last = TrimTrailingCarriageReturn(buffer);
                 if (!IsBlank(last))
                 {
-                    consumedOnNextRead = buffer.End;
+                    _consumedOnNextRead = buffer.End;
                     return TransportRead.FromMessage(last);
                 }
 
-                input.AdvanceTo(buffer.End);
+                _input.AdvanceTo(buffer.End);
                 return TransportRead.EndOfStream;
             }
 
-            scannedWithoutNewline = buffer.Length;
-            input.AdvanceTo(buffer.Start, buffer.End);
+            _scannedWithoutNewline = buffer.Length;
+            _input.AdvanceTo(buffer.Start, buffer.End);
         }
     }
 
     public async ValueTask WriteAsync(ReadOnlyMemory<byte> message, CancellationToken cancellationToken)
     {
-        await writeLock.WaitAsync(cancellationToken);
+        await _writeLock.WaitAsync(cancellationToken);
         try
         {
-            if (outputClosed)
+            if (_outputClosed)
             {
                 return;
             }
 
-            output.Write(message.Span);
-            output.Write("\n"u8);
-            FlushResult flushed = await output.FlushAsync(cancellationToken);
+            _output.Write(message.Span);
+            _output.Write("\n"u8);
+            FlushResult flushed = await _output.FlushAsync(cancellationToken);
             if (flushed.IsCompleted || flushed.IsCanceled)
             {
                 // The peer stopped reading, or we are being disposed while stuck on a peer that never reads.
-                outputClosed = true;
+                _outputClosed = true;
             }
         }
         finally
         {
-            writeLock.Release();
+            _writeLock.Release();
         }
     }
 
     public async ValueTask CloseAsync(bool tooLarge, CancellationToken cancellationToken)
     {
         // NDJSON has no way to say why; the -32600 reply written before this carries the reason.
-        await writeLock.WaitAsync(cancellationToken);
+        await _writeLock.WaitAsync(cancellationToken);
         try
         {
-            if (!outputClosed)
+            if (!_outputClosed)
             {
-                outputClosed = true;
-                await output.CompleteAsync();
+                _outputClosed = true;
+                await _output.CompleteAsync();
             }
         }
         finally
         {
-            writeLock.Release();
+            _writeLock.Release();
         }
     }
 
     public async ValueTask DisposeAsync()
     {
         // A writer blocked on a peer that never reads would otherwise hold the lock forever.
-        output.CancelPendingFlush();
+        _output.CancelPendingFlush();
         await CloseAsync(tooLarge: false, CancellationToken.None);
-        inputEnded = true;
-        await input.CompleteAsync();
+        _inputEnded = true;
+        await _input.CompleteAsync();
     }
 
     /// <summary>Waits for more of an unfinished line, at most for the time it has left; null once that is spent.</summary>
     private async ValueTask<ReadResult?> ReadMoreOfLineAsync(CancellationToken cancellationToken)
     {
-        if (lineTimeLeft <= TimeSpan.Zero)
+        if (_lineTimeLeft <= TimeSpan.Zero)
         {
             return null;
         }
 
-        using var deadline = new CancellationTokenSource(lineTimeLeft, timeProvider);
+        using var deadline = new CancellationTokenSource(_lineTimeLeft, _timeProvider);
         using var either = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
-        long waitStarted = timeProvider.GetTimestamp();
+        long waitStarted = _timeProvider.GetTimestamp();
         try
         {
-            return await input.ReadAsync(either.Token);
+            return await _input.ReadAsync(either.Token);
         }
         catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
@@ -210,7 +210,7 @@ public sealed class NdjsonTransport : IMessageTransport
         finally
         {
             // Only the time we spent waiting for the peer counts: pauses for our own back-pressure do not.
-            lineTimeLeft -= timeProvider.GetElapsedTime(waitStarted);
+            _lineTimeLeft -= _timeProvider.GetElapsedTime(waitStarted);
         }
     }
 
@@ -244,8 +244,8 @@ public sealed class NdjsonTransport : IMessageTransport
 
     private TransportRead EndWithTooLarge(ReadOnlySequence<byte> buffer)
     {
-        inputEnded = true;
-        input.AdvanceTo(buffer.End);
+        _inputEnded = true;
+        _input.AdvanceTo(buffer.End);
         return TransportRead.TooLarge;
     }
 }

@@ -9,39 +9,39 @@ namespace ScriptExec.Rpc.Protocol;
 /// </remarks>
 internal sealed class PendingBatch
 {
-    private readonly Lock gate = new();
-    private readonly List<byte[]?> slots = [];
-    private int unanswered;
-    private bool isSealed;
+    private readonly Lock _gate = new();
+    private readonly List<byte[]?> _slots = [];
+    private int _unanswered;
+    private bool _isSealed;
 
     public int Reserve()
     {
-        lock (gate)
+        lock (_gate)
         {
-            slots.Add(null);
-            unanswered++;
-            return slots.Count - 1;
+            _slots.Add(null);
+            _unanswered++;
+            return _slots.Count - 1;
         }
     }
 
     /// <summary>Stores one reply; returns the whole batch reply if this was the last one missing.</summary>
     public byte[]? Fill(int slot, byte[] reply)
     {
-        lock (gate)
+        lock (_gate)
         {
-            slots[slot] = reply;
-            unanswered--;
-            return isSealed && unanswered == 0 ? Compose() : null;
+            _slots[slot] = reply;
+            _unanswered--;
+            return _isSealed && _unanswered == 0 ? Compose() : null;
         }
     }
 
     /// <summary>Ends triage; returns the whole batch reply if nothing is left to wait for and there is anything to say.</summary>
     public byte[]? Seal()
     {
-        lock (gate)
+        lock (_gate)
         {
-            isSealed = true;
-            return unanswered == 0 && slots.Count > 0 ? Compose() : null;
+            _isSealed = true;
+            return _unanswered == 0 && _slots.Count > 0 ? Compose() : null;
         }
     }
 
@@ -49,14 +49,14 @@ internal sealed class PendingBatch
     {
         var output = new ArrayBufferWriter<byte>();
         output.Write("["u8);
-        for (int i = 0; i < slots.Count; i++)
+        for (int i = 0; i < _slots.Count; i++)
         {
             if (i > 0)
             {
                 output.Write(","u8);
             }
 
-            output.Write(slots[i]);
+            output.Write(_slots[i]);
         }
 
         output.Write("]"u8);

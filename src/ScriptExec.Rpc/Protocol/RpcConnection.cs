@@ -14,8 +14,8 @@ namespace ScriptExec.Rpc.Protocol;
 /// </remarks>
 public sealed class RpcConnection : IAsyncDisposable
 {
-    private readonly ScriptExecJsonRpc rpc;
-    private readonly ILogger logger;
+    private readonly ErrorMappingJsonRpc _rpc;
+    private readonly ILogger _logger;
 
     /// <param name="methodNames">The method names to treat as existing; by default those of the target's attributes.</param>
     /// <param name="gate">Checks every request before dispatch (roles); none: every request is dispatched.</param>
@@ -31,7 +31,7 @@ public sealed class RpcConnection : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(transport);
         ArgumentNullException.ThrowIfNull(target);
         ArgumentNullException.ThrowIfNull(logger);
-        this.logger = logger;
+        _logger = logger;
         var methods = RpcMethodsOf(target.GetType());
         var formatter = new SystemTextJsonFormatter { JsonSerializerOptions = RpcJson.Options };
         var handler = new SpecCompliantMessageHandler(
@@ -44,19 +44,19 @@ public sealed class RpcConnection : IAsyncDisposable
         {
             Gate = gate,
         };
-        rpc = new ScriptExecJsonRpc(handler, logger)
+        _rpc = new ErrorMappingJsonRpc(handler, logger)
         {
             // A client that goes away should not leave its long calls (waits, follows) running.
             CancelLocallyInvokedMethodsWhenConnectionIsClosed = true,
         };
         foreach ((MethodInfo method, JsonRpcMethodAttribute attribute) in methods)
         {
-            rpc.AddLocalRpcMethod(method, method.IsStatic ? null : target, attribute);
+            _rpc.AddLocalRpcMethod(method, method.IsStatic ? null : target, attribute);
         }
     }
 
     /// <summary>Gets the StreamJsonRpc connection, e.g. to send notifications with <c>NotifyWithParameterObjectAsync</c>.</summary>
-    public JsonRpc Rpc => rpc;
+    public JsonRpc Rpc => _rpc;
 
     /// <summary>Serves one connection until the peer leaves, the connection fails, or <paramref name="cancellationToken"/> fires.</summary>
     public static async Task RunAsync(
@@ -77,9 +77,9 @@ public sealed class RpcConnection : IAsyncDisposable
     /// <summary>Starts listening and completes when the connection has ended and its transport is closed.</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        rpc.Disconnected += OnDisconnected;
-        rpc.StartListening();
-        using (cancellationToken.Register(static state => ((JsonRpc)state!).Dispose(), rpc))
+        _rpc.Disconnected += OnDisconnected;
+        _rpc.StartListening();
+        using (cancellationToken.Register(static state => ((JsonRpc)state!).Dispose(), _rpc))
         {
             await EndedAsync();
         }
@@ -87,7 +87,7 @@ public sealed class RpcConnection : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        rpc.Dispose();
+        _rpc.Dispose();
         await EndedAsync();
     }
 
@@ -95,7 +95,7 @@ public sealed class RpcConnection : IAsyncDisposable
     {
         try
         {
-            await rpc.Completion;
+            await _rpc.Completion;
         }
         catch (Exception)
         {
@@ -112,5 +112,5 @@ public sealed class RpcConnection : IAsyncDisposable
             .ToList();
 
     private void OnDisconnected(object? sender, JsonRpcDisconnectedEventArgs e) =>
-        ProtocolLog.ConnectionEnded(logger, e.Reason.ToString(), e.Description, e.Exception);
+        ProtocolLog.ConnectionEnded(_logger, e.Reason.ToString(), e.Description, e.Exception);
 }

@@ -32,7 +32,7 @@ public sealed partial class SpecCompliantMessageHandler
 
         if (document is null)
         {
-            ProtocolLog.ParseError(logger);
+            ProtocolLog.ParseError(_logger);
             return ErrorReplies.ParseError();
         }
 
@@ -50,9 +50,9 @@ public sealed partial class SpecCompliantMessageHandler
                 return ErrorReplies.InvalidRequest(rawId: default);
             }
 
-            if (length > maxBatchMembers)
+            if (length > _maxBatchMembers)
             {
-                return ErrorReplies.InvalidRequest($"batch exceeds {maxBatchMembers} members");
+                return ErrorReplies.InvalidRequest($"batch exceeds {_maxBatchMembers} members");
             }
 
             var batch = new PendingBatch();
@@ -95,7 +95,7 @@ public sealed partial class SpecCompliantMessageHandler
         }
 
         string method = request.Method;
-        bool exists = methodNames.Contains(method);
+        bool exists = _methodNames.Contains(method);
         JsonElement? parameters = request.Params;
         if (!exists && IsReserved(method))
         {
@@ -131,18 +131,18 @@ public sealed partial class SpecCompliantMessageHandler
             return request.IsNotification ? null : Answer(ErrorReplies.Create(request.RawId, refusal.Code, refusal.Message, refusal.Data), batch);
         }
 
-        long? internalId = request.IsNotification ? null : Interlocked.Increment(ref lastInternalId);
+        long? internalId = request.IsNotification ? null : Interlocked.Increment(ref _lastInternalId);
 
         // An unknown method goes through untouched so that StreamJsonRpc answers -32601 itself. Rewritten before
         // the reply is promised: nothing may fail between promising a reply and handing its request on.
         byte[] forward = request.Rewrite(internalId, parameters, emptyObjectWhenNone: exists);
         if (internalId is { } id)
         {
-            pending[id] = new PendingReply(request.RawId!, batch, batch?.Reserve() ?? -1);
+            _pending[id] = new PendingReply(request.RawId!, batch, batch?.Reserve() ?? -1);
             ReplyPromised();
         }
 
-        forwards.Enqueue(forward);
+        _forwards.Enqueue(forward);
         return null;
     }
 

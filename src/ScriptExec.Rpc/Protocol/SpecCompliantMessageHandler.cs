@@ -26,28 +26,28 @@ public sealed partial class SpecCompliantMessageHandler
     /// <summary>The default number of requests a client may have unanswered before the next message is read.</summary>
     public const int DefaultMaxUnansweredRequests = 1000;
 
-    private readonly IMessageTransport transport;
-    private readonly SystemTextJsonFormatter formatter;
-    private readonly IReadOnlySet<string> methodNames;
-    private readonly ILogger logger;
-    private readonly int maxBatchMembers;
-    private readonly int maxUnansweredRequests;
+    private readonly IMessageTransport _transport;
+    private readonly SystemTextJsonFormatter _formatter;
+    private readonly IReadOnlySet<string> _methodNames;
+    private readonly ILogger _logger;
+    private readonly int _maxBatchMembers;
+    private readonly int _maxUnansweredRequests;
 
     // Rewritten requests of the current inbound message, handed to StreamJsonRpc one per ReadAsync. Only the
     // reading side touches it, and it holds at most one message's worth.
-    private readonly Queue<byte[]> forwards = new();
-    private readonly ConcurrentDictionary<long, PendingReply> pending = new();
-    private readonly SemaphoreSlim readGate = new(1, 1);
-    private readonly Lock serializeGate = new();
-    private readonly Lock drainGate = new();
-    private long lastInternalId;
+    private readonly Queue<byte[]> _forwards = new();
+    private readonly ConcurrentDictionary<long, PendingReply> _pending = new();
+    private readonly SemaphoreSlim _readGate = new(1, 1);
+    private readonly Lock _serializeGate = new();
+    private readonly Lock _drainGate = new();
+    private long _lastInternalId;
 
     // Forwarded requests whose replies are not yet written (a batch member's counts as written once parked in
-    // its batch, except the last). The reader waits on it for back-pressure and to drain; guarded by drainGate.
-    private int unsentReplies;
-    private int wakeReaderAt;
-    private TaskCompletionSource? readerWake;
-    private int disposed;
+    // its batch, except the last). The reader waits on it for back-pressure and to drain; guarded by _drainGate.
+    private int _unsentReplies;
+    private int _wakeReaderAt;
+    private TaskCompletionSource? _readerWake;
+    private int _disposed;
 
     /// <param name="methodNames">The methods that exist; only their params are normalized or refused.</param>
     /// <param name="maxUnansweredRequests">
@@ -67,12 +67,12 @@ public sealed partial class SpecCompliantMessageHandler
         ArgumentNullException.ThrowIfNull(methodNames);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxBatchMembers);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxUnansweredRequests);
-        this.transport = transport;
-        this.formatter = formatter;
-        this.methodNames = methodNames;
-        this.logger = logger ?? NullLogger.Instance;
-        this.maxBatchMembers = maxBatchMembers;
-        this.maxUnansweredRequests = maxUnansweredRequests;
+        _transport = transport;
+        _formatter = formatter;
+        _methodNames = methodNames;
+        _logger = logger ?? NullLogger.Instance;
+        _maxBatchMembers = maxBatchMembers;
+        _maxUnansweredRequests = maxUnansweredRequests;
     }
 
     /// <summary>Checks each request of an existing method before it is dispatched; none: every request is.</summary>
@@ -82,47 +82,47 @@ public sealed partial class SpecCompliantMessageHandler
 
     public bool CanWrite => true;
 
-    public IJsonRpcMessageFormatter Formatter => formatter;
+    public IJsonRpcMessageFormatter Formatter => _formatter;
 
     public async ValueTask<JsonRpcMessage?> ReadAsync(CancellationToken cancellationToken)
     {
-        await readGate.WaitAsync(cancellationToken);
+        await _readGate.WaitAsync(cancellationToken);
         try
         {
             while (true)
             {
-                if (forwards.TryDequeue(out byte[]? next))
+                if (_forwards.TryDequeue(out byte[]? next))
                 {
                     // Deserialized here, on StreamJsonRpc's read loop, because the formatter keeps one inbound
                     // document at a time and releases it in DeserializationComplete before the next read.
-                    return formatter.Deserialize(new ReadOnlySequence<byte>(next));
+                    return _formatter.Deserialize(new ReadOnlySequence<byte>(next));
                 }
 
-                await WaitUntilUnsentRepliesAtMostAsync(maxUnansweredRequests - 1, cancellationToken);
-                TransportRead read = await transport.ReadAsync(cancellationToken);
+                await WaitUntilUnsentRepliesAtMostAsync(_maxUnansweredRequests - 1, cancellationToken);
+                TransportRead read = await _transport.ReadAsync(cancellationToken);
                 switch (read.Kind)
                 {
                     case TransportReadKind.Message:
                         if (Triage(read.Message) is { } reply)
                         {
-                            await transport.WriteAsync(reply, cancellationToken);
+                            await _transport.WriteAsync(reply, cancellationToken);
                         }
 
                         break;
                     case TransportReadKind.TooLarge:
-                        ProtocolLog.MessageTooLarge(logger, transport.MaxMessageBytes);
-                        await transport.WriteAsync(
-                            ErrorReplies.InvalidRequest($"message exceeds {transport.MaxMessageBytes} bytes"),
+                        ProtocolLog.MessageTooLarge(_logger, _transport.MaxMessageBytes);
+                        await _transport.WriteAsync(
+                            ErrorReplies.InvalidRequest($"message exceeds {_transport.MaxMessageBytes} bytes"),
                             cancellationToken);
-                        await transport.CloseAsync(tooLarge: true, cancellationToken);
+                        await _transport.CloseAsync(tooLarge: true, cancellationToken);
                         return null;
                     case TransportReadKind.TimedOut:
-                        double seconds = transport.MessageTimeout.GetValueOrDefault().TotalSeconds;
-                        ProtocolLog.MessageTimedOut(logger, seconds);
-                        await transport.WriteAsync(
+                        double seconds = _transport.MessageTimeout.GetValueOrDefault().TotalSeconds;
+                        ProtocolLog.MessageTimedOut(_logger, seconds);
+                        await _transport.WriteAsync(
                             ErrorReplies.InvalidRequest($"message not completed within {seconds:0.###} s"),
                             cancellationToken);
-                        await transport.CloseAsync(tooLarge: false, cancellationToken);
+                        await _transport.CloseAsync(tooLarge: false, cancellationToken);
                         return null;
                     default:
                         // A client that sends its requests and then half-closes (echo ... | socat) still gets its replies.
@@ -133,7 +133,7 @@ public sealed partial class SpecCompliantMessageHandler
         }
         finally
         {
-            readGate.Release();
+            _readGate.Release();
         }
     }
 
@@ -142,19 +142,19 @@ public sealed partial class SpecCompliantMessageHandler
         ArgumentNullException.ThrowIfNull(jsonRpcMessage);
         if (jsonRpcMessage is not (JsonRpcResult or JsonRpcError)
             || jsonRpcMessage is not IJsonRpcMessageWithId { RequestId.Number: long internalId }
-            || !pending.TryGetValue(internalId, out PendingReply reply))
+            || !_pending.TryGetValue(internalId, out PendingReply reply))
         {
             // Server-initiated notifications go out as StreamJsonRpc wrote them. (Server-initiated requests cannot
             // work: a client's response is not a valid request to this front layer.)
             // Notifications are the bulk of what goes out (live output, to every subscriber): pooled buffers, returned
             // once the transport is done with the bytes.
             using var notification = new PooledBufferWriter(4096);
-            lock (serializeGate)
+            lock (_serializeGate)
             {
-                formatter.Serialize(notification, jsonRpcMessage);
+                _formatter.Serialize(notification, jsonRpcMessage);
             }
 
-            await transport.WriteAsync(notification.WrittenMemory, cancellationToken);
+            await _transport.WriteAsync(notification.WrittenMemory, cancellationToken);
             return;
         }
 
@@ -165,7 +165,7 @@ public sealed partial class SpecCompliantMessageHandler
 
         // Only forget the id once serialization worked: on failure StreamJsonRpc answers the same id again.
         byte[] response = OutboundResponses.SpliceId(Serialize(jsonRpcMessage).Span, reply.RawId);
-        pending.TryRemove(internalId, out _);
+        _pending.TryRemove(internalId, out _);
         byte[]? toWrite = reply.Batch is null ? response : reply.Batch.Fill(reply.Slot, response);
         if (toWrite is null)
         {
@@ -175,7 +175,7 @@ public sealed partial class SpecCompliantMessageHandler
 
         try
         {
-            await transport.WriteAsync(toWrite, cancellationToken);
+            await _transport.WriteAsync(toWrite, cancellationToken);
         }
         finally
         {
@@ -191,34 +191,34 @@ public sealed partial class SpecCompliantMessageHandler
 
     public async ValueTask DisposeAsync()
     {
-        if (Interlocked.Exchange(ref disposed, 1) != 0)
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
         {
             return;
         }
 
-        lock (drainGate)
+        lock (_drainGate)
         {
-            readerWake?.TrySetResult();
+            _readerWake?.TrySetResult();
         }
 
         // StreamJsonRpc cancels its read before disposing us; the transport must not close under a pending read.
-        await readGate.WaitAsync();
+        await _readGate.WaitAsync();
         try
         {
-            await transport.DisposeAsync();
+            await _transport.DisposeAsync();
         }
         finally
         {
-            readGate.Release();
+            _readGate.Release();
         }
     }
 
     private ReadOnlyMemory<byte> Serialize(JsonRpcMessage message)
     {
         var output = new ArrayBufferWriter<byte>(256);
-        lock (serializeGate)
+        lock (_serializeGate)
         {
-            formatter.Serialize(output, message);
+            _formatter.Serialize(output, message);
         }
 
         return output.WrittenMemory;
@@ -226,19 +226,19 @@ public sealed partial class SpecCompliantMessageHandler
 
     private void ReplyPromised()
     {
-        lock (drainGate)
+        lock (_drainGate)
         {
-            unsentReplies++;
+            _unsentReplies++;
         }
     }
 
     private void ReplySent()
     {
-        lock (drainGate)
+        lock (_drainGate)
         {
-            if (--unsentReplies <= wakeReaderAt)
+            if (--_unsentReplies <= _wakeReaderAt)
             {
-                readerWake?.TrySetResult();
+                _readerWake?.TrySetResult();
             }
         }
     }
@@ -246,16 +246,16 @@ public sealed partial class SpecCompliantMessageHandler
     private async Task WaitUntilUnsentRepliesAtMostAsync(int count, CancellationToken cancellationToken)
     {
         Task wait;
-        lock (drainGate)
+        lock (_drainGate)
         {
-            if (unsentReplies <= count || disposed != 0)
+            if (_unsentReplies <= count || _disposed != 0)
             {
                 return;
             }
 
-            wakeReaderAt = count;
-            readerWake = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            wait = readerWake.Task;
+            _wakeReaderAt = count;
+            _readerWake = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            wait = _readerWake.Task;
         }
 
         await wait.WaitAsync(cancellationToken);

@@ -16,14 +16,14 @@ public sealed class WebSocketDeadlineStream : Stream
 {
     private const int MaxHeaderBytes = 14;
 
-    private readonly Stream inner;
-    private readonly TimeProvider timeProvider;
-    private readonly byte[] header = new byte[MaxHeaderBytes];
+    private readonly Stream _inner;
+    private readonly TimeProvider _timeProvider;
+    private readonly byte[] _header = new byte[MaxHeaderBytes];
 
-    private int headerCount;
-    private ulong payloadLeft;
-    private bool inFragmentedMessage;
-    private TimeSpan timeLeft;
+    private int _headerCount;
+    private ulong _payloadLeft;
+    private bool _inFragmentedMessage;
+    private TimeSpan _timeLeft;
 
     /// <param name="inner">The upgraded connection; owned, disposed with this stream.</param>
     /// <param name="messageTimeout">How long a started message may keep reads waiting.</param>
@@ -32,10 +32,10 @@ public sealed class WebSocketDeadlineStream : Stream
     {
         ArgumentNullException.ThrowIfNull(inner);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(messageTimeout, TimeSpan.Zero);
-        this.inner = inner;
-        this.timeProvider = timeProvider ?? TimeProvider.System;
+        _inner = inner;
+        _timeProvider = timeProvider ?? TimeProvider.System;
         MessageTimeout = messageTimeout;
-        timeLeft = messageTimeout;
+        _timeLeft = messageTimeout;
     }
 
     /// <summary>Gets how long a started message may keep reads waiting.</summary>
@@ -45,13 +45,13 @@ public sealed class WebSocketDeadlineStream : Stream
     public bool TimedOut { get; private set; }
 
     /// <summary>Gets whether some bytes of a message (or of a control frame) have arrived and the rest has not.</summary>
-    public bool MessageUnderWay => headerCount > 0 || payloadLeft > 0 || inFragmentedMessage;
+    public bool MessageUnderWay => _headerCount > 0 || _payloadLeft > 0 || _inFragmentedMessage;
 
     public override bool CanRead => true;
 
     public override bool CanSeek => false;
 
-    public override bool CanWrite => inner.CanWrite;
+    public override bool CanWrite => _inner.CanWrite;
 
     public override long Length => throw new NotSupportedException();
 
@@ -67,7 +67,7 @@ public sealed class WebSocketDeadlineStream : Stream
         int count;
         if (!MessageUnderWay)
         {
-            count = await inner.ReadAsync(buffer, cancellationToken);
+            count = await _inner.ReadAsync(buffer, cancellationToken);
         }
         else if (await ReadInTimeAsync(buffer, cancellationToken) is { } received)
         {
@@ -82,7 +82,7 @@ public sealed class WebSocketDeadlineStream : Stream
         Observe(buffer.Span[..count]);
         if (!MessageUnderWay)
         {
-            timeLeft = MessageTimeout;
+            _timeLeft = MessageTimeout;
         }
 
         return count;
@@ -95,16 +95,16 @@ public sealed class WebSocketDeadlineStream : Stream
         throw new NotSupportedException("the WebSocket reads asynchronously");
 
     public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default) =>
-        inner.WriteAsync(buffer, cancellationToken);
+        _inner.WriteAsync(buffer, cancellationToken);
 
     public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        inner.WriteAsync(buffer, offset, count, cancellationToken);
+        _inner.WriteAsync(buffer, offset, count, cancellationToken);
 
-    public override void Write(byte[] buffer, int offset, int count) => inner.Write(buffer, offset, count);
+    public override void Write(byte[] buffer, int offset, int count) => _inner.Write(buffer, offset, count);
 
-    public override Task FlushAsync(CancellationToken cancellationToken) => inner.FlushAsync(cancellationToken);
+    public override Task FlushAsync(CancellationToken cancellationToken) => _inner.FlushAsync(cancellationToken);
 
-    public override void Flush() => inner.Flush();
+    public override void Flush() => _inner.Flush();
 
     public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
 
@@ -114,7 +114,7 @@ public sealed class WebSocketDeadlineStream : Stream
     {
         if (disposing)
         {
-            inner.Dispose();
+            _inner.Dispose();
         }
 
         base.Dispose(disposing);
@@ -123,17 +123,17 @@ public sealed class WebSocketDeadlineStream : Stream
     /// <summary>Reads, waiting at most the time the message under way has left; null once that is spent.</summary>
     private async ValueTask<int?> ReadInTimeAsync(Memory<byte> buffer, CancellationToken cancellationToken)
     {
-        if (timeLeft <= TimeSpan.Zero)
+        if (_timeLeft <= TimeSpan.Zero)
         {
             return null;
         }
 
-        using var deadline = new CancellationTokenSource(timeLeft, timeProvider);
+        using var deadline = new CancellationTokenSource(_timeLeft, _timeProvider);
         using var either = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
-        long waitStarted = timeProvider.GetTimestamp();
+        long waitStarted = _timeProvider.GetTimestamp();
         try
         {
-            return await inner.ReadAsync(buffer, either.Token);
+            return await _inner.ReadAsync(buffer, either.Token);
         }
         catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
@@ -141,7 +141,7 @@ public sealed class WebSocketDeadlineStream : Stream
         }
         finally
         {
-            timeLeft -= timeProvider.GetElapsedTime(waitStarted);
+            _timeLeft -= _timeProvider.GetElapsedTime(waitStarted);
         }
     }
 
@@ -150,17 +150,17 @@ public sealed class WebSocketDeadlineStream : Stream
     {
         while (!bytes.IsEmpty)
         {
-            if (payloadLeft > 0)
+            if (_payloadLeft > 0)
             {
-                int skipped = (int)Math.Min(payloadLeft, (ulong)bytes.Length);
-                payloadLeft -= (ulong)skipped;
+                int skipped = (int)Math.Min(_payloadLeft, (ulong)bytes.Length);
+                _payloadLeft -= (ulong)skipped;
                 bytes = bytes[skipped..];
                 continue;
             }
 
-            header[headerCount++] = bytes[0];
+            _header[_headerCount++] = bytes[0];
             bytes = bytes[1..];
-            if (HeaderLength() is { } length && headerCount == length)
+            if (HeaderLength() is { } length && _headerCount == length)
             {
                 EndHeader();
             }
@@ -170,42 +170,42 @@ public sealed class WebSocketDeadlineStream : Stream
     /// <summary>The length of the header being read, once its first two bytes say it.</summary>
     private int? HeaderLength()
     {
-        if (headerCount < 2)
+        if (_headerCount < 2)
         {
             return null;
         }
 
-        int lengthBytes = (header[1] & 0x7F) switch
+        int lengthBytes = (_header[1] & 0x7F) switch
         {
             126 => 2,
             127 => 8,
             _ => 0,
         };
-        int maskBytes = (header[1] & 0x80) != 0 ? 4 : 0;
+        int maskBytes = (_header[1] & 0x80) != 0 ? 4 : 0;
         return 2 + lengthBytes + maskBytes;
     }
 
     private void EndHeader()
     {
-        ulong length = (ulong)(header[1] & 0x7F);
+        ulong length = (ulong)(_header[1] & 0x7F);
         if (length == 126)
         {
-            length = (ulong)((header[2] << 8) | header[3]);
+            length = (ulong)((_header[2] << 8) | _header[3]);
         }
         else if (length == 127)
         {
-            length = System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(header.AsSpan(2, 8));
+            length = System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(_header.AsSpan(2, 8));
         }
 
-        bool final = (header[0] & 0x80) != 0;
-        int opcode = header[0] & 0x0F;
+        bool final = (_header[0] & 0x80) != 0;
+        int opcode = _header[0] & 0x0F;
         if (opcode < 8)
         {
             // Data and continuation frames; control frames (8 and above) may come between fragments and change nothing.
-            inFragmentedMessage = !final;
+            _inFragmentedMessage = !final;
         }
 
-        headerCount = 0;
-        payloadLeft = length;
+        _headerCount = 0;
+        _payloadLeft = length;
     }
 }

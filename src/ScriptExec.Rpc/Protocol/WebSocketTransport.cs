@@ -16,16 +16,16 @@ public sealed class WebSocketTransport : IMessageTransport
     private const int InitialBufferBytes = 4096;
     private static readonly TimeSpan CloseOnDisposeTimeout = TimeSpan.FromSeconds(2);
 
-    private readonly WebSocket socket;
-    private readonly SemaphoreSlim writeLock = new(1, 1);
-    private readonly TimeProvider timeProvider;
-    private readonly WebSocketDeadlineStream? deadlines;
-    private byte[] buffer;
+    private readonly WebSocket _socket;
+    private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private readonly TimeProvider _timeProvider;
+    private readonly WebSocketDeadlineStream? _deadlines;
+    private byte[] _buffer;
 
     // Waiting time left for the rest of the message being read.
-    private TimeSpan messageTimeLeft;
-    private bool inputEnded;
-    private bool disposed;
+    private TimeSpan _messageTimeLeft;
+    private bool _inputEnded;
+    private bool _disposed;
 
     /// <param name="messageTimeout">How long the rest of a started message may keep us waiting; null for no limit.</param>
     /// <param name="timeProvider">The clock of <paramref name="messageTimeout"/>; the system clock by default.</param>
@@ -43,12 +43,12 @@ public sealed class WebSocketTransport : IMessageTransport
             ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(timeout, TimeSpan.Zero, nameof(messageTimeout));
         }
 
-        this.socket = socket;
-        this.deadlines = deadlines;
-        this.timeProvider = timeProvider ?? TimeProvider.System;
+        _socket = socket;
+        _deadlines = deadlines;
+        _timeProvider = timeProvider ?? TimeProvider.System;
         MaxMessageBytes = maxMessageBytes;
         MessageTimeout = messageTimeout;
-        buffer = ArrayPool<byte>.Shared.Rent(Math.Min(InitialBufferBytes, maxMessageBytes + 1));
+        _buffer = ArrayPool<byte>.Shared.Rent(Math.Min(InitialBufferBytes, maxMessageBytes + 1));
     }
 
     public int MaxMessageBytes { get; }
@@ -57,48 +57,48 @@ public sealed class WebSocketTransport : IMessageTransport
 
     public async ValueTask<TransportRead> ReadAsync(CancellationToken cancellationToken)
     {
-        ObjectDisposedException.ThrowIf(disposed, this);
-        if (inputEnded)
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_inputEnded)
         {
             return TransportRead.EndOfStream;
         }
 
         int count = 0;
         bool started = false;
-        messageTimeLeft = MessageTimeout ?? TimeSpan.Zero;
+        _messageTimeLeft = MessageTimeout ?? TimeSpan.Zero;
         while (true)
         {
-            if (count == buffer.Length)
+            if (count == _buffer.Length)
             {
                 Grow(count);
             }
 
             // Never ask for more than one byte beyond the limit: that byte is enough to know it is exceeded.
-            Memory<byte> window = buffer.AsMemory(count, Math.Min(buffer.Length - count, MaxMessageBytes + 1 - count));
+            Memory<byte> window = _buffer.AsMemory(count, Math.Min(_buffer.Length - count, MaxMessageBytes + 1 - count));
             ValueWebSocketReceiveResult? receivedInTime;
             try
             {
-                receivedInTime = started && MessageTimeout is not null && deadlines is null
+                receivedInTime = started && MessageTimeout is not null && _deadlines is null
                     ? await ReceiveRestOfMessageAsync(window, cancellationToken)
-                    : await socket.ReceiveAsync(window, cancellationToken);
+                    : await _socket.ReceiveAsync(window, cancellationToken);
             }
             catch (WebSocketException)
             {
                 // The peer vanished without a close handshake, or the stream below ended it for a message too slow.
-                inputEnded = true;
-                return deadlines is { TimedOut: true } ? TransportRead.TimedOut : TransportRead.EndOfStream;
+                _inputEnded = true;
+                return _deadlines is { TimedOut: true } ? TransportRead.TimedOut : TransportRead.EndOfStream;
             }
 
             if (receivedInTime is not { } received)
             {
-                inputEnded = true;
+                _inputEnded = true;
                 return TransportRead.TimedOut;
             }
 
             started = true;
             if (received.MessageType == WebSocketMessageType.Close)
             {
-                inputEnded = true;
+                _inputEnded = true;
                 await CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, cancellationToken);
                 return TransportRead.EndOfStream;
             }
@@ -106,36 +106,36 @@ public sealed class WebSocketTransport : IMessageTransport
             count += received.Count;
             if (count > MaxMessageBytes)
             {
-                inputEnded = true;
+                _inputEnded = true;
                 return TransportRead.TooLarge;
             }
 
             if (received.EndOfMessage)
             {
-                return TransportRead.FromMessage(new ReadOnlySequence<byte>(buffer, 0, count));
+                return TransportRead.FromMessage(new ReadOnlySequence<byte>(_buffer, 0, count));
             }
         }
     }
 
     public async ValueTask WriteAsync(ReadOnlyMemory<byte> message, CancellationToken cancellationToken)
     {
-        await writeLock.WaitAsync(cancellationToken);
+        await _writeLock.WaitAsync(cancellationToken);
         try
         {
-            if (socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
+            if (_socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
             {
-                await socket.SendAsync(message, WebSocketMessageType.Text, endOfMessage: true, cancellationToken);
+                await _socket.SendAsync(message, WebSocketMessageType.Text, endOfMessage: true, cancellationToken);
             }
         }
         finally
         {
-            writeLock.Release();
+            _writeLock.Release();
         }
     }
 
     public ValueTask CloseAsync(bool tooLarge, CancellationToken cancellationToken)
     {
-        inputEnded = true;
+        _inputEnded = true;
         return tooLarge
             ? CloseOutputAsync(WebSocketCloseStatus.MessageTooBig, "message too large", cancellationToken)
             : CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, cancellationToken);
@@ -143,13 +143,13 @@ public sealed class WebSocketTransport : IMessageTransport
 
     public async ValueTask DisposeAsync()
     {
-        if (disposed)
+        if (_disposed)
         {
             return;
         }
 
-        disposed = true;
-        inputEnded = true;
+        _disposed = true;
+        _inputEnded = true;
         using (var timeout = new CancellationTokenSource(CloseOnDisposeTimeout))
         {
             try
@@ -162,20 +162,20 @@ public sealed class WebSocketTransport : IMessageTransport
             }
         }
 
-        socket.Dispose();
-        ArrayPool<byte>.Shared.Return(buffer);
-        buffer = [];
+        _socket.Dispose();
+        ArrayPool<byte>.Shared.Return(_buffer);
+        _buffer = [];
     }
 
     private async ValueTask CloseOutputAsync(WebSocketCloseStatus status, string? description, CancellationToken cancellationToken)
     {
         // Sharing the write lock keeps the close frame from cutting into a message being sent.
-        await writeLock.WaitAsync(cancellationToken);
+        await _writeLock.WaitAsync(cancellationToken);
         try
         {
-            if (socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
+            if (_socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
             {
-                await socket.CloseOutputAsync(status, description, cancellationToken);
+                await _socket.CloseOutputAsync(status, description, cancellationToken);
             }
         }
         catch (WebSocketException)
@@ -184,24 +184,24 @@ public sealed class WebSocketTransport : IMessageTransport
         }
         finally
         {
-            writeLock.Release();
+            _writeLock.Release();
         }
     }
 
     /// <summary>Receives more of a started message, waiting at most for the time it has left; null once that is spent.</summary>
     private async ValueTask<ValueWebSocketReceiveResult?> ReceiveRestOfMessageAsync(Memory<byte> window, CancellationToken cancellationToken)
     {
-        if (messageTimeLeft <= TimeSpan.Zero)
+        if (_messageTimeLeft <= TimeSpan.Zero)
         {
             return null;
         }
 
-        using var deadline = new CancellationTokenSource(messageTimeLeft, timeProvider);
+        using var deadline = new CancellationTokenSource(_messageTimeLeft, _timeProvider);
         using var either = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
-        long waitStarted = timeProvider.GetTimestamp();
+        long waitStarted = _timeProvider.GetTimestamp();
         try
         {
-            return await socket.ReceiveAsync(window, either.Token);
+            return await _socket.ReceiveAsync(window, either.Token);
         }
         catch (Exception e) when (e is OperationCanceledException or WebSocketException
             && deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
@@ -211,15 +211,15 @@ public sealed class WebSocketTransport : IMessageTransport
         }
         finally
         {
-            messageTimeLeft -= timeProvider.GetElapsedTime(waitStarted);
+            _messageTimeLeft -= _timeProvider.GetElapsedTime(waitStarted);
         }
     }
 
     private void Grow(int count)
     {
-        byte[] larger = ArrayPool<byte>.Shared.Rent((int)Math.Min((long)buffer.Length * 2, (long)MaxMessageBytes + 1));
-        buffer.AsSpan(0, count).CopyTo(larger);
-        ArrayPool<byte>.Shared.Return(buffer);
-        buffer = larger;
+        byte[] larger = ArrayPool<byte>.Shared.Rent((int)Math.Min((long)_buffer.Length * 2, (long)MaxMessageBytes + 1));
+        _buffer.AsSpan(0, count).CopyTo(larger);
+        ArrayPool<byte>.Shared.Return(_buffer);
+        _buffer = larger;
     }
 }

@@ -108,15 +108,15 @@ public sealed class ErrorMappingTests(TransportKind transport)
 
     private sealed class ListLogger : ILogger
     {
-        private readonly List<string> errors = [];
+        private readonly List<string> _errors = [];
 
         public IReadOnlyList<string> Errors
         {
             get
             {
-                lock (errors)
+                lock (_errors)
                 {
-                    return [.. errors];
+                    return [.. _errors];
                 }
             }
         }
@@ -130,9 +130,9 @@ public sealed class ErrorMappingTests(TransportKind transport)
         {
             if (logLevel >= LogLevel.Error)
             {
-                lock (errors)
+                lock (_errors)
                 {
-                    errors.Add($"{formatter(state, exception)} {exception}");
+                    _errors.Add($"{formatter(state, exception)} {exception}");
                 }
             }
         }

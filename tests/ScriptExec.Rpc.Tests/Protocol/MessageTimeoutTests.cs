@@ -20,9 +20,9 @@ public sealed class MessageTimeoutTests
     private static readonly TimeSpan MessageTimeout = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan Step = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan RealTimeout = TimeSpan.FromSeconds(10);
-    private readonly FakeTimeProvider clock = new();
-    private readonly Pipe toServer = new();
-    private readonly Pipe fromServer = new();
+    private readonly FakeTimeProvider _clock = new();
+    private readonly Pipe _toServer = new();
+    private readonly Pipe _fromServer = new();
 
     [Test]
     public async Task A_started_line_not_completed_in_time_times_out_and_ends_reading()
@@ -49,7 +49,7 @@ public sealed class MessageTimeoutTests
         Task<TransportRead> read = transport.ReadAsync(CancellationToken.None).AsTask();
         for (int i = 0; i < 120; i++)
         {
-            clock.Advance(TimeSpan.FromMinutes(1));
+            _clock.Advance(TimeSpan.FromMinutes(1));
         }
 
         await WriteAsync("{}\n");
@@ -65,12 +65,12 @@ public sealed class MessageTimeoutTests
 
         await WriteAsync("{\"first\":");
         Task<TransportRead> first = transport.ReadAsync(CancellationToken.None).AsTask();
-        clock.Advance(almost);
+        _clock.Advance(almost);
         await WriteAsync(" 1}\n{\"second\":");
         TransportRead firstRead = await first.WaitAsync(RealTimeout);
         string firstText = Encoding.UTF8.GetString(firstRead.Message);
         Task<TransportRead> second = transport.ReadAsync(CancellationToken.None).AsTask();
-        clock.Advance(almost);
+        _clock.Advance(almost);
         await WriteAsync(" 2}\n");
         TransportRead secondRead = await second.WaitAsync(RealTimeout);
 
@@ -107,7 +107,7 @@ public sealed class MessageTimeoutTests
         Task<TransportRead> read = transport.ReadAsync(CancellationToken.None).AsTask();
         for (int i = 0; i < 120; i++)
         {
-            clock.Advance(TimeSpan.FromMinutes(1));
+            _clock.Advance(TimeSpan.FromMinutes(1));
         }
 
         await client.SendAsync("{}"u8.ToArray(), WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None);
@@ -123,7 +123,7 @@ public sealed class MessageTimeoutTests
 
         await WriteAsync("{\"jsonrpc\": \"2.0\", \"method\": \"subtract\", ");
         await AdvanceUntilDoneAsync(serving.ContinueWith(_ => true, TaskScheduler.Default));
-        string written = await ReadToEndAsync(fromServer.Reader);
+        string written = await ReadToEndAsync(_fromServer.Reader);
         var reply = JsonNode.Parse(written.TrimEnd('\n'))!;
 
         Assert.Multiple(() =>
@@ -159,7 +159,7 @@ public sealed class MessageTimeoutTests
         while (!task.IsCompleted)
         {
             Assert.That(realTime.Elapsed, Is.LessThan(RealTimeout), "the read never ended");
-            clock.Advance(Step);
+            _clock.Advance(Step);
             advanced += Step;
             await Task.WhenAny(task, Task.Delay(TimeSpan.FromMilliseconds(10), CancellationToken.None));
         }
@@ -167,15 +167,15 @@ public sealed class MessageTimeoutTests
         return (await task, advanced);
     }
 
-    private NdjsonTransport CreateNdjson() => new(toServer.Reader, fromServer.Writer, maxMessageBytes: 1000, MessageTimeout, clock);
+    private NdjsonTransport CreateNdjson() => new(_toServer.Reader, _fromServer.Writer, maxMessageBytes: 1000, MessageTimeout, _clock);
 
     private (WebSocket Client, WebSocketTransport Transport) CreateWebSocket()
     {
         (Stream serverStream, Stream clientStream) = FullDuplexStream.CreatePair();
         var server = WebSocket.CreateFromStream(serverStream, new WebSocketCreationOptions { IsServer = true, KeepAliveInterval = Timeout.InfiniteTimeSpan });
         var client = WebSocket.CreateFromStream(clientStream, new WebSocketCreationOptions { IsServer = false, KeepAliveInterval = Timeout.InfiniteTimeSpan });
-        return (client, new WebSocketTransport(server, maxMessageBytes: 1000, MessageTimeout, clock));
+        return (client, new WebSocketTransport(server, maxMessageBytes: 1000, MessageTimeout, _clock));
     }
 
-    private async Task WriteAsync(string text) => await toServer.Writer.WriteAsync(Encoding.UTF8.GetBytes(text));
+    private async Task WriteAsync(string text) => await _toServer.Writer.WriteAsync(Encoding.UTF8.GetBytes(text));
 }

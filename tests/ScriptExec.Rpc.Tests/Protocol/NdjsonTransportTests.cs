@@ -9,8 +9,8 @@ namespace ScriptExec.Rpc.Tests.Protocol;
 public sealed class NdjsonTransportTests
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
-    private readonly Pipe toServer = new();
-    private readonly Pipe fromServer = new();
+    private readonly Pipe _toServer = new();
+    private readonly Pipe _fromServer = new();
 
     [Test]
     public async Task Lines_are_messages_with_CR_stripped_and_blank_lines_skipped()
@@ -18,7 +18,7 @@ public sealed class NdjsonTransportTests
         await using var transport = Create(maxMessageBytes: 100);
 
         await WriteAsync("one\r\n\n \t\r\n\r\ntwo\nthree");
-        await toServer.Writer.CompleteAsync();
+        await _toServer.Writer.CompleteAsync();
 
         Assert.That(await ReadAllAsync(transport), Is.EqualTo(new[] { "one", "two", "three" }));
     }
@@ -44,7 +44,7 @@ public sealed class NdjsonTransportTests
         await using var transport = Create(maxMessageBytes: 10);
 
         await WriteAsync(input);
-        await toServer.Writer.CompleteAsync();
+        await _toServer.Writer.CompleteAsync();
 
         Assert.That(await ReadAllAsync(transport), Is.EqualTo(new[] { expected }));
     }
@@ -85,7 +85,7 @@ public sealed class NdjsonTransportTests
         await Task.WhenAll(Enumerable.Range(0, 200).Select(i => transport.WriteAsync(Encoding.UTF8.GetBytes($"message {i} {new string('y', i)}"), CancellationToken.None).AsTask()));
         await transport.CloseAsync(tooLarge: false, CancellationToken.None);
 
-        string written = await ReadToEndAsync(fromServer.Reader);
+        string written = await ReadToEndAsync(_fromServer.Reader);
         Assert.That(written.Split('\n'), Is.EquivalentTo(Enumerable.Range(0, 200).Select(i => $"message {i} {new string('y', i)}").Append(string.Empty)));
     }
 
@@ -97,7 +97,7 @@ public sealed class NdjsonTransportTests
         await transport.CloseAsync(tooLarge: true, CancellationToken.None);
         await transport.WriteAsync("late"u8.ToArray(), CancellationToken.None);
 
-        Assert.That(await ReadToEndAsync(fromServer.Reader), Is.Empty);
+        Assert.That(await ReadToEndAsync(_fromServer.Reader), Is.Empty);
     }
 
     private static string Text(TransportRead read)
@@ -137,7 +137,7 @@ public sealed class NdjsonTransportTests
         }
     }
 
-    private NdjsonTransport Create(int maxMessageBytes) => new(toServer.Reader, fromServer.Writer, maxMessageBytes);
+    private NdjsonTransport Create(int maxMessageBytes) => new(_toServer.Reader, _fromServer.Writer, maxMessageBytes);
 
-    private async Task WriteAsync(string text) => await toServer.Writer.WriteAsync(Encoding.UTF8.GetBytes(text));
+    private async Task WriteAsync(string text) => await _toServer.Writer.WriteAsync(Encoding.UTF8.GetBytes(text));
 }

@@ -22,10 +22,10 @@ internal abstract class RpcTestClient : IAsyncDisposable
     public const int DefaultMaxMessageBytes = 64 * 1024;
     private static readonly TimeSpan ReplyTimeout = TimeSpan.FromSeconds(10);
 
-    private RpcConnection? connection;
-    private Task? serving;
+    private RpcConnection? _connection;
+    private Task? _serving;
 
-    public RpcConnection Connection => connection!;
+    public RpcConnection Connection => _connection!;
 
     /// <summary>Gets the close status the server sent, for WebSocket connections.</summary>
     public WebSocketCloseStatus? CloseStatus { get; protected set; }
@@ -42,12 +42,12 @@ internal abstract class RpcTestClient : IAsyncDisposable
             TransportKind.Ndjson => NdjsonClient.Create(maxMessageBytes),
             _ => WebSocketClient.Create(maxMessageBytes),
         };
-        client.connection = new RpcConnection(
+        client._connection = new RpcConnection(
             transport,
             target ?? new SpecExampleTarget(),
             logger ?? NullLogger.Instance,
             maxUnansweredRequests: maxUnansweredRequests);
-        client.serving = client.connection.RunAsync(CancellationToken.None);
+        client._serving = client._connection.RunAsync(CancellationToken.None);
         return client;
     }
 
@@ -73,12 +73,12 @@ internal abstract class RpcTestClient : IAsyncDisposable
     }
 
     /// <summary>Waits until the server's connection task has ended.</summary>
-    public Task WaitUntilServingEndedAsync() => serving!.WaitAsync(ReplyTimeout);
+    public Task WaitUntilServingEndedAsync() => _serving!.WaitAsync(ReplyTimeout);
 
     public async ValueTask DisposeAsync()
     {
-        await connection!.DisposeAsync();
-        await serving!.WaitAsync(ReplyTimeout);
+        await _connection!.DisposeAsync();
+        await _serving!.WaitAsync(ReplyTimeout);
         await DisposeClientAsync();
     }
 

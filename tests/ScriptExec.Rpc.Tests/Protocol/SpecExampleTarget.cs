@@ -7,16 +7,16 @@ namespace ScriptExec.Rpc.Tests.Protocol;
 /// <summary>The methods of the JSON-RPC 2.0 specification's examples, by-name as this API takes them, plus failures on demand.</summary>
 internal sealed class SpecExampleTarget
 {
-    private readonly TaskCompletionSource gateReached = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private int notifications;
+    private readonly TaskCompletionSource _gateReached = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _notifications;
 
-    public int Notifications => Volatile.Read(ref notifications);
+    public int Notifications => Volatile.Read(ref _notifications);
 
     /// <summary>Gets the gate that <c>gated</c> calls wait for.</summary>
     public TaskCompletionSource Gate { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>Gets a task that completes once a <c>gated</c> call has started waiting.</summary>
-    public Task GateReached => gateReached.Task;
+    public Task GateReached => _gateReached.Task;
 
     /// <summary>Not an RPC method: nothing without <see cref="JsonRpcMethodAttribute"/> may be reachable.</summary>
     public static int Hidden(int value) => value;
@@ -33,18 +33,18 @@ internal sealed class SpecExampleTarget
     public static object[] GetData(JsonElement p, CancellationToken cancellationToken) => ["hello", 5];
 
     [JsonRpcMethod("update", UseSingleObjectParameterDeserialization = true)]
-    public void Update(JsonElement p, CancellationToken cancellationToken) => Interlocked.Increment(ref notifications);
+    public void Update(JsonElement p, CancellationToken cancellationToken) => Interlocked.Increment(ref _notifications);
 
     [JsonRpcMethod("notify_hello", UseSingleObjectParameterDeserialization = true)]
-    public void NotifyHello(JsonElement p, CancellationToken cancellationToken) => Interlocked.Increment(ref notifications);
+    public void NotifyHello(JsonElement p, CancellationToken cancellationToken) => Interlocked.Increment(ref _notifications);
 
     [JsonRpcMethod("notify_sum", UseSingleObjectParameterDeserialization = true)]
-    public void NotifySum(JsonElement p, CancellationToken cancellationToken) => Interlocked.Increment(ref notifications);
+    public void NotifySum(JsonElement p, CancellationToken cancellationToken) => Interlocked.Increment(ref _notifications);
 
     [JsonRpcMethod("gated", UseSingleObjectParameterDeserialization = true)]
     public async Task<string> GatedAsync(JsonElement p, CancellationToken cancellationToken)
     {
-        gateReached.TrySetResult();
+        _gateReached.TrySetResult();
         await Gate.Task.WaitAsync(cancellationToken);
         return "opened";
     }

@@ -1,5 +1,3 @@
-using System.Text.Json;
-
 namespace ScriptExec.Cli.Connection;
 
 // The result shapes the CLI reads, as docs/API.md and SPEC.md define them. Only what the CLI shows is declared;
@@ -47,25 +45,3 @@ internal sealed record WireSubscription(long SubscriptionId);
 internal sealed record WireExecutionChanged(long SubscriptionId, WireExecution Execution, long? Dropped);
 
 internal sealed record WireExecutionOutput(long SubscriptionId, long ExecutionId, List<WireLine> Lines, long? Dropped);
-
-/// <summary>Reads wire results into the records above; a shape mismatch is a protocol error.</summary>
-internal static class Wire
-{
-    private static readonly JsonSerializerOptions Options = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-    };
-
-    public static T Read<T>(JsonElement element, string what)
-        where T : class
-    {
-        try
-        {
-            return element.Deserialize<T>(Options) ?? throw new ProtocolException($"{what}: the daemon returned null");
-        }
-        catch (JsonException e)
-        {
-            throw new ProtocolException($"{what}: unexpected result shape: {e.Message}", e);
-        }
-    }
-}

@@ -11,15 +11,15 @@ namespace ScriptExec.Rpc.Protocol;
 /// <see cref="InvalidParameterException"/> becomes <c>-32602</c> naming the field, <see cref="ScriptExecException"/>
 /// its stable application code and reason; anything else is logged here and reported only as <c>-32603</c>.
 /// </remarks>
-public sealed class ScriptExecJsonRpc : JsonRpc
+public sealed class ErrorMappingJsonRpc : JsonRpc
 {
-    private readonly ILogger logger;
+    private readonly ILogger _logger;
 
-    public ScriptExecJsonRpc(IJsonRpcMessageHandler messageHandler, ILogger logger)
+    public ErrorMappingJsonRpc(IJsonRpcMessageHandler messageHandler, ILogger logger)
         : base(messageHandler)
     {
         ArgumentNullException.ThrowIfNull(logger);
-        this.logger = logger;
+        _logger = logger;
     }
 
     /// <summary>Maps an exception an RPC method throws on purpose to its error; null for anything unexpected.</summary>
@@ -51,7 +51,7 @@ public sealed class ScriptExecJsonRpc : JsonRpc
         }
 
         // Message, type and stack of an unexpected exception stay in the log: they can name paths and internals.
-        ProtocolLog.MethodFailed(logger, request.Method, Unwrap(exception));
+        ProtocolLog.MethodFailed(_logger, request.Method, Unwrap(exception));
         return new JsonRpcError.ErrorDetail
         {
             Code = JsonRpcErrorCode.InternalError,

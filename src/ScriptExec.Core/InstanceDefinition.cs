@@ -1,0 +1,39 @@
+namespace ScriptExec.Core;
+
+/// <summary>A named configuration of a script; runs at most once at any time.</summary>
+public sealed record InstanceDefinition
+{
+    public const int DefaultStopGraceSeconds = 10;
+
+    public required string ScriptName { get; init; }
+
+    public required string InstanceName { get; init; }
+
+    public string? Arguments { get; init; }
+
+    public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>
+    /// Secret environment entries: passed to the script like the others, but never returned, logged or put on a
+    /// command line. Outside the spawn path their values read as <see cref="SecretMask"/>.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> SecretEnvironment { get; init; } = new Dictionary<string, string>();
+
+    public const string SecretMask = "********";
+
+    public string? WorkingDirectory { get; init; }
+
+    /// <summary>Run as this user (needs the daemon to run as root).</summary>
+    public string? User { get; init; }
+
+    /// <summary>Stop with system/timeout after this many seconds; null: no timeout.</summary>
+    public int? TimeoutSeconds { get; init; }
+
+    public int StopGraceSeconds { get; init; } = DefaultStopGraceSeconds;
+
+    public TriggerDefinition StartTrigger { get; init; } = TriggerDefinition.Manual;
+
+    public TriggerDefinition? StopTrigger { get; init; }
+
+    public long UpdatedTimestamp { get; init; }
+}

@@ -1,0 +1,13 @@
+using ScriptExec.Core;
+
+namespace ScriptExec.Store;
+
+/// <summary>How an execution ended.</summary>
+public sealed record ExecutionEnd(
+    ExecutionState State,
+    int? ExitCode,
+    long DurationMs,
+    Trigger? StopTrigger,
+    bool OutputTruncated,
+    long EndTimestamp,
+    long OutputBytes = 0);
