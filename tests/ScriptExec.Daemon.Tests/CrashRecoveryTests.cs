@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
-using ScriptExec.Daemon.Tests.Support;
 
 namespace ScriptExec.Daemon.Tests;
 

@@ -1,5 +1,4 @@
 using Microsoft.Data.Sqlite;
-using ScriptExec.Daemon.Tests.Support;
 
 namespace ScriptExec.Daemon.Tests;
 

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net.Sockets;
 
-namespace ScriptExec.Daemon.Tests.Support;
+namespace ScriptExec.Testing;
 
 /// <summary>
 /// The built scriptexecd run as its own OS process on a given data dir, so a test can <c>kill -9</c> it and start it

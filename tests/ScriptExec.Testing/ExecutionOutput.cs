@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 
-namespace ScriptExec.Daemon.Tests.Support;
+namespace ScriptExec.Testing;
 
 /// <summary>Reads an execution's output over the wire with script_execution_output_get, as a client pages through it.</summary>
 public static class ExecutionOutput

@@ -1,4 +1,4 @@
-namespace ScriptExec.Daemon.Tests.Support;
+namespace ScriptExec.Testing;
 
 /// <summary>Waits on a condition, polling, with a bound: the one way tests wait for something to happen.</summary>
 public static class Eventually

@@ -5,7 +5,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Threading.Channels;
 
-namespace ScriptExec.Daemon.Tests.Support;
+namespace ScriptExec.Testing;
 
 /// <summary>
 /// A plain JSON-RPC client over either transport, the way a user's tool talks to the daemon: raw text out,
