@@ -95,7 +95,7 @@ internal static class BenchmarkRunner
         var accepting = new Samples();
         for (var i = 0; i < options.StartupSamples; i++)
         {
-            await using var daemon = await DaemonProcess.StartAsync(dll, temp, $"startup{i}", SeededStore.DaemonConfig(), cancellationToken);
+            await using var daemon = await BenchDaemons.StartAsync(dll, temp, $"startup{i}", SeededStore.DaemonConfig(), cancellationToken);
             samples.Add(daemon.ReadyAfter.TotalMilliseconds);
             accepting.Add(daemon.AcceptingAfter.TotalMilliseconds);
             Progress.Say($"  start {i + 1}: socket accepting after {daemon.AcceptingAfter.TotalMilliseconds:F0} ms, ready after {daemon.ReadyAfter.TotalMilliseconds:F0} ms");
@@ -147,7 +147,7 @@ internal static class BenchmarkRunner
     /// <summary>One fresh daemon for everything that runs scripts: idle memory, throughput, output, status load, memory after.</summary>
     private static async Task<JsonNode> WorkAsync(string dll, string temp, BenchOptions options, Report report, CancellationToken cancellationToken)
     {
-        await using var daemon = await DaemonProcess.StartAsync(dll, temp, "work", SeededStore.DaemonConfig(), cancellationToken);
+        await using var daemon = await BenchDaemons.StartAsync(dll, temp, "work", SeededStore.DaemonConfig(), cancellationToken);
         var result = new JsonObject { ["startup_to_ready_ms"] = Report.Round(daemon.ReadyAfter.TotalMilliseconds) };
         await Task.Delay(TimeSpan.FromSeconds(2), cancellationToken);
         var idle = daemon.Memory();

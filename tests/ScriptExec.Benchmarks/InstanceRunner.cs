@@ -13,12 +13,12 @@ internal sealed class InstanceRunner : IAsyncDisposable
 {
     private static readonly TimeSpan EndTimeout = TimeSpan.FromMinutes(5);
 
-    private readonly RpcUnixClient _client;
+    private readonly RpcClient _client;
     private readonly string _startParams;
     private readonly string _newestParams;
     private readonly ConcurrentDictionary<long, TaskCompletionSource> _ended = new();
 
-    private InstanceRunner(RpcUnixClient client, string script, string instance)
+    private InstanceRunner(RpcClient client, string script, string instance)
     {
         _client = client;
         _startParams = new JsonObject { ["script_name"] = script, ["instance_name"] = instance }.ToJsonString();
@@ -34,7 +34,7 @@ internal sealed class InstanceRunner : IAsyncDisposable
     {
         var client = await daemon.ConnectAsync(cancellationToken);
         var runner = new InstanceRunner(client, script, instance);
-        await client.CallAsync("execution_subscribe", new JsonObject
+        await client.CallResultAsync("execution_subscribe", new JsonObject
         {
             ["filter"] = new JsonObject { ["instances"] = InstanceFilter(script, instance) },
         }, cancellationToken);
@@ -46,10 +46,10 @@ internal sealed class InstanceRunner : IAsyncDisposable
         DaemonProcess daemon, string script, string source, IEnumerable<string> instances, CancellationToken cancellationToken)
     {
         await using var client = await daemon.ConnectAsync(cancellationToken);
-        await client.CallAsync("script_set", new JsonObject { ["name"] = script, ["source"] = source }, cancellationToken);
+        await client.CallResultAsync("script_set", new JsonObject { ["name"] = script, ["source"] = source }, cancellationToken);
         foreach (var instance in instances)
         {
-            await client.CallAsync("script_instance_set", new JsonObject
+            await client.CallResultAsync("script_instance_set", new JsonObject
             {
                 ["script_name"] = script,
                 ["instance_name"] = instance,
@@ -61,12 +61,12 @@ internal sealed class InstanceRunner : IAsyncDisposable
     /// <summary>One run, start to recorded end; returns the execution as script_execution_get shows it.</summary>
     public async Task<JsonElement> RunOnceAsync(CancellationToken cancellationToken)
     {
-        var started = RpcUnixClient.ParseResult(await _client.CallRawAsync("script_start", _startParams, cancellationToken));
+        var started = RpcClient.ParseResult(await _client.CallLineAsync("script_start", _startParams, cancellationToken));
         var id = started.GetProperty("execution").GetProperty("id").GetInt64();
         await Ended(id).Task.WaitAsync(EndTimeout, cancellationToken);
         _ended.TryRemove(id, out _);
 
-        var newest = RpcUnixClient.ParseResult(await _client.CallRawAsync("script_execution_get", _newestParams, cancellationToken));
+        var newest = RpcClient.ParseResult(await _client.CallLineAsync("script_execution_get", _newestParams, cancellationToken));
         var execution = newest.GetProperty("executions").EnumerateArray().FirstOrDefault();
         if (execution.ValueKind != JsonValueKind.Object || execution.GetProperty("id").GetInt64() != id
             || execution.GetProperty("state").GetString() is not ("finished" or "killed"))

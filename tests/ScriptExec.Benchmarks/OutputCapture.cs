@@ -127,7 +127,7 @@ internal static class OutputCapture
     private static async Task<long> LastLineIdAsync(DaemonProcess daemon, long executionId, long expectedLines, CancellationToken cancellationToken)
     {
         await using var client = await daemon.ConnectAsync(cancellationToken);
-        var page = await client.CallAsync("script_execution_output_get", new JsonObject
+        var page = await client.CallResultAsync("script_execution_output_get", new JsonObject
         {
             ["filter"] = new JsonObject { ["execution_id"] = executionId },
             ["pagination"] = new JsonObject { ["limit"] = 10, ["id_exclusive"] = Math.Max(0, expectedLines - 5) },

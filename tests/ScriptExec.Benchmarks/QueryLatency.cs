@@ -92,7 +92,7 @@ internal static class QueryLatency
     }
 
     /// <summary>One shape on one store: its RPC samples and its raw-SQL samples.</summary>
-    private sealed class Target(Store store, QueryShape shape, RpcUnixClient client, SqliteConnection raw)
+    private sealed class Target(Store store, QueryShape shape, RpcClient client, SqliteConnection raw)
     {
         private readonly ExecutionQuery _query = ExecutionQuery.Build(shape.Filter, shape.Page);
         private int _rows = -1;
@@ -102,7 +102,7 @@ internal static class QueryLatency
 
         public QueryShape Shape { get; } = shape;
 
-        public RpcUnixClient Client { get; } = client;
+        public RpcClient Client { get; } = client;
 
         public SqliteConnection Raw { get; } = raw;
 
@@ -113,8 +113,8 @@ internal static class QueryLatency
         /// <summary>The RPC answer and the raw query select the same ids (the raw rows come in selection order).</summary>
         public async Task ValidateAsync(CancellationToken cancellationToken)
         {
-            var line = await Client.CallRawAsync("script_execution_get", Shape.ParamsJson, cancellationToken);
-            var rpcIds = RpcUnixClient.ParseResult(line).GetProperty("executions").EnumerateArray()
+            var line = await Client.CallLineAsync("script_execution_get", Shape.ParamsJson, cancellationToken);
+            var rpcIds = RpcClient.ParseResult(line).GetProperty("executions").EnumerateArray()
                 .Select(e => e.GetProperty("id").GetInt64()).ToList();
             var rawIds = RunRaw().Select(r => r.Id).OrderDescending().ToList();
             _rows = rpcIds.Count;
@@ -130,7 +130,7 @@ internal static class QueryLatency
             for (var i = 0; i < calls; i++)
             {
                 var started = Stopwatch.GetTimestamp();
-                var line = await Client.CallRawAsync("script_execution_get", Shape.ParamsJson, cancellationToken);
+                var line = await Client.CallLineAsync("script_execution_get", Shape.ParamsJson, cancellationToken);
                 if (record)
                 {
                     Rpc.AddSince(started);

@@ -20,7 +20,7 @@ internal static class SeededStore
     public static async Task<(DaemonProcess Daemon, JsonObject Info)> CreateAsync(
         string dll, string directory, string name, int rows, CancellationToken cancellationToken)
     {
-        await using (var schema = await DaemonProcess.StartAsync(dll, directory, name, DaemonConfig(), cancellationToken))
+        await using (var schema = await BenchDaemons.StartAsync(dll, directory, name, DaemonConfig(), cancellationToken))
         {
             await schema.StopAsync(TimeSpan.FromSeconds(30));
         }
@@ -28,7 +28,7 @@ internal static class SeededStore
         var databasePath = Path.Combine(directory, name, "scriptexec.db");
         Progress.Say($"  seeding {rows:N0} executions into {databasePath}");
         var seeding = Seeder.Seed(databasePath, rows);
-        var daemon = await DaemonProcess.StartAsync(dll, directory, name, DaemonConfig(), cancellationToken);
+        var daemon = await BenchDaemons.StartAsync(dll, directory, name, DaemonConfig(), cancellationToken);
         var info = new JsonObject
         {
             ["rows"] = rows,

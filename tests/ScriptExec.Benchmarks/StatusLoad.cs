@@ -15,7 +15,7 @@ internal static class StatusLoad
 {
     public static async Task<JsonObject> RunAsync(DaemonProcess daemon, BenchOptions options, Report report, CancellationToken cancellationToken)
     {
-        var token = daemon.AdminToken;
+        var token = daemon.Token;
         var sockets = new List<ClientWebSocket>();
         try
         {

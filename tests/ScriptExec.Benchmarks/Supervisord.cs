@@ -90,28 +90,39 @@ internal sealed class Supervisord : IAsyncDisposable
         var supervisord = new Supervisord(process, rpc, versionRun.Output.Trim());
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(TimeSpan.FromSeconds(30));
-        while (true)
+        bool cameUp;
+        try
         {
-            try
-            {
-                var state = await rpc.CallAsync("supervisor.getState", [], deadline.Token);
-                if (SupervisordXmlRpc.Int(SupervisordXmlRpc.Members(state)["statecode"]) == 1)
+            cameUp = await Eventually.TryAsync(
+                async () =>
                 {
-                    return supervisord;
-                }
-            }
-            catch (HttpRequestException) when (!process.HasExited)
-            {
-                // Socket not there yet.
-            }
-            catch (Exception) when (deadline.IsCancellationRequested || process.HasExited)
-            {
-                await supervisord.DisposeAsync();
-                throw new InvalidOperationException("supervisord did not come up; see " + Path.Combine(directory, "supervisord.log"));
-            }
-
-            await Task.Delay(10, deadline.Token);
+                    try
+                    {
+                        var state = await rpc.CallAsync("supervisor.getState", [], deadline.Token);
+                        return SupervisordXmlRpc.Int(SupervisordXmlRpc.Members(state)["statecode"]) == 1;
+                    }
+                    catch (HttpRequestException) when (!process.HasExited)
+                    {
+                        // Socket not there yet.
+                        return false;
+                    }
+                },
+                TimeSpan.FromSeconds(30),
+                TimeSpan.FromMilliseconds(10),
+                deadline.Token);
         }
+        catch (Exception) when (deadline.IsCancellationRequested || process.HasExited)
+        {
+            cameUp = false;
+        }
+
+        if (!cameUp)
+        {
+            await supervisord.DisposeAsync();
+            throw new InvalidOperationException("supervisord did not come up; see " + Path.Combine(directory, "supervisord.log"));
+        }
+
+        return supervisord;
     }
 
     /// <summary>startProcess calls answered ABNORMAL_TERMINATION because the script had already exited (status 0) by then.</summary>

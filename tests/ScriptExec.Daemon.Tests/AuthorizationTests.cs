@@ -4,7 +4,6 @@ using System.Net.WebSockets;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
-using ScriptExec.Daemon.Tests.Support;
 
 namespace ScriptExec.Daemon.Tests;
 

@@ -1,5 +1,3 @@
-using ScriptExec.Daemon.Tests.Support;
-
 namespace ScriptExec.Daemon.Tests;
 
 /// <summary>The concurrent-execution limit, on a daemon started with --max-concurrent-executions 1.</summary>

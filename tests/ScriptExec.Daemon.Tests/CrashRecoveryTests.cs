@@ -1,6 +1,4 @@
-using System.Diagnostics;
 using System.Text.Json.Nodes;
-using ScriptExec.Daemon.Tests.Support;
 
 namespace ScriptExec.Daemon.Tests;
 
@@ -137,29 +135,15 @@ public sealed class CrashRecoveryTests
         Assert.That(ended["state"]!.GetValue<string>(), Is.EqualTo("killed"));
     }
 
-    private static async Task<JsonNode> WaitForExecutionAsync(RpcClient client, long id, Func<JsonNode, bool> condition)
-    {
-        var deadline = Stopwatch.StartNew();
-        while (true)
-        {
-            var execution = (await client.CallAsync("script_execution_output_get", new
+    private static Task<JsonNode> WaitForExecutionAsync(RpcClient client, long id, Func<JsonNode, bool> condition) =>
+        Eventually.ValueAsync(
+            async () => (await client.CallAsync("script_execution_output_get", new
             {
                 filter = new { execution_id = id },
                 pagination = new { limit = 1 },
-            }))["execution"]!;
-            if (condition(execution))
-            {
-                return execution;
-            }
-
-            if (deadline.Elapsed > TimeSpan.FromSeconds(30))
-            {
-                Assert.Fail($"execution {id} did not reach the expected condition: {execution.ToJsonString()}");
-            }
-
-            await Task.Delay(TimeSpan.FromMilliseconds(20));
-        }
-    }
+            }))["execution"]!,
+            condition,
+            $"execution {id} reached the expected condition");
 
     private async Task<DaemonProcess> StartDaemonAsync()
     {

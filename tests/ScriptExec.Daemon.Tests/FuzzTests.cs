@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using ScriptExec.Daemon.Tests.Support;
 using ScriptExec.Daemon.Tests.Support.Fuzzing;
 
 namespace ScriptExec.Daemon.Tests;

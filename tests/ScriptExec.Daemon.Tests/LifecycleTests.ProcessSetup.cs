@@ -1,5 +1,3 @@
-using ScriptExec.Daemon.Tests.Support;
-
 namespace ScriptExec.Daemon.Tests;
 
 /// <summary>What a script is started with: environment, arguments, interpreter, working directory, signals, descriptors.</summary>

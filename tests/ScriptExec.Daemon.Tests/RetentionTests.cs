@@ -1,5 +1,4 @@
 using Microsoft.Data.Sqlite;
-using ScriptExec.Daemon.Tests.Support;
 
 namespace ScriptExec.Daemon.Tests;
 
@@ -25,15 +24,15 @@ public sealed class RetentionTests
         {
             var id = (await client.CallAsync("script_start", new { script_name = "r", instance_name = "i" }))["execution"]!["id"]!.GetValue<long>();
             ids.Add(id);
-            await WaitUntilAsync(async () => (await client.CallAsync("script_execution_get", new
+            await Eventually.ThatAsync(async () => (await client.CallAsync("script_execution_get", new
             {
                 filter = new { include_outdated = true, states = new[] { "finished" } },
                 pagination = new { limit = 1, id_exclusive = id - 1 },
-            }))["executions"]!.AsArray().Count == 1);
+            }))["executions"]!.AsArray().Count == 1, $"run {id} finished");
         }
 
         var remaining = new List<long>();
-        await WaitUntilAsync(async () =>
+        await Eventually.ThatAsync(async () =>
         {
             remaining = [.. (await client.CallAsync("script_execution_get", new
             {
@@ -41,7 +40,7 @@ public sealed class RetentionTests
                 pagination = new { limit = 100 },
             }))["executions"]!.AsArray().Select(e => e!["id"]!.GetValue<long>())];
             return remaining.Count <= Keep;
-        });
+        }, $"retention kept at most {Keep} runs");
         var pruned = ids.Take(Runs - Keep).ToList();
         var newestOutput = await client.CallAsync("script_execution_output_get", new { filter = new { execution_id = ids[^1] }, pagination = new { limit = 10 } });
         var prunedOutput = await client.CallErrorAsync("script_execution_output_get", new { filter = new { execution_id = pruned[0] }, pagination = new { limit = 10 } });
@@ -65,15 +64,5 @@ public sealed class RetentionTests
         using var command = connection.CreateCommand();
         command.CommandText = $"SELECT COUNT(*) FROM output_lines WHERE execution_id IN ({string.Join(',', executionIds)});";
         return (long)command.ExecuteScalar()!;
-    }
-
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (!await condition())
-        {
-            Assert.That(DateTime.UtcNow, Is.LessThan(deadline), "condition not met in time");
-            await Task.Delay(TimeSpan.FromMilliseconds(20));
-        }
     }
 }

@@ -1,7 +1,6 @@
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
-using ScriptExec.Daemon.Tests.Support;
 
 namespace ScriptExec.Daemon.Tests;
 
@@ -85,10 +84,7 @@ public sealed class ScheduleAndRestartTriggerTests
             }
 
             clock.Advance(TimeSpan.FromMinutes(1));
-            for (var poll = 0; poll < 5 && !await condition(client); poll++)
-            {
-                await Task.Delay(TimeSpan.FromMilliseconds(20));
-            }
+            await Eventually.TryAsync(() => condition(client), TimeSpan.FromMilliseconds(100));
         }
 
         return await condition(client);
@@ -101,23 +97,13 @@ public sealed class ScheduleAndRestartTriggerTests
             pagination = new { limit = -100 },
         }))["executions"]!.AsArray();
 
-    private static async Task<JsonArray> WaitForRunsAsync(RpcClient client, string instance, int count)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (true)
-        {
-            var runs = (await client.CallAsync("script_execution_get", new
+    private static Task<JsonArray> WaitForRunsAsync(RpcClient client, string instance, int count) =>
+        Eventually.ValueAsync(
+            async () => (await client.CallAsync("script_execution_get", new
             {
                 filter = new { instances = new[] { new { script_name = "edge", instance_names = new[] { instance } } } },
                 pagination = new { limit = -100 },
-            }))["executions"]!.AsArray();
-            if (runs.Count >= count && runs.All(r => r!["state"]!.GetValue<string>() is "finished" or "killed"))
-            {
-                return runs;
-            }
-
-            Assert.That(DateTime.UtcNow, Is.LessThan(deadline), $"waiting for {count} runs of {instance}");
-            await Task.Delay(TimeSpan.FromMilliseconds(20));
-        }
-    }
+            }))["executions"]!.AsArray(),
+            runs => runs.Count >= count && runs.All(r => r!["state"]!.GetValue<string>() is "finished" or "killed"),
+            $"{count} runs of {instance}");
 }

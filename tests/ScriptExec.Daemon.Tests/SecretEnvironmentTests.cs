@@ -1,7 +1,6 @@
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using ScriptExec.Daemon.Tests.Support;
 
 namespace ScriptExec.Daemon.Tests;
 
@@ -31,21 +30,10 @@ public sealed class SecretEnvironmentTests
             env = new JsonObject { ["PLAIN"] = "visible", ["API_KEY"] = new JsonObject { ["value"] = Secret, ["secret"] = true } },
         });
         var id = (await Call("script_start", new { script_name = "sec", instance_name = "i" }))["execution"]!["id"]!.GetValue<long>();
-        async Task<JsonNode> Ended(long execution)
-        {
-            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-            while (true)
-            {
-                var result = await Call("script_execution_output_get", new { filter = new { execution_id = execution }, pagination = new { limit = 10 } });
-                if (result["execution"]!["state"]!.GetValue<string>() != "running")
-                {
-                    return result;
-                }
-
-                Assert.That(DateTime.UtcNow, Is.LessThan(deadline), "the run did not end");
-                await Task.Delay(TimeSpan.FromMilliseconds(20));
-            }
-        }
+        Task<JsonNode> Ended(long execution) => Eventually.ValueAsync(
+            () => Call("script_execution_output_get", new { filter = new { execution_id = execution }, pagination = new { limit = 10 } }),
+            result => result["execution"]!["state"]!.GetValue<string>() != "running",
+            "the run ended");
 
         var output = await Ended(id);
 

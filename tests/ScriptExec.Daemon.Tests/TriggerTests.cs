@@ -151,23 +151,13 @@ public sealed class TriggerTests : TransportFixture
     private static (string Type, string? Setting, string? Username) Describe(JsonNode trigger) =>
         (trigger["type"]!.GetValue<string>(), trigger["setting"]?.GetValue<string>(), trigger["username"]?.GetValue<string>());
 
-    private async Task<JsonArray> WaitForRunsAsync(string script, int count)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (true)
-        {
-            var runs = (await Client.CallAsync("script_execution_get", new
+    private Task<JsonArray> WaitForRunsAsync(string script, int count) =>
+        Eventually.ValueAsync(
+            async () => (await Client.CallAsync("script_execution_get", new
             {
                 filter = new { instances = new[] { new { script_name = script } } },
                 pagination = new { limit = -100 },
-            }))["executions"]!.AsArray();
-            if (runs.Count >= count && runs.All(r => r!["state"]!.GetValue<string>() is "finished" or "killed"))
-            {
-                return runs;
-            }
-
-            Assert.That(DateTime.UtcNow, Is.LessThan(deadline), $"waiting for {count} finished runs of {script}: {runs.ToJsonString()}");
-            await Task.Delay(TimeSpan.FromMilliseconds(20));
-        }
-    }
+            }))["executions"]!.AsArray(),
+            runs => runs.Count >= count && runs.All(r => r!["state"]!.GetValue<string>() is "finished" or "killed"),
+            $"{count} finished runs of {script}");
 }

@@ -1,7 +1,6 @@
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
 using ScriptExec.Core;
-using ScriptExec.Daemon.Tests.Support;
 using ScriptExec.Store;
 using ScriptExec.Supervisor;
 using ScriptExec.Supervisor.Workflows;

@@ -1,8 +1,6 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
-using ScriptExec.Daemon.Tests.Support;
 
 namespace ScriptExec.Daemon.Tests.Faults;
 
@@ -142,19 +140,25 @@ public sealed class DescriptorTests
 
     private static async Task<T> WaitUntilServedAsync<T>(Func<Task<T>> call)
     {
-        var deadline = Stopwatch.StartNew();
-        while (true)
-        {
-            try
+        T served = default!;
+        Exception? refused = null;
+        var wasServed = await Eventually.TryAsync(
+            async () =>
             {
-                return await call();
-            }
-            catch (Exception e) when (e is System.Net.WebSockets.WebSocketException or SocketException or IOException && deadline.Elapsed < Bound)
-            {
-                // The daemon sees closed connections go as their sockets' ends arrive; a slot frees up shortly.
-            }
-
-            await Task.Delay(TimeSpan.FromMilliseconds(100));
-        }
+                try
+                {
+                    served = await call();
+                    return true;
+                }
+                catch (Exception e) when (e is System.Net.WebSockets.WebSocketException or SocketException or IOException)
+                {
+                    // The daemon sees closed connections go as their sockets' ends arrive; a slot frees up shortly.
+                    refused = e;
+                    return false;
+                }
+            },
+            Bound);
+        Assert.That(wasServed, Is.True, () => $"no connection was served within {Bound}: {refused}");
+        return served;
     }
 }

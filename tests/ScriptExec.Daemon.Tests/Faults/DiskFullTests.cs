@@ -1,7 +1,6 @@
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using ScriptExec.Daemon.Tests.Support;
 
 namespace ScriptExec.Daemon.Tests.Faults;
 

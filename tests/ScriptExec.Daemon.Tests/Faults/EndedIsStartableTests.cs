@@ -1,6 +1,4 @@
-using System.Diagnostics;
 using System.Text.Json.Nodes;
-using ScriptExec.Daemon.Tests.Support;
 
 namespace ScriptExec.Daemon.Tests.Faults;
 
@@ -93,22 +91,21 @@ public sealed class EndedIsStartableTests
     /// <summary>Reads the execution as a client would, as fast as it can, until it is no longer running.</summary>
     private static async Task WaitUntilEndedAsync(RpcClient client, long id)
     {
-        var deadline = Stopwatch.StartNew();
-        while (true)
+        var executions = new JsonArray();
+        var ended = await Eventually.TryAsync(
+            async () =>
+            {
+                executions = (await client.CallAsync("script_execution_get", new
+                {
+                    pagination = new { limit = 1, id_exclusive = id - 1 },
+                }))["executions"]!.AsArray();
+                return executions.FirstOrDefault() is JsonNode execution && execution["state"]!.GetValue<string>() is "finished" or "killed";
+            },
+            Eventually.DefaultTimeout,
+            poll: TimeSpan.Zero);
+        if (!ended)
         {
-            var executions = (await client.CallAsync("script_execution_get", new
-            {
-                pagination = new { limit = 1, id_exclusive = id - 1 },
-            }))["executions"]!.AsArray();
-            if (executions.FirstOrDefault() is JsonNode execution && execution["state"]!.GetValue<string>() is "finished" or "killed")
-            {
-                return;
-            }
-
-            if (deadline.Elapsed > TimeSpan.FromSeconds(30))
-            {
-                Assert.Fail($"execution {id} did not end: {executions.ToJsonString()}");
-            }
+            Assert.Fail($"execution {id} did not end: {executions.ToJsonString()}");
         }
     }
 }

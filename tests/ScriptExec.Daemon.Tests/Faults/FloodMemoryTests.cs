@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Net.Sockets;
-using ScriptExec.Daemon.Tests.Support;
 
 namespace ScriptExec.Daemon.Tests.Faults;
 

@@ -2,7 +2,6 @@ using System.Reflection;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using ScriptExec.Daemon.Tests.Support;
 using ScriptExec.Daemon.Tests.Support.Fuzzing;
 using ScriptExec.Rpc.Methods;
 using StreamJsonRpc;

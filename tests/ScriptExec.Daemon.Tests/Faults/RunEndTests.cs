@@ -1,5 +1,3 @@
-using ScriptExec.Daemon.Tests.Support;
-
 namespace ScriptExec.Daemon.Tests.Faults;
 
 /// <summary>

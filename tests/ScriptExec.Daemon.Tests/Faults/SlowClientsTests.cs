@@ -132,23 +132,17 @@ public sealed class NonReadingSubscribersTests
     internal static async Task<long> RunAsync(RpcClient control)
     {
         var id = (await control.CallAsync("script_start", new { script_name = "flood", instance_name = "i" }))["execution"]!["id"]!.GetValue<long>();
-        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(2);
-        while (true)
-        {
-            var execution = (await control.CallAsync("script_execution_output_get", new
+        var execution = await Eventually.ValueAsync(
+            async () => (await control.CallAsync("script_execution_output_get", new
             {
                 filter = new { execution_id = id },
                 pagination = new { limit = 1 },
-            }))["execution"]!;
-            if (execution["state"]!.GetValue<string>() == "finished")
-            {
-                Assert.That(execution["output_truncated"]?.GetValue<bool>() ?? false, Is.False, "the flood fits the raised output cap");
-                return execution["duration"]!.GetValue<long>();
-            }
-
-            Assert.That(DateTime.UtcNow, Is.LessThan(deadline), "the flood did not finish in time");
-            await Task.Delay(TimeSpan.FromMilliseconds(50));
-        }
+            }))["execution"]!,
+            e => e["state"]!.GetValue<string>() == "finished",
+            "the flood finished",
+            TimeSpan.FromMinutes(2));
+        Assert.That(execution["output_truncated"]?.GetValue<bool>() ?? false, Is.False, "the flood fits the raised output cap");
+        return execution["duration"]!.GetValue<long>();
     }
 
     /// <summary>A client that subscribes to all output, reads the reply (so the subscription is in place), then never reads again.</summary>

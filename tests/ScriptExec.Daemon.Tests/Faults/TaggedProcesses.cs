@@ -1,5 +1,4 @@
 using System.Text;
-using ScriptExec.Daemon.Tests.Support;
 
 namespace ScriptExec.Daemon.Tests.Faults;
 

@@ -55,31 +55,17 @@ public abstract class TransportFixture
     }
 
     /// <summary>Polls script_execution_get until the execution satisfies <paramref name="condition"/> (never a fixed sleep).</summary>
-    protected async Task<System.Text.Json.Nodes.JsonNode> WaitForExecutionAsync(
-        long id, Func<System.Text.Json.Nodes.JsonNode, bool> condition, TimeSpan? timeout = null)
-    {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
-        while (true)
-        {
-            var result = await Client.CallAsync("script_execution_output_get", new
+    protected Task<System.Text.Json.Nodes.JsonNode> WaitForExecutionAsync(
+        long id, Func<System.Text.Json.Nodes.JsonNode, bool> condition, TimeSpan? timeout = null) =>
+        Eventually.ValueAsync(
+            async () => (await Client.CallAsync("script_execution_output_get", new
             {
                 filter = new { execution_id = id },
                 pagination = new { limit = 1 },
-            });
-            var execution = result["execution"]!;
-            if (condition(execution))
-            {
-                return execution;
-            }
-
-            if (DateTime.UtcNow > deadline)
-            {
-                Assert.Fail($"execution {id} did not reach the expected condition: {execution.ToJsonString()}");
-            }
-
-            await Task.Delay(TimeSpan.FromMilliseconds(20));
-        }
-    }
+            }))["execution"]!,
+            condition,
+            $"execution {id} reached the expected condition",
+            timeout);
 
     protected Task<System.Text.Json.Nodes.JsonNode> WaitForEndAsync(long id) =>
         WaitForExecutionAsync(id, e => e["state"]!.GetValue<string>() is "finished" or "killed");

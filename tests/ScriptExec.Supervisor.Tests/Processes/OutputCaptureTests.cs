@@ -18,7 +18,7 @@ public class OutputCaptureTests
     {
         var sink = new RecordingSink();
         using var process = _scripts.Run(body, sink, options);
-        var outcome = await Eventually.Outcome(process);
+        var outcome = await ProcessWait.Outcome(process);
         Assert.That(outcome.ExitCode, Is.EqualTo(0));
         return sink;
     }
@@ -118,7 +118,7 @@ public class OutputCaptureTests
         var sink = new ThrowingSink();
         using var failing = ProcessLauncher.Start(_scripts.Spec(_scripts.WriteScript("seq 1 100", "seq.sh")), sink);
 
-        var outcome = await Eventually.Outcome(failing);
+        var outcome = await ProcessWait.Outcome(failing);
 
         Assert.That(outcome.ExitCode, Is.EqualTo(0));
         Assert.That(sink.Calls, Is.EqualTo(100));

@@ -16,7 +16,7 @@ public class ProcessLauncherTests
     {
         var sink = new RecordingSink();
         using var process = ProcessLauncher.Start(spec, sink);
-        var outcome = await Eventually.Outcome(process);
+        var outcome = await ProcessWait.Outcome(process);
         Assert.That(outcome.ExitCode, Is.EqualTo(0), string.Join("\n", sink.Stderr));
         return sink;
     }
@@ -139,7 +139,7 @@ public class ProcessLauncherTests
 
         // Descriptors are closed before completion; the waiter thread ends just after it.
         Assert.That(Directory.GetFileSystemEntries("/proc/self/fd").Length, Is.LessThanOrEqualTo(descriptorsBefore + 5));
-        await Eventually.Until(
+        await ProcessWait.Until(
             () => Directory.GetDirectories("/proc/self/task").Length <= threadsBefore + 10,
             "the waiter threads to end");
     }

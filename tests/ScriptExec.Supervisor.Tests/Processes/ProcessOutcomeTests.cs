@@ -30,7 +30,7 @@ public class ProcessOutcomeTests
     [TestCase(255)]
     public async Task An_exit_status_is_reported_as_it_is(int status)
     {
-        var outcome = await Eventually.Outcome(Run($"exit {status}"));
+        var outcome = await ProcessWait.Outcome(Run($"exit {status}"));
 
         Assert.That(outcome.Signaled, Is.False);
         Assert.That(outcome.ExitCode, Is.EqualTo(status));
@@ -39,7 +39,7 @@ public class ProcessOutcomeTests
     [Test]
     public async Task Exit_143_is_not_a_death_by_SIGTERM()
     {
-        var outcome = await Eventually.Outcome(Run("exit 143"));
+        var outcome = await ProcessWait.Outcome(Run("exit 143"));
 
         Assert.That(outcome, Is.EqualTo(outcome with { Signaled = false, Status = 143 }));
         Assert.That(outcome.ExitCode, Is.EqualTo(143));
@@ -52,7 +52,7 @@ public class ProcessOutcomeTests
         var process = Run("sleep 1000");
 
         Assert.That(process.SignalGroup(signal), Is.True);
-        var outcome = await Eventually.Outcome(process);
+        var outcome = await ProcessWait.Outcome(process);
 
         Assert.That(outcome.Signaled, Is.True);
         Assert.That(outcome.Status, Is.EqualTo(signal));
@@ -64,10 +64,10 @@ public class ProcessOutcomeTests
     {
         var sink = new RecordingSink();
         var process = Run("trap 'exit 0' TERM\necho ready\nsleep 1000 &\nwait", sink);
-        await Eventually.Until(() => sink.Stdout.Contains("ready"), "the trap to be set");
+        await ProcessWait.Until(() => sink.Stdout.Contains("ready"), "the trap to be set");
 
         process.SignalGroup(Signals.SIGTERM);
-        var outcome = await Eventually.Outcome(process);
+        var outcome = await ProcessWait.Outcome(process);
 
         Assert.That(outcome.Signaled, Is.False);
         Assert.That(outcome.ExitCode, Is.EqualTo(0));
@@ -78,11 +78,11 @@ public class ProcessOutcomeTests
     {
         var sink = new RecordingSink();
         var process = Run("trap '' TERM\necho ready\nsleep 1000", sink);
-        await Eventually.Until(() => sink.Stdout.Contains("ready"), "the trap to be set");
+        await ProcessWait.Until(() => sink.Stdout.Contains("ready"), "the trap to be set");
 
         process.SignalGroup(Signals.SIGTERM);
         process.SignalGroup(Signals.SIGKILL);
-        var outcome = await Eventually.Outcome(process);
+        var outcome = await ProcessWait.Outcome(process);
 
         Assert.That(outcome.ExitCode, Is.EqualTo(-9));
     }
@@ -91,7 +91,7 @@ public class ProcessOutcomeTests
     public async Task After_the_reap_signals_are_refused_and_HasExited_is_true()
     {
         var process = Run("exit 0");
-        await Eventually.Outcome(process);
+        await ProcessWait.Outcome(process);
 
         Assert.That(process.HasExited, Is.True);
         Assert.That(process.SignalGroup(Signals.SIGKILL), Is.False);
@@ -102,7 +102,7 @@ public class ProcessOutcomeTests
     {
         var sink = new RecordingSink();
         var process = Run("echo ready\nsleep 1000", sink);
-        await Eventually.Until(() => sink.Stdout.Contains("ready"), "the script to start");
+        await ProcessWait.Until(() => sink.Stdout.Contains("ready"), "the script to start");
 
         Assert.That(process.HasExited, Is.False);
         Assert.That(ProcStat.TryRead(process.Pid, out var stat), Is.True);
@@ -111,7 +111,7 @@ public class ProcessOutcomeTests
         Assert.That(process.ProcStartTime, Is.EqualTo(ProcessRecovery.ReadProcStartTime(process.Pid)));
 
         process.SignalGroup(Signals.SIGKILL);
-        await Eventually.Outcome(process);
+        await ProcessWait.Outcome(process);
     }
 
     [Test]
@@ -120,7 +120,7 @@ public class ProcessOutcomeTests
         var process = Run("sleep 1000");
 
         process.Dispose();
-        var outcome = await Eventually.Outcome(process);
+        var outcome = await ProcessWait.Outcome(process);
 
         Assert.That(outcome.ExitCode, Is.EqualTo(-9));
     }

@@ -17,7 +17,7 @@ public class ProcessRecoveryTests
     {
         var sink = new RecordingSink();
         var process = _scripts.Run("sleep 1000 &\necho $!\nwait", sink);
-        return (process, await Eventually.FirstPid(sink));
+        return (process, await ProcessWait.FirstPid(sink));
     }
 
     [Test]
@@ -40,11 +40,11 @@ public class ProcessRecoveryTests
         using (process)
         {
             var killed = ProcessRecovery.KillSession(process.Pid, ProcessRecovery.ReadBootId(), process.ProcStartTime);
-            var outcome = await Eventually.Outcome(process);
+            var outcome = await ProcessWait.Outcome(process);
 
             Assert.That(killed, Is.EqualTo(2));
             Assert.That(outcome.ExitCode, Is.EqualTo(-9));
-            await Eventually.UntilDead(grandchild);
+            await ProcessWait.UntilDead(grandchild);
         }
     }
 
@@ -57,7 +57,7 @@ public class ProcessRecoveryTests
             var killed = ProcessRecovery.KillSession(process.Pid, ProcessRecovery.ReadBootId(), process.ProcStartTime + 1);
 
             Assert.That(killed, Is.EqualTo(0));
-            Assert.That(Eventually.IsDead(process.Pid) || Eventually.IsDead(grandchild), Is.False);
+            Assert.That(ProcessWait.IsDead(process.Pid) || ProcessWait.IsDead(grandchild), Is.False);
         }
     }
 
@@ -71,7 +71,7 @@ public class ProcessRecoveryTests
             var killed = ProcessRecovery.KillSession(process.Pid, bootId, process.ProcStartTime);
 
             Assert.That(killed, Is.EqualTo(0));
-            Assert.That(Eventually.IsDead(process.Pid) || Eventually.IsDead(grandchild), Is.False);
+            Assert.That(ProcessWait.IsDead(process.Pid) || ProcessWait.IsDead(grandchild), Is.False);
         }
     }
 }

@@ -80,24 +80,12 @@ internal sealed class ScriptDirectory : IDisposable
     }
 }
 
-/// <summary>Polling with a deadline instead of sleeping for a guessed time.</summary>
-internal static class Eventually
+/// <summary>Waits on a spawned process and what it prints; each wait is bounded (the kit's <see cref="Eventually"/>).</summary>
+internal static class ProcessWait
 {
-    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
+    public static readonly TimeSpan Timeout = Eventually.DefaultTimeout;
 
-    public static async Task Until(Func<bool> condition, string what)
-    {
-        var deadline = DateTime.UtcNow + Timeout;
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                Assert.Fail($"Timed out waiting for {what}.");
-            }
-
-            await Task.Delay(TimeSpan.FromMilliseconds(20));
-        }
-    }
+    public static Task Until(Func<bool> condition, string what) => Eventually.ThatAsync(condition, what, Timeout);
 
     public static Task<ProcessOutcome> Outcome(SpawnedProcess process) => process.Completion.WaitAsync(Timeout);
 

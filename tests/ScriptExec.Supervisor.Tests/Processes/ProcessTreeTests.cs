@@ -17,14 +17,14 @@ public class ProcessTreeTests
     {
         var sink = new RecordingSink();
         using var process = _scripts.Run("sleep 1000 &\necho $!\nwait", sink);
-        var grandchild = await Eventually.FirstPid(sink);
-        Assert.That(Eventually.IsDead(grandchild), Is.False);
+        var grandchild = await ProcessWait.FirstPid(sink);
+        Assert.That(ProcessWait.IsDead(grandchild), Is.False);
 
         process.SignalGroup(Signals.SIGTERM);
-        var outcome = await Eventually.Outcome(process);
+        var outcome = await ProcessWait.Outcome(process);
 
         Assert.That(outcome.ExitCode, Is.EqualTo(-15));
-        await Eventually.UntilDead(grandchild);
+        await ProcessWait.UntilDead(grandchild);
     }
 
     [Test]
@@ -33,11 +33,11 @@ public class ProcessTreeTests
         var sink = new RecordingSink();
         using var process = _scripts.Run("sleep 1000 &\necho $!\nexit 0", sink);
 
-        var outcome = await Eventually.Outcome(process);
-        var grandchild = await Eventually.FirstPid(sink);
+        var outcome = await ProcessWait.Outcome(process);
+        var grandchild = await ProcessWait.FirstPid(sink);
 
         Assert.That(outcome.ExitCode, Is.EqualTo(0));
-        await Eventually.UntilDead(grandchild);
+        await ProcessWait.UntilDead(grandchild);
     }
 
     [Test]
@@ -45,11 +45,11 @@ public class ProcessTreeTests
     {
         var sink = new RecordingSink();
         using var process = _scripts.Run("setsid sleep 1000 &\necho $!\nexit 0", sink);
-        var escaped = await Eventually.FirstPid(sink);
+        var escaped = await ProcessWait.FirstPid(sink);
         try
         {
             // It keeps our stdout socket open, so end of file never comes: completion must not wait for it.
-            var outcome = await Eventually.Outcome(process);
+            var outcome = await ProcessWait.Outcome(process);
 
             Assert.That(outcome.ExitCode, Is.EqualTo(0));
             Assert.That(sink.Stdout, Is.EqualTo(new[] { escaped.ToString(System.Globalization.CultureInfo.InvariantCulture) }));

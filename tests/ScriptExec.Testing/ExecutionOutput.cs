@@ -1,7 +1,6 @@
-using System.Diagnostics;
 using System.Text.Json.Nodes;
 
-namespace ScriptExec.Daemon.Tests.Support;
+namespace ScriptExec.Testing;
 
 /// <summary>Reads an execution's output over the wire with script_execution_output_get, as a client pages through it.</summary>
 public static class ExecutionOutput
@@ -35,22 +34,12 @@ public static class ExecutionOutput
     /// <summary>Polls the output until a line matches (output is stored in batches, so it may lag the script a little).</summary>
     public static async Task<string> WaitForLineAsync(this RpcClient client, long executionId, Func<string, bool> match, TimeSpan? timeout = null)
     {
-        var deadline = Stopwatch.StartNew();
-        while (true)
-        {
-            var content = await client.ReadAllContentAsync(executionId);
-            if (content.FirstOrDefault(match) is { } line)
-            {
-                return line;
-            }
-
-            if (deadline.Elapsed > (timeout ?? TimeSpan.FromSeconds(30)))
-            {
-                Assert.Fail($"execution {executionId} printed no matching line; output so far: [{string.Join(" | ", content)}]");
-            }
-
-            await Task.Delay(TimeSpan.FromMilliseconds(20));
-        }
+        var content = await Eventually.ValueAsync(
+            () => client.ReadAllContentAsync(executionId),
+            lines => lines.Any(match),
+            $"execution {executionId} printed a matching line",
+            timeout);
+        return content.First(match);
     }
 
     /// <summary>The first output line that is a pid (scripts print <c>$!</c> to tell the test their grandchild).</summary>

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace ScriptExec.Daemon.Tests.Support;
+namespace ScriptExec.Testing;
 
 /// <summary>
 /// Looks at processes through /proc, the way an operator would with <c>ps</c>. A zombie counts as gone: it runs

@@ -1,4 +1,4 @@
-namespace ScriptExec.Daemon.Tests.Support;
+namespace ScriptExec.Testing;
 
 /// <summary>A fresh data directory for each test, removed after it: for tests that stop and restart daemons on it.</summary>
 public abstract class TempDataDirFixture

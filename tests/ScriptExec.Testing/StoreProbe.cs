@@ -1,6 +1,6 @@
 using Microsoft.Data.Sqlite;
 
-namespace ScriptExec.Daemon.Tests.Support;
+namespace ScriptExec.Testing;
 
 /// <summary>Looks into a daemon's SQLite file from outside, as an operator would with the sqlite3 shell.</summary>
 public static class StoreProbe

@@ -1,14 +1,15 @@
-namespace ScriptExec.Daemon.Tests.Support;
+namespace ScriptExec.Testing;
 
 /// <summary>Waits on a condition, polling, with a bound: the one way tests wait for something to happen.</summary>
 public static class Eventually
 {
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(30);
 
-    private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(20);
+    private static readonly TimeSpan DefaultPoll = TimeSpan.FromMilliseconds(20);
 
     /// <summary>True as soon as <paramref name="condition"/> holds; false once <paramref name="timeout"/> has passed.</summary>
-    public static async Task<bool> TryAsync(Func<Task<bool>> condition, TimeSpan timeout)
+    /// <param name="poll">Pause between tries; shorter where the moment the condition starts to hold is measured (start-up).</param>
+    public static async Task<bool> TryAsync(Func<Task<bool>> condition, TimeSpan timeout, TimeSpan? poll = null, CancellationToken cancellationToken = default)
     {
         var deadline = TimeProvider.System.GetTimestamp() + (long)(timeout.TotalSeconds * TimeProvider.System.TimestampFrequency);
         while (!await condition())
@@ -18,7 +19,7 @@ public static class Eventually
                 return false;
             }
 
-            await Task.Delay(Poll);
+            await Task.Delay(poll ?? DefaultPoll, cancellationToken);
         }
 
         return true;
@@ -32,6 +33,10 @@ public static class Eventually
             Assert.Fail($"timed out waiting until {what}");
         }
     }
+
+    /// <summary>As <see cref="ThatAsync(Func{Task{bool}}, string, TimeSpan?)"/>, for a condition read without I/O.</summary>
+    public static Task ThatAsync(Func<bool> condition, string what, TimeSpan? timeout = null) =>
+        ThatAsync(() => Task.FromResult(condition()), what, timeout);
 
     /// <summary>
     /// Reads <paramref name="probe"/> until <paramref name="done"/> holds for what it returns, and returns that; fails

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 
-namespace ScriptExec.Daemon.Tests.Support;
+namespace ScriptExec.Testing;
 
 /// <summary>Keeps every formatted log line (with exception text) the daemon writes, for tests that inspect logs.</summary>
 public sealed class CapturingLoggerProvider : ILoggerProvider

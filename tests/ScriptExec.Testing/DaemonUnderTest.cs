@@ -1,12 +1,13 @@
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.AspNetCore.Builder;
+using ScriptExec.Daemon;
 
-namespace ScriptExec.Daemon.Tests.Support;
+namespace ScriptExec.Testing;
 
 /// <summary>
 /// A real scriptexecd, built from its own command line and started in-process on a temp data dir, a temp Unix
-/// socket and a free loopback port.
+/// socket and a free loopback port. Daemon.Tests and Cli.Tests both start it.
 /// </summary>
 public sealed class DaemonUnderTest : IAsyncDisposable
 {
@@ -28,7 +29,13 @@ public sealed class DaemonUnderTest : IAsyncDisposable
 
     public Uri WebSocketUri => new($"ws://127.0.0.1:{Port}/rpc");
 
-    public string Token => File.ReadAllText(Path.Combine(DataDir, "admin.token")).Trim();
+    /// <summary>The WebSocket endpoint as a command line takes it (<c>--url</c>).</summary>
+    public string WebSocketUrl => WebSocketUri.ToString();
+
+    /// <summary>The admin token file the daemon wrote into its data dir.</summary>
+    public string TokenPath => Path.Combine(DataDir, "admin.token");
+
+    public string Token => File.ReadAllText(TokenPath).Trim();
 
     public IServiceProvider Services => _app.Services;
 

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 
-namespace ScriptExec.Daemon.Tests.Support;
+namespace ScriptExec.Testing;
 
 /// <summary>Keeps the daemon's warnings and errors, so a test can show what went wrong inside it.</summary>
 /// <remarks>Register it with <c>services.AddSingleton&lt;ILoggerProvider&gt;(capture)</c> in DaemonUnderTest's overrides.</remarks>

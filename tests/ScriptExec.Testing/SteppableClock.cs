@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Time.Testing;
 
-namespace ScriptExec.Daemon.Tests.Support;
+namespace ScriptExec.Testing;
 
 /// <summary>
 /// A fake clock whose wall time can be stepped (as NTP or an operator sets it) without moving its monotonic
