@@ -95,6 +95,27 @@ public class LimitsWrapperTests
     }
 
     [Test]
+    public async Task Limits_wrap_the_run_as_command_and_hold_for_the_other_user()
+    {
+        Assume.That(RunAs.Problem("nobody"), Is.Null, "the daemon can run scripts as nobody");
+        var readable = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead |
+            UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute;
+        File.SetUnixFileMode(_scripts.FullPath, readable);
+        var script = _scripts.WriteScript("id -un; ulimit -n; ulimit -Hn; cut -d' ' -f19 /proc/self/stat");
+        File.SetUnixFileMode(script, readable);
+        var environment = new Dictionary<string, string>(ScriptDirectory.MinimalEnvironment);
+        var (runAs, runAsArguments) = RunAs.Wrap("nobody", RunAs.SpawnDirectory, script, [], environment);
+
+        // Limits outermost: set while still root, so the script, once nobody, cannot raise them again.
+        var (executable, arguments) = Wrapper.Wrap(Limits((LimitKind.OpenFiles, 37), (LimitKind.Nice, 5)), runAs, runAsArguments);
+        var sink = new RecordingSink();
+        using var process = ProcessLauncher.Start(_scripts.Spec(executable, arguments, environment) with { WorkingDirectory = RunAs.SpawnDirectory }, sink);
+        await Eventually.Outcome(process);
+
+        Assert.That(sink.Stdout, Is.EqualTo(new[] { "nobody", "37", "37", "5" }), string.Join("\n", sink.Stderr));
+    }
+
+    [Test]
     public void The_cpu_hard_limit_is_five_seconds_above_the_soft_one()
     {
         Assert.That(LimitsWrapper.RlimitOptions(Limits((LimitKind.CpuSeconds, 10))), Is.EqualTo(new[] { "--cpu=10:15" }));
