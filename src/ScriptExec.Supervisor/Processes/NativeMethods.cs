@@ -18,6 +18,7 @@ internal static unsafe partial class NativeMethods
     internal const int SOCK_CLOEXEC = 0x80000;
 
     internal const int O_RDONLY = 0;
+    internal const int O_CLOEXEC = 0x80000;
 
     internal const short POSIX_SPAWN_SETSIGDEF = 0x04;
     internal const short POSIX_SPAWN_SETSIGMASK = 0x08;
@@ -47,6 +48,12 @@ internal static unsafe partial class NativeMethods
 
     [LibraryImport(Libc, EntryPoint = "socketpair", SetLastError = true)]
     internal static partial int SocketPair(int domain, int type, int protocol, int* fds);
+
+    [LibraryImport(Libc, EntryPoint = "pipe2", SetLastError = true)]
+    internal static partial int Pipe2(int* fds, int flags);
+
+    [LibraryImport(Libc, EntryPoint = "write", SetLastError = true)]
+    internal static partial nint Write(int fd, byte* buffer, nuint count);
 
     [LibraryImport(Libc, EntryPoint = "waitid", SetLastError = true)]
     internal static partial int WaitId(int idType, uint id, byte* info, int options);

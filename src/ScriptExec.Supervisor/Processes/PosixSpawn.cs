@@ -4,13 +4,16 @@ using static ScriptExec.Supervisor.Processes.NativeMethods;
 namespace ScriptExec.Supervisor.Processes;
 
 /// <summary>
-/// posix_spawn in a new session with a clean signal state, stdin from /dev/null, stdout/stderr on given descriptors
+/// posix_spawn in a new session with a clean signal state, stdin from /dev/null or a given descriptor, stdout/stderr on given descriptors
 /// and no other descriptor inherited.
 /// </summary>
 internal static unsafe class PosixSpawn
 {
-    /// <summary>Starts the child and returns its pid; throws <see cref="ProcessStartException"/> when any step fails.</summary>
-    public static int Spawn(ProcessStartSpec spec, int stdoutFd, int stderrFd)
+    /// <summary>
+    /// Starts the child and returns its pid; <paramref name="stdinFd"/> -1 means /dev/null. Throws
+    /// <see cref="ProcessStartException"/> when any step fails.
+    /// </summary>
+    public static int Spawn(ProcessStartSpec spec, int stdinFd, int stdoutFd, int stderrFd)
     {
         var argv = new List<string>(spec.Arguments.Count + 1) { spec.ExecutablePath };
         argv.AddRange(spec.Arguments);
@@ -44,7 +47,15 @@ internal static unsafe class PosixSpawn
                 Check(SpawnAttrSetFlags(attr, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF), "posix_spawnattr_setflags");
                 Check(SpawnAttrSetSigMask(attr, emptySet), "posix_spawnattr_setsigmask");
                 Check(SpawnAttrSetSigDefault(attr, allSignals), "posix_spawnattr_setsigdefault");
-                Check(FileActionsAddOpen(fileActions, 0, devNull, O_RDONLY, 0), "posix_spawn_file_actions_addopen");
+                if (stdinFd < 0)
+                {
+                    Check(FileActionsAddOpen(fileActions, 0, devNull, O_RDONLY, 0), "posix_spawn_file_actions_addopen");
+                }
+                else
+                {
+                    Check(FileActionsAddDup2(fileActions, stdinFd, 0), "posix_spawn_file_actions_adddup2");
+                }
+
                 Check(FileActionsAddDup2(fileActions, stdoutFd, 1), "posix_spawn_file_actions_adddup2");
                 Check(FileActionsAddDup2(fileActions, stderrFd, 2), "posix_spawn_file_actions_adddup2");
                 Check(FileActionsAddChdir(fileActions, workingDirectory), "posix_spawn_file_actions_addchdir_np");

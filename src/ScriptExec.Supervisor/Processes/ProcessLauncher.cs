@@ -18,13 +18,18 @@ public static class ProcessLauncher
         Validate(spec);
 
         SafeSocketHandle? stdoutRead = null, stderrRead = null;
-        int stdoutWrite = -1, stderrWrite = -1;
+        int stdinRead = -1, stdoutWrite = -1, stderrWrite = -1;
         int pid;
         try
         {
+            if (spec.StdinPayload is { } payload)
+            {
+                stdinRead = CreateFilledPipe(payload.Span);
+            }
+
             (stdoutRead, stdoutWrite) = CreateSocketPair();
             (stderrRead, stderrWrite) = CreateSocketPair();
-            pid = PosixSpawn.Spawn(spec, stdoutWrite, stderrWrite);
+            pid = PosixSpawn.Spawn(spec, stdinRead, stdoutWrite, stderrWrite);
         }
         catch
         {
@@ -35,6 +40,7 @@ public static class ProcessLauncher
         finally
         {
             // The child has its own copies; ours must go, or end of file would never come.
+            CloseIfOpen(stdinRead);
             CloseIfOpen(stdoutWrite);
             CloseIfOpen(stderrWrite);
         }
@@ -103,6 +109,53 @@ public static class ProcessLauncher
         }
 
         return (new SafeSocketHandle(fds[0], ownsHandle: true), fds[1]);
+    }
+
+    /// <summary>
+    /// A pipe already holding <paramref name="payload"/> with its write end closed: the child reads the payload, then
+    /// end of file. Nothing is left for the daemon to do after the spawn, so a script that never reads stdin, or
+    /// closes it, cannot block or hurt the daemon, and there is no write that could meet EPIPE.
+    /// </summary>
+    private static unsafe int CreateFilledPipe(ReadOnlySpan<byte> payload)
+    {
+        var fds = stackalloc int[2];
+        if (Pipe2(fds, O_CLOEXEC) != 0)
+        {
+            var errno = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
+            throw new ProcessStartException($"pipe2: {ErrorText(errno)}", errno);
+        }
+
+        try
+        {
+            // At most PIPE_BUF bytes into an empty pipe (capacity at least one page): one atomic write that cannot
+            // block or come back short (ProcessStartSpec refuses longer payloads).
+            fixed (byte* bytes = payload)
+            {
+                nint written;
+                do
+                {
+                    written = Write(fds[1], bytes, (nuint)payload.Length);
+                }
+                while (written < 0 && System.Runtime.InteropServices.Marshal.GetLastPInvokeError() == EINTR);
+
+                if (written != payload.Length)
+                {
+                    var errno = written < 0 ? System.Runtime.InteropServices.Marshal.GetLastPInvokeError() : 0;
+                    throw new ProcessStartException($"write stdin payload: {(written < 0 ? ErrorText(errno) : "short write")}", errno);
+                }
+            }
+        }
+        catch
+        {
+            Close(fds[0]);
+            throw;
+        }
+        finally
+        {
+            Close(fds[1]);
+        }
+
+        return fds[0];
     }
 
     private static Socket OpenReadSide(SafeSocketHandle handle)

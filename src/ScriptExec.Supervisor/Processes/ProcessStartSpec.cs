@@ -15,4 +15,30 @@ public sealed record ProcessStartSpec(
     IReadOnlyList<string> Arguments,
     IReadOnlyDictionary<string, string> Environment,
     string WorkingDirectory,
-    OutputCaptureOptions Output);
+    OutputCaptureOptions Output)
+{
+    /// <summary>
+    /// The most a stdin payload may hold: one page, the smallest capacity a pipe can have and PIPE_BUF, so writing it
+    /// into a fresh pipe is one atomic write that can never block (see <see cref="StdinPayload"/>).
+    /// </summary>
+    public const int MaxStdinPayloadBytes = 4096;
+
+    /// <summary>
+    /// Bytes the script reads on stdin, followed by end of file; null: stdin is /dev/null. Written into the pipe and
+    /// the daemon's end closed before the spawn, so a script that never reads, or closes stdin early, affects nothing.
+    /// Longer than <see cref="MaxStdinPayloadBytes"/> throws <see cref="ArgumentOutOfRangeException"/>.
+    /// </summary>
+    public ReadOnlyMemory<byte>? StdinPayload
+    {
+        get;
+        init
+        {
+            if (value is { Length: > MaxStdinPayloadBytes } payload)
+            {
+                throw new ArgumentOutOfRangeException(nameof(StdinPayload), payload.Length, $"A stdin payload holds at most {MaxStdinPayloadBytes} bytes.");
+            }
+
+            field = value;
+        }
+    }
+}

@@ -1,6 +1,6 @@
 namespace ScriptExec.Supervisor.Processes;
 
-/// <summary>Linux signal numbers used to stop scripts.</summary>
+/// <summary>Linux signal numbers used to stop scripts, and those the kernel sends when a limit is hit.</summary>
 public static class Signals
 {
     public const int SIGHUP = 1;
@@ -12,4 +12,10 @@ public static class Signals
     public const int SIGTERM = 15;
     public const int SIGCONT = 18;
     public const int SIGSTOP = 19;
+
+    /// <summary>The soft CPU time limit (RLIMIT_CPU) was reached.</summary>
+    public const int SIGXCPU = 24;
+
+    /// <summary>A write went past the file size limit (RLIMIT_FSIZE).</summary>
+    public const int SIGXFSZ = 25;
 }
