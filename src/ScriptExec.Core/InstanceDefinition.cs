@@ -36,4 +36,13 @@ public sealed record InstanceDefinition
     public TriggerDefinition? StopTrigger { get; init; }
 
     public long UpdatedTimestamp { get; init; }
+
+    /// <summary>
+    /// The role of the run's token (the stdin payload's <c>token</c>): what the script may do when it calls the
+    /// daemon back. Never above the role of whoever set the instance.
+    /// </summary>
+    public Role Role { get; init; } = Role.Operator;
+
+    /// <summary>Resource limits this instance sets; what it leaves out comes from the daemon's defaults.</summary>
+    public LimitOverrides Limits { get; init; } = LimitOverrides.None;
 }

@@ -156,6 +156,11 @@ public static class DaemonHost
             OutputMaxBytesPerExecution = options.OutputMaxBytesPerExecution,
             OutputLineCapBytes = options.OutputLineCapBytes,
             Cgroup = options.Cgroup,
+            WorkDirectory = Path.Combine(options.DataDirectory, "work"),
+            DefaultLimits = options.DefaultLimits,
+            WorkdirQuotaMb = options.WorkdirQuotaMb > 0 ? options.WorkdirQuotaMb : null,
+            ControlSocketPath = options.SocketPath,
+            ControlUrl = options.Listen is { } listen ? new UriBuilder(listen) { Scheme = listen.Scheme == "https" ? "wss" : "ws", Path = "/rpc" }.Uri.ToString() : null,
         });
         services.AddSingleton<SqliteDatabase>();
         services.AddSingleton<UnloadableRows>();

@@ -48,6 +48,12 @@ public sealed class DaemonOptions
 
     public string StoreSynchronous { get; init; } = "NORMAL";
 
+    /// <summary><c>limits</c>: resource limits every instance inherits for what it leaves out (SPEC "limits").</summary>
+    public ResourceLimits DefaultLimits { get; init; } = ResourceLimits.Unlimited;
+
+    /// <summary><c>workdir_quota_mb</c> (default 10, 0: none): the largest file a script may write where it works in its workdir.</summary>
+    public int WorkdirQuotaMb { get; init; } = ResourceLimits.DefaultWorkdirQuotaMb;
+
     /// <summary>Per-execution cgroups: <c>auto</c> (under the daemon's own cgroup v2), <c>off</c>, or a cgroup v2 directory.</summary>
     public string Cgroup { get; init; } = "auto";
 
@@ -122,6 +128,8 @@ public sealed class DaemonOptions
             RetentionMaxExecutions = Int(configuration, "retention_max_executions", (int)RetentionOptions.DefaultMaxExecutions, 0, int.MaxValue),
             RetentionMaxAgeDays = Int(configuration, "retention_max_age_days", 0, 0, 36_500),
             RetentionMaxOutputBytes = Long(configuration, "retention_max_output_bytes", RetentionOptions.DefaultMaxOutputBytes),
+            DefaultLimits = ReadLimits(configuration),
+            WorkdirQuotaMb = Int(configuration, "workdir_quota_mb", ResourceLimits.DefaultWorkdirQuotaMb, 0, LimitKinds.MaxMebibytes),
             ShutdownTimeout = TimeSpan.FromSeconds(Int(configuration, "shutdown_timeout_s", 30, 1, 3600)),
             AllowedOrigins = configuration.GetSection("allowed_origins").GetChildren().Select(c => c.Value!).Where(v => v is not null).ToArray(),
             Tokens = ReadTokens(configuration),
@@ -222,6 +230,27 @@ public sealed class DaemonOptions
         }
 
         return uri;
+    }
+
+    /// <summary><c>limits</c>: the daemon-wide defaults, limit name → number (or null/empty for unlimited).</summary>
+    private static ResourceLimits ReadLimits(IConfiguration configuration)
+    {
+        var wire = new Dictionary<string, long?>(StringComparer.Ordinal);
+        foreach (var entry in configuration.GetSection("limits").GetChildren())
+        {
+            wire[entry.Key] = entry.Value is null or "" or "null" ? null
+                : long.TryParse(entry.Value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) ? value
+                : throw new OptionsException($"limits.{entry.Key}: '{entry.Value}' must be an integer or null");
+        }
+
+        try
+        {
+            return ResourceLimits.Resolve(LimitOverrides.FromWire(wire), ResourceLimits.Unlimited, workdirQuotaMb: null);
+        }
+        catch (InvalidParameterException e)
+        {
+            throw new OptionsException($"{e.Field} {e.Reason}");
+        }
     }
 
     private static long Long(IConfiguration configuration, string key, long fallback)

@@ -42,7 +42,13 @@ internal sealed class WebSocketEndpoint
             return;
         }
 
-        if (_tokens.Authenticate(PresentedToken(context.Request)) is not var (user, role))
+        var presented = PresentedToken(context.Request);
+        var caller = _tokens.Authenticate(presented) is var (user, role)
+            ? new CallerIdentity(user, CallerIdentity.WebSocketTransport, role)
+            : _services.Supervisor.Tokens.TryValidate(presented, out var grant)
+                ? CallerIdentity.ForRun(grant, CallerIdentity.WebSocketTransport)
+                : null;
+        if (caller is null)
         {
             Log.TokenRefused(_logger, context.Connection.RemoteIpAddress?.ToString() ?? "?");
             context.Response.StatusCode = StatusCodes.Status401Unauthorized;
@@ -51,7 +57,6 @@ internal sealed class WebSocketEndpoint
         }
 
         using var socket = await context.WebSockets.AcceptWebSocketAsync();
-        var caller = new CallerIdentity(user, CallerIdentity.WebSocketTransport, role);
         var transport = new WebSocketTransport(
             socket, _options.MaxMessageBytes, _options.MessageTimeout, deadlines: context.Features.Get<WebSocketDeadlineStream>());
         await ClientSession.RunAsync(_services, transport, caller, _logger, context.RequestAborted);

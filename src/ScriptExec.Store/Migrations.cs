@@ -112,6 +112,15 @@ internal static class Migrations
             quarantined_timestamp INTEGER NOT NULL
         );
         """,
+
+        // 5: reserved (output budget: executions.output_dropped_lines).
+        "SELECT 1;",
+
+        // 6: what a run's token may do, and the instance's resource limits (a JSON object; absent keys inherit).
+        """
+        ALTER TABLE instances ADD COLUMN role   TEXT NOT NULL DEFAULT 'operator';
+        ALTER TABLE instances ADD COLUMN limits TEXT NOT NULL DEFAULT '{}';
+        """,
     ];
 
     public static int Latest => Steps.Length;

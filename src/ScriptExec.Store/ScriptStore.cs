@@ -33,7 +33,7 @@ public sealed class ScriptStore
 
     private const string InstanceColumns = """
         script_name, name, arguments, env, working_dir, run_as_user, timeout_s, stop_grace_s,
-        start_trigger_type, start_trigger_setting, stop_trigger_type, stop_trigger_setting, updated_timestamp
+        start_trigger_type, start_trigger_setting, stop_trigger_type, stop_trigger_setting, updated_timestamp, role, limits
         """;
 
     private const string SelectInstanceSql =
@@ -44,15 +44,17 @@ public sealed class ScriptStore
 
     private const string UpsertInstanceSql = """
         INSERT INTO instances (script_name, name, arguments, env, working_dir, run_as_user, timeout_s, stop_grace_s,
-                               start_trigger_type, start_trigger_setting, stop_trigger_type, stop_trigger_setting, updated_timestamp)
+                               start_trigger_type, start_trigger_setting, stop_trigger_type, stop_trigger_setting, updated_timestamp,
+                               role, limits)
         VALUES (@ScriptName, @Name, @Arguments, @Env, @WorkingDir, @RunAsUser, @TimeoutS, @StopGraceS,
-                @StartTriggerType, @StartTriggerSetting, @StopTriggerType, @StopTriggerSetting, @UpdatedTimestamp)
+                @StartTriggerType, @StartTriggerSetting, @StopTriggerType, @StopTriggerSetting, @UpdatedTimestamp,
+                @Role, @Limits)
         ON CONFLICT (script_name, name) DO UPDATE SET
             arguments = excluded.arguments, env = excluded.env, working_dir = excluded.working_dir,
             run_as_user = excluded.run_as_user, timeout_s = excluded.timeout_s, stop_grace_s = excluded.stop_grace_s,
             start_trigger_type = excluded.start_trigger_type, start_trigger_setting = excluded.start_trigger_setting,
             stop_trigger_type = excluded.stop_trigger_type, stop_trigger_setting = excluded.stop_trigger_setting,
-            updated_timestamp = excluded.updated_timestamp;
+            updated_timestamp = excluded.updated_timestamp, role = excluded.role, limits = excluded.limits;
         """;
 
     private const string DeleteInstanceSql = "DELETE FROM instances WHERE script_name = @scriptName AND name = @name;";
@@ -63,6 +65,7 @@ public sealed class ScriptStore
         SELECT s.name, s.source, s.version, s.description, s.updated_timestamp,
                i.script_name, i.name, i.arguments, i.env, i.working_dir, i.run_as_user, i.timeout_s, i.stop_grace_s,
                i.start_trigger_type, i.start_trigger_setting, i.stop_trigger_type, i.stop_trigger_setting, i.updated_timestamp,
+               i.role, i.limits,
                (SELECT json_group_object(x.name, x.value) FROM instance_secrets x
                  WHERE x.script_name = s.name AND x.instance_name = @name) AS secrets
         FROM scripts s LEFT JOIN instances i ON i.script_name = s.name AND i.name = @name
@@ -262,7 +265,7 @@ public sealed class ScriptStore
             _unloadable.Clear(InstanceKind, key);
             return instance;
         }
-        catch (Exception e) when (e is JsonException or InvalidDataException or NotSupportedException)
+        catch (Exception e) when (e is JsonException or InvalidDataException or NotSupportedException or InvalidParameterException)
         {
             _unloadable.Report(InstanceKind, key, e.Message);
             return null;
@@ -302,6 +305,10 @@ public sealed class ScriptStore
 
         public long UpdatedTimestamp { get; init; }
 
+        public string Role { get; init; } = "operator";
+
+        public string Limits { get; init; } = "{}";
+
         /// <summary>Secret values as a JSON object; only the runnable query selects them.</summary>
         public string? Secrets { get; init; }
 
@@ -320,6 +327,8 @@ public sealed class ScriptStore
             StopTriggerType = d.StopTrigger?.Type.ToWire(),
             StopTriggerSetting = d.StopTrigger?.Setting,
             UpdatedTimestamp = d.UpdatedTimestamp,
+            Role = d.Role.ToWire(),
+            Limits = JsonSerializer.Serialize(d.Limits.ToWire(), StoreJson.Default.IReadOnlyDictionaryStringNullableInt32),
         };
 
         public InstanceDefinition ToDefinition() => new()
@@ -335,6 +344,8 @@ public sealed class ScriptStore
             StartTrigger = new TriggerDefinition(StoreMapping.ParseTrigger(StartTriggerType), StartTriggerSetting),
             StopTrigger = StopTriggerType is null ? null : new TriggerDefinition(StoreMapping.ParseTrigger(StopTriggerType), StopTriggerSetting),
             UpdatedTimestamp = UpdatedTimestamp,
+            Role = Roles.TryParse(Role, out var role) && role != Core.Role.None ? role : throw new InvalidDataException($"unknown role '{Role}'"),
+            Limits = LimitOverrides.FromWire(JsonSerializer.Deserialize(Limits, StoreJson.Default.DictionaryStringNullableInt64) ?? []),
         };
     }
 }

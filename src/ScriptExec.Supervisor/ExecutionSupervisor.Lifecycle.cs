@@ -1,6 +1,7 @@
 using ScriptExec.Core;
 using ScriptExec.Store;
 using ScriptExec.Supervisor.Processes;
+using ScriptExec.Supervisor.Runtime;
 
 namespace ScriptExec.Supervisor;
 
@@ -9,6 +10,11 @@ public sealed partial class ExecutionSupervisor
 {
     // Shell conventions for a command that could not be run.
     private const int ExitCommandNotFound = 127;
+
+    private const string CpuLimitCause = "cpu_limit";
+
+    // The user scripts run as when their instance names none.
+    private static readonly string DaemonUser = UnixAccounts.NameOf(UnixAccounts.EffectiveUserId());
 
     private ProcessStartSpec BuildSpec(
         ScriptDefinition script, InstanceDefinition instance, string path, IReadOnlyList<string> argv, long executionId, Trigger trigger)
@@ -25,11 +31,21 @@ public sealed partial class ExecutionSupervisor
         environment["SCRIPTEXEC_SCRIPT"] = script.Name;
         environment["SCRIPTEXEC_INSTANCE"] = instance.InstanceName;
         environment["SCRIPTEXEC_TRIGGER"] = trigger.Type.ToWire();
-        var workingDirectory = instance.WorkingDirectory ?? _options.DefaultWorkingDirectory;
+        var workdir = _workdirs?.Ensure(script.Name, instance.InstanceName, instance.User);
+        var workingDirectory = instance.WorkingDirectory ?? workdir ?? _options.DefaultWorkingDirectory;
         if (instance.User is { } user)
         {
             (executable, arguments) = RunAs.Wrap(user, workingDirectory, executable, arguments, environment);
             workingDirectory = RunAs.SpawnDirectory;
+        }
+
+        // Outermost, so the limits are set while still root: the script, once another user, cannot raise them. The
+        // workdir's quota (a per-file size limit) applies where the workdir is where the script works.
+        var limits = ResourceLimits.Resolve(
+            instance.Limits, _options.DefaultLimits, instance.WorkingDirectory is null && workdir is not null ? _options.WorkdirQuotaMb : null);
+        if (!limits.IsUnlimited)
+        {
+            (executable, arguments) = _limits.Wrap(limits, executable, arguments);
         }
 
         return new ProcessStartSpec(
@@ -37,7 +53,18 @@ public sealed partial class ExecutionSupervisor
             arguments,
             environment,
             workingDirectory,
-            new OutputCaptureOptions(_options.OutputLineCapBytes, _options.OutputMaxBytesPerExecution) { Time = _time });
+            new OutputCaptureOptions(_options.OutputLineCapBytes, _options.OutputMaxBytesPerExecution) { Time = _time })
+        {
+            StdinPayload = RunPayload.Write(new RunPayload(
+                executionId,
+                script.Name,
+                instance.InstanceName,
+                instance.User ?? DaemonUser,
+                workdir,
+                Tokens.Issue(executionId, instance.User ?? DaemonUser, instance.Role),
+                _options.ControlSocketPath,
+                _options.ControlUrl)),
+        };
     }
 
     private async Task<Execution> RecordSpawnFailureAsync(RunningExecution entry, ExecutionOutputSink sink, Exception failure)
@@ -53,6 +80,7 @@ public sealed partial class ExecutionSupervisor
             Log.StartFailed(_logger, failure, entry.Id);
         }
 
+        Tokens.Revoke(entry.Id);
         sink.OnLine(OutputStream.Stderr, "scriptexecd: " + reason, _time.GetUtcNow().ToUnixTimeMilliseconds());
         sink.OnEnd();
         await _output.FlushAsync(CancellationToken.None);
@@ -168,6 +196,12 @@ public sealed partial class ExecutionSupervisor
             await _output.FlushAsync(CancellationToken.None);
             var (truncated, storedBytes) = sink.Settle();
             var state = outcome.Signaled ? ExecutionState.Killed : ExecutionState.Finished;
+            Tokens.Revoke(entry.Id);
+            if (outcome.Signaled && outcome.Status == Signals.SIGXCPU && entry.StopTrigger is null)
+            {
+                // Its cpu_s limit ended it (SIGXCPU comes only from the soft limit): a stop the system made.
+                entry.StopTrigger = Trigger.System(CpuLimitCause);
+            }
 
             // The stop trigger is carried in the end record: it stands even if terminating was never stored.
             entry.PendingEnd = new ExecutionEnd(

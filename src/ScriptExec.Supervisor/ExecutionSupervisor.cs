@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using ScriptExec.Core;
 using ScriptExec.Store;
 using ScriptExec.Supervisor.Processes;
+using ScriptExec.Supervisor.Runtime;
 
 namespace ScriptExec.Supervisor;
 
@@ -26,6 +27,8 @@ public sealed partial class ExecutionSupervisor : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly string? _bootId = ProcessRecovery.ReadBootId();
     private readonly ExecutionReaper _reaper;
+    private readonly LimitsWrapper _limits = LimitsWrapper.Detect();
+    private readonly Workdirs? _workdirs;
     private long _changeVersion;
 
     public ExecutionSupervisor(
@@ -43,6 +46,7 @@ public sealed partial class ExecutionSupervisor : IAsyncDisposable
         _files = new ScriptFiles(options.ScriptDirectory);
         Statistics = new ExecutionStatistics(executions);
         _reaper = CreateReaper(options, logger);
+        _workdirs = options.WorkDirectory is { } work ? new Workdirs(work) : null;
         Dispatcher = new OutputDispatcher(executions);
     }
 
@@ -63,6 +67,29 @@ public sealed partial class ExecutionSupervisor : IAsyncDisposable
     public SupervisorOptions Options => _options;
 
     public ScriptFiles Files => _files;
+
+    /// <summary>The instances' persistent working directories; null when the daemon keeps none.</summary>
+    public Workdirs? Workdirs => _workdirs;
+
+    /// <summary>The tokens of the running executions (the stdin payload's <c>token</c>): issued at start, revoked at the end.</summary>
+    public RunTokens Tokens { get; } = new();
+
+    /// <summary>What confines a run on this machine, as <c>status.confinement</c> reports it.</summary>
+    public Confinement Confinement => new(_limits.CanApplyAll, _reaper.Cgroups is not null, CgroupControllers());
+
+    private string[] CgroupControllers()
+    {
+        try
+        {
+            return _reaper.Cgroups is { } cgroups
+                ? File.ReadAllText(Path.Combine(cgroups.Root, "cgroup.controllers")).Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                : [];
+        }
+        catch (IOException)
+        {
+            return [];
+        }
+    }
 
     /// <summary>The executions running or terminating now, from memory (no query), oldest first.</summary>
     public IReadOnlyList<RunningSnapshot> Running() =>

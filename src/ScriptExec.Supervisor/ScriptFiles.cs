@@ -65,7 +65,7 @@ public sealed partial class ScriptFiles
         foreach (var shared in new[] { userDir, dir, temp })
         {
             File.SetUnixFileMode(shared, shared == temp ? File.GetUnixFileMode(temp) : DirectoryMode);
-            if (Chown(shared, uint.MaxValue, account.Gid) != 0)
+            if (Processes.NativeMethods.Chown(shared, uint.MaxValue, account.Gid) != 0)
             {
                 throw new IOException($"cannot give {shared} to the group of user '{user}'");
             }
@@ -107,9 +107,6 @@ public sealed partial class ScriptFiles
 
     private const UnixFileMode PassThroughMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
         | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute;
-
-    [System.Runtime.InteropServices.LibraryImport("libc", EntryPoint = "chown", StringMarshalling = System.Runtime.InteropServices.StringMarshalling.Utf8)]
-    private static partial int Chown(string path, uint owner, uint group);
 
     /// <summary>How the file is run: directly when it starts with <c>#!</c>, else by /bin/sh.</summary>
     public static (string Executable, IReadOnlyList<string> Arguments) CommandLine(string source, string path, IReadOnlyList<string> arguments) =>

@@ -1,3 +1,5 @@
+using ScriptExec.Core;
+
 namespace ScriptExec.Supervisor;
 
 /// <summary>Limits and paths of the supervisor.</summary>
@@ -29,6 +31,21 @@ public sealed class SupervisorOptions
     /// </summary>
     public string Cgroup { get; init; } = "auto";
 
-    /// <summary>Working directory of scripts whose instance names none.</summary>
+    /// <summary>Working directory of scripts whose instance names none, when there is no <see cref="WorkDirectory"/>.</summary>
     public string DefaultWorkingDirectory { get; init; } = "/";
+
+    /// <summary>Root of the instances' persistent working directories (the daemon sets <c>&lt;data dir&gt;/work</c>); null: none.</summary>
+    public string? WorkDirectory { get; init; }
+
+    /// <summary>The daemon-wide resource limits an instance inherits for every limit it leaves out.</summary>
+    public ResourceLimits DefaultLimits { get; init; } = ResourceLimits.Unlimited;
+
+    /// <summary>Per-file quota of the working directory (MiB) where neither instance nor defaults set <c>file_size_mb</c>; null: none.</summary>
+    public int? WorkdirQuotaMb { get; init; } = ResourceLimits.DefaultWorkdirQuotaMb;
+
+    /// <summary>The Unix socket scripts may call back on (the stdin payload's <c>socket</c>).</summary>
+    public string? ControlSocketPath { get; init; }
+
+    /// <summary>The WebSocket URL scripts may call back on (the payload's <c>url</c>); null when the WebSocket is off.</summary>
+    public string? ControlUrl { get; init; }
 }

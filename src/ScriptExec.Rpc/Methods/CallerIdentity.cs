@@ -1,4 +1,5 @@
 using ScriptExec.Core;
+using ScriptExec.Supervisor.Runtime;
 
 namespace ScriptExec.Rpc.Methods;
 
@@ -6,6 +7,13 @@ namespace ScriptExec.Rpc.Methods;
 /// <remarks>What each method requires is declared on it (<see cref="RequiresRoleAttribute"/>) and checked before dispatch.</remarks>
 public sealed record CallerIdentity(string UserName, string Transport, Role Role)
 {
+    /// <summary>Set when a run's token authenticated the caller: its rights end with that run.</summary>
+    public RunTokenGrant? RunToken { get; init; }
+
+    /// <summary>The caller a run's token makes of a connection.</summary>
+    public static CallerIdentity ForRun(RunTokenGrant grant, string transport) =>
+        new(grant.UserName, transport, grant.Role) { RunToken = grant };
+
     public const string UnixTransport = "unix";
     public const string WebSocketTransport = "websocket";
 }

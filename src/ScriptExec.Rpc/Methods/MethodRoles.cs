@@ -2,6 +2,7 @@ using System.Collections.Frozen;
 using System.Reflection;
 using ScriptExec.Core;
 using ScriptExec.Rpc.Protocol;
+using ScriptExec.Supervisor.Runtime;
 using StreamJsonRpc;
 
 namespace ScriptExec.Rpc.Methods;
@@ -27,22 +28,33 @@ public static class MethodRoles
     public static IReadOnlySet<string> Names { get; } = All.Keys.ToFrozenSet(StringComparer.Ordinal);
 
     /// <summary>Checks one connection's caller against each request's method before it is dispatched.</summary>
-    public static IMethodGate GateFor(Func<CallerIdentity> caller) => new RoleGate(caller);
+    /// <remarks>A caller a run's token authenticated keeps its role only while that run lasts.</remarks>
+    public static IMethodGate GateFor(Func<CallerIdentity> caller, RunTokens tokens) => new RoleGate(caller, tokens);
 
-    private sealed class RoleGate(Func<CallerIdentity> caller) : IMethodGate
+    private sealed class RoleGate(Func<CallerIdentity> caller, RunTokens tokens) : IMethodGate
     {
         public MethodRefusal? Check(string method)
         {
             var current = caller();
-            if (!All.TryGetValue(method, out var required) || current.Role >= required)
+            if (!All.TryGetValue(method, out var required))
             {
                 return null;
             }
 
-            var refused = new ScriptExecException(ErrorKind.Forbidden,
-                $"{method} needs the {required.ToWire()} role; {current.UserName} has {current.Role.ToWire()}");
-            var (code, reason) = RpcErrorCodes.ForKind(refused.Kind);
-            return new MethodRefusal(code, refused.Message, new RpcErrorData(Field: null, reason));
+            if (current.RunToken is { } grant && !tokens.IsValid(grant) && required > Role.None)
+            {
+                return Refuse($"{method}: the token of execution {grant.ExecutionId} is no longer valid (the run has ended)");
+            }
+
+            return current.Role >= required
+                ? null
+                : Refuse($"{method} needs the {required.ToWire()} role; {current.UserName} has {current.Role.ToWire()}");
+        }
+
+        private static MethodRefusal Refuse(string message)
+        {
+            var (code, reason) = RpcErrorCodes.ForKind(ErrorKind.Forbidden);
+            return new MethodRefusal(code, message, new RpcErrorData(Field: null, reason));
         }
     }
 }

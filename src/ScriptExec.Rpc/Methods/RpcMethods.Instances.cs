@@ -35,6 +35,8 @@ public sealed partial class RpcMethods
             StopGraceSeconds = (int)(p.OptionalInteger("stop_grace_s", 0, MaxStopGraceSeconds) ?? InstanceDefinition.DefaultStopGraceSeconds),
             StartTrigger = TriggerReader.ReadStart(p.RequiredObject("start_trigger")),
             StopTrigger = p.OptionalObject("stop_trigger") is { } stop ? TriggerReader.ReadStop(stop) : null,
+            Role = ReadRunRole(p),
+            Limits = ReadLimits(p),
         };
         p.End();
         var stored = await _backend.Catalog.SetInstanceAsync(instance, cancellationToken);
@@ -139,6 +141,49 @@ public sealed partial class RpcMethods
         var isSecret = entry.OptionalBool("secret") ?? false;
         entry.End();
         return (value, isSecret);
+    }
+
+    /// <summary><c>role</c> of the run's token: at most the caller's own, so no one hands a script more than they have.</summary>
+    private Role ReadRunRole(ParamsReader p)
+    {
+        if (p.OptionalString("role") is not { } text)
+        {
+            return Role.Operator <= Caller.Role ? Role.Operator : Caller.Role;
+        }
+
+        if (!Roles.TryParse(text, out var role) || role == Role.None)
+        {
+            throw new InvalidParameterException("role", "must be one of viewer, operator, admin");
+        }
+
+        return role <= Caller.Role ? role : throw new InvalidParameterException("role", $"may not exceed your own role ({Caller.Role.ToWire()})");
+    }
+
+    /// <summary><c>limits</c>: limit name → number, or null for unlimited; names left out take the daemon's defaults.</summary>
+    private static LimitOverrides ReadLimits(ParamsReader p)
+    {
+        if (p.OptionalRaw("limits") is not { } limits)
+        {
+            return LimitOverrides.None;
+        }
+
+        if (limits.ValueKind != JsonValueKind.Object)
+        {
+            throw new InvalidParameterException("limits", "must be an object of limit name: number or null");
+        }
+
+        var wire = new Dictionary<string, long?>(StringComparer.Ordinal);
+        foreach (var entry in limits.EnumerateObject())
+        {
+            wire[entry.Name] = entry.Value.ValueKind switch
+            {
+                JsonValueKind.Null => null,
+                JsonValueKind.Number when entry.Value.TryGetInt64(out var value) => value,
+                _ => throw new InvalidParameterException("limits." + entry.Name, "must be an integer or null"),
+            };
+        }
+
+        return LimitOverrides.FromWire(wire);
     }
 
     private static string? ReadWorkingDirectory(ParamsReader p)

@@ -24,7 +24,8 @@ public sealed partial class RpcMethods
         Caller = caller;
     }
 
-    public CallerIdentity Caller { get; }
+    /// <summary>Who calls on this connection; <c>authenticate</c> with a run's token changes it.</summary>
+    public CallerIdentity Caller { get; private set; }
 
     private ScriptStore Scripts => _backend.Scripts;
 
@@ -46,6 +47,7 @@ public sealed partial class RpcMethods
                 i.InstanceName,
                 TriggerDto.From(i.StartTrigger),
                 i.StopTrigger is { } stop ? TriggerDto.From(stop) : null,
-                last.TryGetValue((i.ScriptName, i.InstanceName), out var e) ? ExecutionDto.From(e) : null))]))];
+                last.TryGetValue((i.ScriptName, i.InstanceName), out var e) ? ExecutionDto.From(e) : null,
+                Supervisor.Workdirs?.SizeBytes(i.ScriptName, i.InstanceName) ?? 0))]))];
     }
 }

@@ -13,7 +13,9 @@ public sealed record InstanceDto(
     int StopGraceS,
     TriggerDto StartTrigger,
     TriggerDto? StopTrigger,
-    long UpdatedTimestamp)
+    long UpdatedTimestamp,
+    string Role,
+    IReadOnlyDictionary<string, int?> Limits)
 {
     public static InstanceDto From(InstanceDefinition d) => new(
         d.ScriptName,
@@ -26,7 +28,9 @@ public sealed record InstanceDto(
         d.StopGraceSeconds,
         TriggerDto.From(d.StartTrigger),
         d.StopTrigger is { } stop ? TriggerDto.From(stop) : null,
-        d.UpdatedTimestamp);
+        d.UpdatedTimestamp,
+        d.Role.ToWire(),
+        d.Limits.ToWire());
 
     /// <summary>Plain entries as they are, secret ones as the mask: never a secret value.</summary>
     private static Dictionary<string, string> Masked(InstanceDefinition d)

@@ -18,7 +18,14 @@ public sealed record StatusResult(
     LimitsDto Limits,
     DurationStats Durations,
     TriggerCounts Triggers,
-    RetentionStatus Retention);
+    RetentionStatus Retention,
+    ConfinementStatus Confinement);
+
+/// <summary>What confines a run on this machine: rlimits (prlimit), a cgroup v2 per run, and that cgroup's controllers.</summary>
+public sealed record ConfinementStatus(bool Rlimits, string Cgroup, IReadOnlyList<string> Controllers)
+{
+    public static ConfinementStatus From(Supervisor.Runtime.Confinement c) => new(c.Rlimits, c.Cgroup ? "v2" : "none", c.Controllers);
+}
 
 /// <summary>Retention limits (null: off) and what was pruned since start.</summary>
 public sealed record RetentionStatus(

@@ -40,6 +40,10 @@ internal static unsafe partial class NativeMethods
     internal const int SigInfoCodeOffset = 8;
     internal const int SigInfoStatusOffset = 24;
 
+    /// <summary>chown(2); <c>uint.MaxValue</c> (-1) leaves that id unchanged.</summary>
+    [LibraryImport(Libc, EntryPoint = "chown", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    internal static partial int Chown(string path, uint owner, uint group);
+
     [LibraryImport(Libc, EntryPoint = "kill", SetLastError = true)]
     internal static partial int Kill(int pid, int signal);
 

@@ -89,6 +89,16 @@ public sealed class RunTokens
         }
     }
 
+    /// <summary>True while the token <paramref name="grant"/> came from is valid: a connection it authenticated stops acting the moment the run ends.</summary>
+    public bool IsValid(RunTokenGrant grant)
+    {
+        lock (_gate)
+        {
+            return _hashByExecution.TryGetValue(grant.ExecutionId, out var key)
+                && _byHash.TryGetValue(key, out var entry) && ReferenceEquals(entry.Grant, grant);
+        }
+    }
+
     /// <summary>Makes the execution's token invalid at once; false when it had none (already revoked, or never issued).</summary>
     public bool Revoke(long executionId)
     {

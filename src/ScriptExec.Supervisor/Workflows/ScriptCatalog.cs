@@ -58,6 +58,7 @@ public sealed class ScriptCatalog
             }
 
             _supervisor.Files.Delete(name);
+            _supervisor.Workdirs?.Delete(name, instanceName: null);
             _triggers.Reload();
         }
     }
@@ -97,6 +98,7 @@ public sealed class ScriptCatalog
                 throw Catalog.InstanceMissing(scriptName, instanceName);
             }
 
+            _supervisor.Workdirs?.Delete(scriptName, instanceName);
             _triggers.Reload();
         }
     }

@@ -1,0 +1,73 @@
+using ScriptExec.Core;
+using ScriptExec.Supervisor.Processes;
+
+namespace ScriptExec.Supervisor.Runtime;
+
+/// <summary>
+/// Each instance's persistent working directory, <c>&lt;data dir&gt;/work/&lt;script&gt;/&lt;instance&gt;</c>: kept across
+/// runs, owned by the user the instance runs as (mode 0700), deleted with its instance. Its size is reported in the
+/// overview; the per-file quota is the <c>file_size_mb</c> limit (<see cref="ResourceLimits.DefaultWorkdirQuotaMb"/>).
+/// </summary>
+public sealed class Workdirs
+{
+    private const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+
+    // Others may pass through to the directory they own, never list what is there.
+    private const UnixFileMode PassThrough = OwnerOnly | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute;
+
+    private readonly string _root;
+
+    public Workdirs(string root)
+    {
+        _root = Path.GetFullPath(root);
+    }
+
+    public string PathOf(string scriptName, string instanceName) => Path.Combine(_root, scriptName, instanceName);
+
+    /// <summary>Creates the directory if needed and gives it to <paramref name="user"/> (null: the daemon's own user).</summary>
+    public string Ensure(string scriptName, string instanceName, string? user)
+    {
+        var scriptDir = Path.Combine(_root, scriptName);
+        var dir = Path.Combine(scriptDir, instanceName);
+        Directory.CreateDirectory(_root, PassThrough);
+        Directory.CreateDirectory(scriptDir, PassThrough);
+        if (!Directory.Exists(dir))
+        {
+            Directory.CreateDirectory(dir, OwnerOnly);
+        }
+
+        if (user is not null)
+        {
+            var account = UnixAccounts.ByName(user) ?? throw new ScriptExecException(ErrorKind.NotFound, $"user '{user}' does not exist");
+            if (NativeMethods.Chown(dir, account.Uid, account.Gid) != 0)
+            {
+                throw new IOException($"cannot give the working directory of {scriptName}/{instanceName} to user '{user}'");
+            }
+        }
+
+        return dir;
+    }
+
+    /// <summary>Bytes in the directory's files (0 when it does not exist yet); what cannot be read is left out.</summary>
+    public long SizeBytes(string scriptName, string instanceName)
+    {
+        var dir = new DirectoryInfo(PathOf(scriptName, instanceName));
+        if (!dir.Exists)
+        {
+            return 0;
+        }
+
+        var options = new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true, AttributesToSkip = FileAttributes.ReparsePoint };
+        return dir.EnumerateFiles("*", options).Sum(f => f.Length);
+    }
+
+    /// <summary>Removes an instance's directory, or with a null <paramref name="instanceName"/> those of every instance of the script.</summary>
+    public void Delete(string scriptName, string? instanceName)
+    {
+        var dir = instanceName is null ? Path.Combine(_root, scriptName) : PathOf(scriptName, instanceName);
+        if (Directory.Exists(dir))
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+}
