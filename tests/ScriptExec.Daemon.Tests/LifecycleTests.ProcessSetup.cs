@@ -125,13 +125,16 @@ public sealed partial class LifecycleTests
     }
 
     [Test]
-    public async Task Script_reads_end_of_file_from_stdin_and_inherits_no_descriptor_beyond_the_standard_three()
+    public async Task Script_reads_its_payload_then_end_of_file_and_inherits_no_descriptor_beyond_the_standard_three()
     {
+        // stdin is the run's payload, one JSON line, then EOF (SPEC "Script runtime contract"; before it, /dev/null).
         // python lists its descriptors; the one it lists them with is the lowest free one, 3.
         var id = await RunToEndAsync(
-            "#!/usr/bin/env python3\nimport os, sys\nprint(repr(sys.stdin.read()))\nprint(sorted(int(f) for f in os.listdir('/proc/self/fd')))\n");
+            "#!/usr/bin/env python3\nimport json, os, sys\ndata = sys.stdin.read()\n"
+            + "print(json.loads(data)['execution_id'] == int(os.environ['SCRIPTEXEC_EXECUTION_ID']), data.count('\\n'))\n"
+            + "print(sorted(int(f) for f in os.listdir('/proc/self/fd')))\n");
 
-        Assert.That(await Client.ReadAllContentAsync(id), Is.EqualTo(new[] { "''", "[0, 1, 2, 3]" }));
+        Assert.That(await Client.ReadAllContentAsync(id), Is.EqualTo(new[] { "True 1", "[0, 1, 2, 3]" }));
     }
 
     [Test]

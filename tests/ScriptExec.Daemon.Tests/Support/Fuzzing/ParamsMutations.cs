@@ -40,6 +40,7 @@ public static class ParamsMutations
         ["script_execution_filter_options_get"] = """{"include_outdated":true}""",
         ["state_set"] = """{"xpath":"/fz/hostile","value":1}""",
         ["state_get"] = """{"xpath":"/fz/link"}""",
+        ["authenticate"] = """{"token":"not-a-token-of-any-run"}""",
         ["execution_subscribe"] = """{"filter":{"instances":[{"script_name":"fz"}]},"output":true}""",
         ["execution_unsubscribe"] = """{"subscription_id":1}""",
     };
