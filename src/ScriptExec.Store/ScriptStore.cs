@@ -315,9 +315,9 @@ public sealed class ScriptStore
             RunAsUser = d.User,
             TimeoutS = d.TimeoutSeconds,
             StopGraceS = d.StopGraceSeconds,
-            StartTriggerType = d.StartTrigger.Type.ToWire(),
+            StartTriggerType = d.StartTrigger.Type.ToStored(),
             StartTriggerSetting = d.StartTrigger.Setting,
-            StopTriggerType = d.StopTrigger?.Type.ToWire(),
+            StopTriggerType = d.StopTrigger?.Type.ToStored(),
             StopTriggerSetting = d.StopTrigger?.Setting,
             UpdatedTimestamp = d.UpdatedTimestamp,
         };

@@ -1,15 +1,35 @@
 using Cronos;
+using Microsoft.Data.Sqlite;
 using ScriptExec.Core;
+using ScriptExec.Supervisor.Processes;
 
 namespace ScriptExec.Supervisor.Triggers;
 
-/// <summary>Cron schedules: one loop per scheduled instance, waiting on the injectable clock.</summary>
+/// <summary>
+/// Scheduler triggers: one loop per cron-scheduled instance, waiting on the injectable clock; <c>@reboot</c>
+/// instances start once per machine boot, at the first daemon start in it.
+/// </summary>
 public sealed partial class TriggerEngine
 {
+    /// <summary>The scheduler setting that means "once per machine boot" instead of a cron expression.</summary>
+    public const string RebootSetting = "@reboot";
+
     // Reloads come from concurrent RPC calls: one at a time, or one could cancel and dispose the token source
     // another is still starting loops with, and the last to finish could apply an older instance list.
     private readonly Lock _reloadLock = new();
     private CancellationTokenSource? _schedules;
+
+    private Task _rebootStarts = Task.CompletedTask;
+
+    /// <summary>
+    /// Completes once the @reboot starts of this daemon start have been made (or skipped); lets a caller tell
+    /// "not started" from "not started yet".
+    /// </summary>
+    public Task RebootStarts => Volatile.Read(ref _rebootStarts);
+
+    /// <summary>True for the <c>@reboot</c> setting (surrounding blanks and case ignored, as cron does).</summary>
+    public static bool IsReboot(string? setting) =>
+        setting is not null && string.Equals(setting.Trim(), RebootSetting, StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Parses a five-field cron expression (local time); throws <see cref="FormatException"/> with the reason.</summary>
     public static CronExpression ParseSchedule(string setting)
@@ -24,18 +44,83 @@ public sealed partial class TriggerEngine
         }
     }
 
-    private void RestartSchedules(IReadOnlyList<InstanceDefinition> instances)
+    private void RestartSchedules(IReadOnlyList<InstanceDefinition> instances, bool atStartup)
     {
         StopSchedules();
         var cts = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
         _schedules = cts;
+        var reboots = new List<InstanceDefinition>();
         foreach (var instance in instances)
         {
             if (instance.StartTrigger is { Type: TriggerType.Schedule, Setting: { } setting })
             {
-                _ = RunScheduleAsync(instance.ScriptName, instance.InstanceName, setting, cts.Token);
+                if (IsReboot(setting))
+                {
+                    reboots.Add(instance);
+                }
+                else
+                {
+                    _ = RunScheduleAsync(instance.ScriptName, instance.InstanceName, setting, cts.Token);
+                }
             }
         }
+
+        var starts = HandleReboots(reboots, atStartup);
+        if (atStartup)
+        {
+            Volatile.Write(ref _rebootStarts, starts);
+        }
+    }
+
+    /// <summary>
+    /// At daemon start, starts each @reboot instance whose recorded boot is not the current one and records the
+    /// current one first (at most once per boot, even if the daemon dies during the start). Later reloads only
+    /// record the current boot for newly configured @reboot instances: like cron, configuring one does not run
+    /// it; the next boot does.
+    /// </summary>
+    private Task HandleReboots(List<InstanceDefinition> reboots, bool atStartup)
+    {
+        var bootId = _bootIds.Read();
+        var starts = new List<Task>();
+        try
+        {
+            _reboots.Retain(reboots.Select(i => (i.ScriptName, i.InstanceName)).ToHashSet());
+        }
+        catch (Exception e) when (e is SqliteException or ScriptExecException)
+        {
+            // Stale rows only cost space; the next reload tries again.
+        }
+
+        foreach (var instance in reboots)
+        {
+            var (script, name) = (instance.ScriptName, instance.InstanceName);
+            bool due;
+            try
+            {
+                if (bootId is null)
+                {
+                    throw new IOException($"{BootIdSource.KernelPath} is unreadable");
+                }
+
+                due = _reboots.LastBoot(script, name) != bootId;
+                if (due)
+                {
+                    _reboots.SetLastBoot(script, name, bootId);
+                }
+            }
+            catch (Exception e) when (e is SqliteException or ScriptExecException or IOException)
+            {
+                Log.RebootUntracked(_logger, script, name, e.Message);
+                due = true;
+            }
+
+            if (due && atStartup)
+            {
+                starts.Add(FireScheduleAsync(script, name, RebootSetting, new Trigger(TriggerType.Schedule, RebootSetting)));
+            }
+        }
+
+        return Task.WhenAll(starts);
     }
 
     private void StopSchedules()
