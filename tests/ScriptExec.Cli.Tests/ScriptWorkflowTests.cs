@@ -106,7 +106,7 @@ public sealed class ScriptWorkflowTests : CliFixture
 
         var rows = (await ExpectSuccessAsync("scripts")).Stdout.Split('\n').Where(l => l.StartsWith(script + " ", StringComparison.Ordinal)).ToList();
         Assert.That(rows, Has.Count.EqualTo(2));
-        Assert.That(rows.Single(r => r.Contains(" nightly ", StringComparison.Ordinal)), Does.Contain("schedule 0 3 * * *").And.EndsWith("-"));
+        Assert.That(rows.Single(r => r.Contains(" nightly ", StringComparison.Ordinal)), Does.Contain("scheduler 0 3 * * *").And.EndsWith("-"));
         Assert.That(rows.Single(r => r.Contains(" main ", StringComparison.Ordinal)).Split(' ', StringSplitOptions.RemoveEmptyEntries)[^3..],
             Is.EqualTo(new[] { id.ToString(System.Globalization.CultureInfo.InvariantCulture), "finished", "4" }));
     }
