@@ -29,7 +29,7 @@ public sealed class RebootStore
         ON CONFLICT (script_name, instance_name) DO UPDATE SET boot_id = excluded.boot_id;
         """;
 
-    private const string ListSql = "SELECT script_name || '/' || instance_name FROM reboot_triggers;";
+    private const string ListSql = "SELECT script_name, instance_name FROM reboot_triggers;";
 
     private const string DeleteSql = "DELETE FROM reboot_triggers WHERE script_name = @script AND instance_name = @instance;";
 
@@ -71,9 +71,7 @@ public sealed class RebootStore
     {
         EnsureTable();
         using var connection = _db.OpenRead();
-        var stale = connection.Query<string>(ListSql)
-            .Select(k => k.Split('/', 2))
-            .Select(p => (Script: p[0], Instance: p[1]))
+        var stale = connection.Query<(string Script, string Instance)>(ListSql)
             .Where(k => !keep.Contains(k))
             .ToList();
         if (stale.Count > 0)
