@@ -1,7 +1,6 @@
 using Cronos;
 using Microsoft.Data.Sqlite;
 using ScriptExec.Core;
-using ScriptExec.Supervisor.Processes;
 
 namespace ScriptExec.Supervisor.Triggers;
 
@@ -94,33 +93,44 @@ public sealed partial class TriggerEngine
         foreach (var instance in reboots)
         {
             var (script, name) = (instance.ScriptName, instance.InstanceName);
-            bool due;
-            try
+            if (IsNewBoot(script, name, bootId) && atStartup)
             {
-                if (bootId is null)
-                {
-                    throw new IOException($"{BootIdSource.KernelPath} is unreadable");
-                }
-
-                due = _reboots.LastBoot(script, name) != bootId;
-                if (due)
-                {
-                    _reboots.SetLastBoot(script, name, bootId);
-                }
-            }
-            catch (Exception e) when (e is SqliteException or ScriptExecException or IOException)
-            {
-                Log.RebootUntracked(_logger, script, name, e.Message);
-                due = true;
-            }
-
-            if (due && atStartup)
-            {
-                starts.Add(FireScheduleAsync(script, name, RebootSetting, new Trigger(TriggerType.Schedule, RebootSetting)));
+                // Off the reload lock, as xpath starts are: a start must never run under it.
+                starts.Add(Task.Run(() => FireScheduleAsync(script, name, RebootSetting, new Trigger(TriggerType.Schedule, RebootSetting))));
             }
         }
 
         return Task.WhenAll(starts);
+    }
+
+    /// <summary>
+    /// True if the instance's @reboot was last handled in another boot than <paramref name="bootId"/>, which is
+    /// then recorded. When that cannot be told (no boot id, store failing) also true: a run too many after a
+    /// restart is the lesser harm than a boot without it.
+    /// </summary>
+    private bool IsNewBoot(string script, string instance, string? bootId)
+    {
+        if (bootId is null)
+        {
+            Log.RebootUntracked(_logger, script, instance, "the boot id is unreadable");
+            return true;
+        }
+
+        try
+        {
+            if (_reboots.LastBoot(script, instance) == bootId)
+            {
+                return false;
+            }
+
+            _reboots.SetLastBoot(script, instance, bootId);
+            return true;
+        }
+        catch (Exception e) when (e is SqliteException or ScriptExecException)
+        {
+            Log.RebootUntracked(_logger, script, instance, e.Message);
+            return true;
+        }
     }
 
     private void StopSchedules()
