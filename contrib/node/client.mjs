@@ -127,10 +127,18 @@ export class ScriptExecClient extends EventEmitter {
   }
 }
 
+// manual by alice, xpath /a = 'up', scheduler @reboot, system (timeout): a system trigger has a reason, no setting.
+function describeTrigger(t) {
+  if (t.username) return `${t.type} by ${t.username}`;
+  if (t.reason) return `${t.type} (${t.reason})`;
+  if (t.setting) return `${t.type} ${t.setting}`;
+  return t.type;
+}
+
 function formatExecution(e) {
   const started = new Date(e.start_timestamp * 1000).toISOString().replace('T', ' ').slice(0, 19);
   const duration = e.duration === undefined ? '-' : e.duration < 1000 ? `${e.duration}ms` : `${(e.duration / 1000).toFixed(1)}s`;
-  const trigger = e.start_trigger.type + (e.start_trigger.username ? ` by ${e.start_trigger.username}` : '');
+  const trigger = describeTrigger(e.start_trigger) + (e.stop_trigger ? `, stopped: ${describeTrigger(e.stop_trigger)}` : '');
   return [
     String(e.id).padStart(6),
     `${e.script_name}/${e.instance_name}`.slice(0, 32).padEnd(32),

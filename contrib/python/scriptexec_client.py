@@ -122,10 +122,22 @@ class ScriptExecClient:
         return json.loads(line)
 
 
+def _describe_trigger(trigger):
+    """manual by alice, xpath /a = 'up', scheduler @reboot, system (timeout): a system trigger has a reason, no setting."""
+    if "username" in trigger:
+        return f"{trigger['type']} by {trigger['username']}"
+    if "reason" in trigger:
+        return f"{trigger['type']} ({trigger['reason']})"
+    if "setting" in trigger:
+        return f"{trigger['type']} {trigger['setting']}"
+    return trigger["type"]
+
+
 def _format_execution(e):
     started = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(e["start_timestamp"]))
-    trigger = e["start_trigger"]
-    how = trigger["type"] + (f" by {trigger['username']}" if "username" in trigger else "")
+    how = _describe_trigger(e["start_trigger"])
+    if "stop_trigger" in e:
+        how += f", stopped: {_describe_trigger(e['stop_trigger'])}"
     if "duration" not in e:
         duration = "-"
     else:

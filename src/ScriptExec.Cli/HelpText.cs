@@ -22,7 +22,7 @@ internal static class HelpText
               --user USER                        run as USER (the daemon must run as root)
               --timeout S                        stop the run after S seconds
               --grace S                          seconds between SIGTERM and SIGKILL on stop (default 10)
-              --start-trigger manual|xpath:SETTING|schedule:CRON   (default manual)
+              --start-trigger manual|xpath:SETTING|scheduler:CRON|scheduler:@reboot   (default manual)
               --stop-trigger manual|xpath:SETTING
           instance delete SCRIPT INSTANCE        delete an instance
           start SCRIPT INSTANCE [--args "ARGS"] [--wait]

@@ -53,6 +53,9 @@ public static class LogEvents
         public const int RecordPending = 3018;
         public const int RecordStored = 3019;
         public const int StartFailed = 3020;
+
+        // Numbered apart from the run above, which parallel work extends.
+        public const int RebootUntracked = 3040;
     }
 
     /// <summary>The SQLite store.</summary>

@@ -5,6 +5,7 @@ using ScriptExec.Rpc.Sessions;
 using ScriptExec.Store;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using ScriptExec.Supervisor;
+using ScriptExec.Supervisor.Processes;
 using ScriptExec.Supervisor.Triggers;
 using ScriptExec.Supervisor.Workflows;
 
@@ -169,6 +170,8 @@ public static class DaemonHost
         services.AddSingleton<OutputStore>();
         services.AddSingleton<ExecutionSupervisor>();
         services.AddSingleton<StateStore>();
+        services.AddSingleton<RebootStore>();
+        services.TryAddSingleton(new BootIdSource());
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<ExecutionControl>();
         services.AddSingleton<TriggerEngine>();

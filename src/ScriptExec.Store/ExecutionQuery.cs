@@ -185,7 +185,7 @@ internal sealed class ExecutionQuery
 
         if (filter.TriggerTypes is { } types)
         {
-            parameters.Add("triggerTypes", JsonSerializer.Serialize(types.Distinct().Select(t => t.ToWire()).ToArray(), StoreJson.Default.StringArray));
+            parameters.Add("triggerTypes", JsonSerializer.Serialize(types.Distinct().Select(t => t.ToStored()).ToArray(), StoreJson.Default.StringArray));
             residual.Append(" AND start_trigger_type IN (SELECT value FROM json_each(@triggerTypes))");
         }
 

@@ -67,7 +67,7 @@ public sealed partial class ExecutionStore
             execution.InstanceName,
             execution.ScriptVersion,
             execution.StartTimestamp,
-            TriggerType = execution.StartTrigger.Type.ToWire(),
+            TriggerType = execution.StartTrigger.Type.ToStored(),
             TriggerSetting = execution.StartTrigger.Setting,
             TriggerUsername = execution.StartTrigger.Username,
             execution.Arguments,
@@ -83,7 +83,7 @@ public sealed partial class ExecutionStore
         _db.WriteAsync((c, t) => c.Execute(MarkTerminatingSql, new
         {
             Id = id,
-            Type = stopTrigger.Type.ToWire(),
+            Type = stopTrigger.Type.ToStored(),
             stopTrigger.Setting,
             stopTrigger.Username,
         }, t) > 0, cancellationToken, changed =>
@@ -169,7 +169,7 @@ public sealed partial class ExecutionStore
         State = end.State.ToWire(),
         end.ExitCode,
         end.DurationMs,
-        StopType = end.StopTrigger?.Type.ToWire(),
+        StopType = end.StopTrigger?.Type.ToStored(),
         StopSetting = end.StopTrigger?.Setting,
         StopUsername = end.StopTrigger?.Username,
         OutputTruncated = end.OutputTruncated ? 1 : 0,

@@ -53,4 +53,7 @@ internal static partial class Log
 
     [LoggerMessage(LogEvents.Supervisor.LeftoversKilled, LogLevel.Information, "Execution {Id}: {Killed} leftover processes killed after its main process ended")]
     public static partial void LeftoversKilled(ILogger logger, long id, int killed);
+
+    [LoggerMessage(LogEvents.Supervisor.RebootUntracked, LogLevel.Warning, "@reboot of {Script}/{Instance}: cannot tell which boot it last ran for ({Reason}); at daemon start it runs rather than risk missing a boot")]
+    public static partial void RebootUntracked(ILogger logger, string script, string instance, string reason);
 }

@@ -66,6 +66,7 @@ public sealed class ArgumentParsingTests
     [TestCase("manual", """{"type":"manual"}""")]
     [TestCase("xpath:/net/eth0/link = 'up'", """{"type":"xpath","setting":"/net/eth0/link = \u0027up\u0027"}""")]
     [TestCase("schedule:*/5 * * * *", """{"type":"schedule","setting":"*/5 * * * *"}""")]
+    [TestCase("scheduler:@reboot", """{"type":"scheduler","setting":"@reboot"}""")]
     public void Triggers_split_at_the_first_colon(string text, string json)
     {
         Assert.That(InstanceCommands.ParseTrigger(text, "--start-trigger", "").ToJsonString(), Is.EqualTo(json));

@@ -29,10 +29,11 @@ public sealed class ScriptWorkflowTests : CliFixture
         var table = (await ExpectSuccessAsync("executions", "--script", script)).Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.That(table, Has.Length.EqualTo(2), string.Join('\n', table));
         Assert.That(table[0].Split(' ', StringSplitOptions.RemoveEmptyEntries),
-            Is.EqualTo(new[] { "ID", "SCRIPT", "INSTANCE", "STATE", "EXIT", "DURATION", "STARTED", "TRIGGER" }));
+            Is.EqualTo(new[] { "ID", "SCRIPT", "INSTANCE", "STATE", "EXIT", "DURATION", "STARTED", "TRIGGER", "STOPPED", "BY" }));
         var row = table[1].Split(' ', StringSplitOptions.RemoveEmptyEntries);
         Assert.That(row[..5], Is.EqualTo(new[] { id.ToString(System.Globalization.CultureInfo.InvariantCulture), script, instance, "finished", "0" }));
-        Assert.That(row[^2], Does.StartWith("manual"), "the trigger column shows the manual start and its user");
+        Assert.That(row[^3], Does.StartWith("manual"), "the trigger column shows the manual start and its user");
+        Assert.That(row[^1], Is.EqualTo("-"), "a run that ended by itself has no stop trigger");
     }
 
     [Test]
@@ -105,7 +106,7 @@ public sealed class ScriptWorkflowTests : CliFixture
 
         var rows = (await ExpectSuccessAsync("scripts")).Stdout.Split('\n').Where(l => l.StartsWith(script + " ", StringComparison.Ordinal)).ToList();
         Assert.That(rows, Has.Count.EqualTo(2));
-        Assert.That(rows.Single(r => r.Contains(" nightly ", StringComparison.Ordinal)), Does.Contain("schedule 0 3 * * *").And.EndsWith("-"));
+        Assert.That(rows.Single(r => r.Contains(" nightly ", StringComparison.Ordinal)), Does.Contain("scheduler 0 3 * * *").And.EndsWith("-"));
         Assert.That(rows.Single(r => r.Contains(" main ", StringComparison.Ordinal)).Split(' ', StringSplitOptions.RemoveEmptyEntries)[^3..],
             Is.EqualTo(new[] { id.ToString(System.Globalization.CultureInfo.InvariantCulture), "finished", "4" }));
     }

@@ -65,7 +65,8 @@ public sealed class CrashRecoveryTests
             Assert.That(survivedTheDaemon, Is.True, "the script outlives the killed daemon, so recovery has something to kill");
             Assert.That(recovered["state"]!.GetValue<string>(), Is.EqualTo("killed"), () => recovered.ToJsonString());
             Assert.That(recovered["stop_trigger"]?["type"]?.GetValue<string>(), Is.EqualTo("system"));
-            Assert.That(recovered["stop_trigger"]?["setting"]?.GetValue<string>(), Is.EqualTo("recovery"));
+            Assert.That(recovered["stop_trigger"]?["reason"]?.GetValue<string>(), Is.EqualTo("recovery"));
+            Assert.That(recovered["stop_trigger"]?["setting"], Is.Null, "a system trigger has no setting (seed 000)");
             Assert.That(recovered["exit_code"]?.GetValue<int>(), Is.EqualTo(-9), "the leader was alive, so recovery killed it");
             Assert.That(recovered["duration"]?.GetValue<long>(), Is.GreaterThanOrEqualTo(0));
             Assert.That(recoveredObject.ContainsKey("pid"), Is.False, "no pid once ended");
@@ -101,7 +102,8 @@ public sealed class CrashRecoveryTests
             Assert.That(leaderDied, Is.True, "the leader dies of SIGPIPE once the daemon is gone");
             Assert.That(grandchildSurvived, Is.True, "the grandchild outlives the daemon and its leader");
             Assert.That(recovered["state"]!.GetValue<string>(), Is.EqualTo("killed"), () => recovered.ToJsonString());
-            Assert.That(recovered["stop_trigger"]?["setting"]?.GetValue<string>(), Is.EqualTo("recovery"));
+            Assert.That(recovered["stop_trigger"]?["reason"]?.GetValue<string>(), Is.EqualTo("recovery"));
+            Assert.That(recovered["stop_trigger"]?["setting"], Is.Null, "a system trigger has no setting (seed 000)");
             // Recovery did not kill the leader, so -9 would be a false claim: unknown (omitted), or its true fate,
             // SIGPIPE, if the daemon reads it from the zombie.
             Assert.That(recovered["exit_code"]?.GetValue<int>(), Is.Null.Or.EqualTo(-13),

@@ -30,7 +30,7 @@ public sealed class ScheduleAndRestartTriggerTests
         {
             Assert.That(first, Is.True);
             Assert.That(runs, Has.Count.EqualTo(1), "the tick that found the instance running started nothing");
-            Assert.That(runs[0]!["start_trigger"]!["type"]!.GetValue<string>(), Is.EqualTo("schedule"));
+            Assert.That(runs[0]!["start_trigger"]!["type"]!.GetValue<string>(), Is.EqualTo("scheduler"));
             Assert.That(runs[0]!["start_trigger"]!["setting"]!.GetValue<string>(), Is.EqualTo("*/5 * * * *"));
         });
     }

@@ -167,7 +167,8 @@ public sealed class ScriptExecutionGetTests : TransportFixture
                 Assert.That(e["is_outdated"]!.GetValue<bool>(), Is.EqualTo(e["script_name"]!.GetValue<string>() == "backup"), message);
                 if (e["stop_trigger"] is { } stop)
                 {
-                    Assert.That(stop["setting"] is not null, Is.EqualTo(stop["type"]!.GetValue<string>() is "system" or "xpath"), message);
+                    Assert.That(stop["setting"] is not null, Is.EqualTo(stop["type"]!.GetValue<string>() == "xpath"), message);
+                    Assert.That(stop["reason"] is not null, Is.EqualTo(stop["type"]!.GetValue<string>() == "system"), message);
                     Assert.That(stop["username"] is not null, Is.EqualTo(stop["type"]!.GetValue<string>() == "manual"), message);
                 }
             });

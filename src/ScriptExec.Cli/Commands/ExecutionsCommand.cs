@@ -32,7 +32,7 @@ internal static class ExecutionsCommand
             return ExitCodes.Success;
         }
 
-        var table = new Table("ID", "SCRIPT", "INSTANCE", "STATE", "EXIT", "DURATION", "STARTED", "TRIGGER");
+        var table = new Table("ID", "SCRIPT", "INSTANCE", "STATE", "EXIT", "DURATION", "STARTED", "TRIGGER", "STOPPED BY");
         foreach (var e in ReplyReader.Read<WireExecutions>(result, "script_execution_get").Executions)
         {
             table.Add(
@@ -43,7 +43,8 @@ internal static class ExecutionsCommand
                 Format.Exit(e),
                 Format.Duration(e.Duration),
                 Format.LocalTime(e.StartTimestamp),
-                Format.Trigger(e.StartTrigger));
+                Format.Trigger(e.StartTrigger),
+                Format.Trigger(e.StopTrigger));
         }
 
         await table.WriteAsync(context.Out, context.CancellationToken);

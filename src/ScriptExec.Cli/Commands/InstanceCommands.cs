@@ -8,7 +8,7 @@ namespace ScriptExec.Cli.Commands;
 internal static class InstanceCommands
 {
     public const string SetUsage = "scriptexec instance set SCRIPT INSTANCE [--args ARGS] [--env K=V]... [--workdir DIR] [--user USER] "
-        + "[--timeout S] [--grace S] [--start-trigger manual|xpath:SETTING|schedule:CRON] [--stop-trigger manual|xpath:SETTING]";
+        + "[--timeout S] [--grace S] [--start-trigger manual|xpath:SETTING|scheduler:CRON|scheduler:@reboot] [--stop-trigger manual|xpath:SETTING]";
 
     public const string DeleteUsage = "scriptexec instance delete SCRIPT INSTANCE";
 
@@ -24,7 +24,7 @@ internal static class InstanceCommands
         {
             ["script_name"] = args.Positionals[0],
             ["instance_name"] = args.Positionals[1],
-            ["start_trigger"] = ParseTrigger(args.Value("start-trigger") ?? "manual", "--start-trigger", "manual, xpath:SETTING or schedule:CRON"),
+            ["start_trigger"] = ParseTrigger(args.Value("start-trigger") ?? "manual", "--start-trigger", "manual, xpath:SETTING, scheduler:CRON or scheduler:@reboot"),
         };
         if (args.Value("stop-trigger") is { } stop)
         {

@@ -39,7 +39,7 @@ internal static class StatusCommand
         Line(text, "durations", d.Count == 0
             ? "no finished runs"
             : $"{d.Count} runs: avg {Format.Duration((long)d.AvgMs)}, min {Format.Duration(d.MinMs)}, max {Format.Duration(d.MaxMs)}");
-        Line(text, "triggers", $"{s.Triggers.XpathFired} xpath fired, {s.Triggers.ScheduleFired} schedule fired, {s.Triggers.ScheduleSkipped} schedule skipped");
+        Line(text, "triggers", $"{s.Triggers.XpathFired} xpath fired, {s.Triggers.ScheduleFired} scheduler fired, {s.Triggers.ScheduleSkipped} scheduler skipped");
         Line(text, "clients", $"{s.Clients.Unix} unix, {s.Clients.Websocket} websocket");
         Line(text, "limits", $"{s.Limits.MaxConcurrentExecutions} concurrent executions, {Format.Bytes(s.Limits.MaxMessageBytes)} per message, "
             + $"{Format.Bytes(s.Limits.OutputMaxBytesPerExecution)} output per execution");

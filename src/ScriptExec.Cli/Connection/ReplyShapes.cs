@@ -4,7 +4,7 @@ namespace ScriptExec.Cli.Connection;
 // unknown fields are ignored so a newer daemon's additions do not break an older CLI.
 
 /// <summary>A start or stop trigger.</summary>
-internal sealed record WireTrigger(string Type, string? Setting, string? Username);
+internal sealed record WireTrigger(string Type, string? Setting, string? Username, string? Reason = null);
 
 /// <summary>Seed 000's Execution (plus pid while alive).</summary>
 internal sealed record WireExecution(

@@ -37,11 +37,12 @@ internal static class Format
         };
     }
 
-    /// <summary><c>manual (alice)</c>, <c>xpath /a/b = 'up'</c>, <c>schedule */5 * * * *</c>, <c>system timeout</c>.</summary>
+    /// <summary><c>manual (alice)</c>, <c>xpath /a/b = 'up'</c>, <c>scheduler */5 * * * *</c>, <c>system (timeout)</c>.</summary>
     public static string Trigger(WireTrigger? trigger) => trigger switch
     {
         null => None,
         { Username: { } user } => $"{trigger.Type} ({user})",
+        { Reason: { } reason } => $"{trigger.Type} ({reason})",
         { Setting: { } setting } => $"{trigger.Type} {setting}",
         _ => trigger.Type,
     };

@@ -7,7 +7,7 @@ namespace ScriptExec.Rpc.Methods;
 /// <summary>Reads and validates an instance's start_trigger and stop_trigger.</summary>
 internal static class TriggerReader
 {
-    /// <summary>A start trigger: manual, xpath or schedule.</summary>
+    /// <summary>A start trigger: manual, xpath or scheduler (alias schedule).</summary>
     public static TriggerDefinition ReadStart(ParamsReader trigger) => Read(trigger, allowSchedule: true);
 
     /// <summary>A stop trigger: manual or xpath.</summary>
@@ -22,9 +22,9 @@ internal static class TriggerReader
         {
             "manual" => setting is null ? TriggerDefinition.Manual : throw NoSetting(trigger),
             "xpath" => new TriggerDefinition(TriggerType.Xpath, ValidXpath(trigger, setting)),
-            "schedule" when allowSchedule => new TriggerDefinition(TriggerType.Schedule, ValidSchedule(trigger, setting)),
+            "scheduler" or TriggerTypes.ScheduleAlias when allowSchedule => new TriggerDefinition(TriggerType.Schedule, ValidSchedule(trigger, setting)),
             _ => throw new InvalidParameterException(
-                trigger.PathOf("type"), allowSchedule ? "must be one of manual, xpath, schedule" : "must be one of manual, xpath"),
+                trigger.PathOf("type"), allowSchedule ? "must be one of manual, xpath, scheduler" : "must be one of manual, xpath"),
         };
     }
 
@@ -45,12 +45,17 @@ internal static class TriggerReader
     {
         try
         {
-            TriggerEngine.ParseSchedule(setting ?? throw new InvalidParameterException(trigger.PathOf("setting"), "is required for schedule triggers"));
+            if (TriggerEngine.IsReboot(setting))
+            {
+                return TriggerEngine.RebootSetting;
+            }
+
+            TriggerEngine.ParseSchedule(setting ?? throw new InvalidParameterException(trigger.PathOf("setting"), "is required for scheduler triggers"));
             return setting;
         }
         catch (FormatException e)
         {
-            throw new InvalidParameterException(trigger.PathOf("setting"), "must be a five-field cron expression: " + e.Message);
+            throw new InvalidParameterException(trigger.PathOf("setting"), "must be a five-field cron expression or @reboot: " + e.Message);
         }
     }
 

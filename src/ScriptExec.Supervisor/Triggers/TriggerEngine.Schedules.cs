@@ -1,15 +1,34 @@
 using Cronos;
+using Microsoft.Data.Sqlite;
 using ScriptExec.Core;
 
 namespace ScriptExec.Supervisor.Triggers;
 
-/// <summary>Cron schedules: one loop per scheduled instance, waiting on the injectable clock.</summary>
+/// <summary>
+/// Scheduler triggers: one loop per cron-scheduled instance, waiting on the injectable clock; <c>@reboot</c>
+/// instances start once per machine boot, at the first daemon start in it.
+/// </summary>
 public sealed partial class TriggerEngine
 {
+    /// <summary>The scheduler setting that means "once per machine boot" instead of a cron expression.</summary>
+    public const string RebootSetting = "@reboot";
+
     // Reloads come from concurrent RPC calls: one at a time, or one could cancel and dispose the token source
     // another is still starting loops with, and the last to finish could apply an older instance list.
     private readonly Lock _reloadLock = new();
     private CancellationTokenSource? _schedules;
+
+    private Task _rebootStarts = Task.CompletedTask;
+
+    /// <summary>
+    /// Completes once the @reboot starts of this daemon start have been made (or skipped); lets a caller tell
+    /// "not started" from "not started yet".
+    /// </summary>
+    public Task RebootStarts => Volatile.Read(ref _rebootStarts);
+
+    /// <summary>True for the <c>@reboot</c> setting (surrounding blanks and case ignored, as cron does).</summary>
+    public static bool IsReboot(string? setting) =>
+        setting is not null && string.Equals(setting.Trim(), RebootSetting, StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Parses a five-field cron expression (local time); throws <see cref="FormatException"/> with the reason.</summary>
     public static CronExpression ParseSchedule(string setting)
@@ -24,17 +43,93 @@ public sealed partial class TriggerEngine
         }
     }
 
-    private void RestartSchedules(IReadOnlyList<InstanceDefinition> instances)
+    private void RestartSchedules(IReadOnlyList<InstanceDefinition> instances, bool atStartup)
     {
         StopSchedules();
         var cts = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
         _schedules = cts;
+        var reboots = new List<InstanceDefinition>();
         foreach (var instance in instances)
         {
             if (instance.StartTrigger is { Type: TriggerType.Schedule, Setting: { } setting })
             {
-                _ = RunScheduleAsync(instance.ScriptName, instance.InstanceName, setting, cts.Token);
+                if (IsReboot(setting))
+                {
+                    reboots.Add(instance);
+                }
+                else
+                {
+                    _ = RunScheduleAsync(instance.ScriptName, instance.InstanceName, setting, cts.Token);
+                }
             }
+        }
+
+        var starts = HandleReboots(reboots, atStartup);
+        if (atStartup)
+        {
+            Volatile.Write(ref _rebootStarts, starts);
+        }
+    }
+
+    /// <summary>
+    /// At daemon start, starts each @reboot instance whose recorded boot is not the current one and records the
+    /// current one first (at most once per boot, even if the daemon dies during the start). Later reloads only
+    /// record the current boot for newly configured @reboot instances: like cron, configuring one does not run
+    /// it; the next boot does.
+    /// </summary>
+    private Task HandleReboots(List<InstanceDefinition> reboots, bool atStartup)
+    {
+        var bootId = _bootIds.Read();
+        var starts = new List<Task>();
+        try
+        {
+            _reboots.Retain(reboots.Select(i => (i.ScriptName, i.InstanceName)).ToHashSet());
+        }
+        catch (Exception e) when (e is SqliteException or ScriptExecException)
+        {
+            // Stale rows only cost space; the next reload tries again.
+        }
+
+        foreach (var instance in reboots)
+        {
+            var (script, name) = (instance.ScriptName, instance.InstanceName);
+            if (IsNewBoot(script, name, bootId) && atStartup)
+            {
+                // Off the reload lock, as xpath starts are: a start must never run under it.
+                starts.Add(Task.Run(() => FireScheduleAsync(script, name, RebootSetting, new Trigger(TriggerType.Schedule, RebootSetting))));
+            }
+        }
+
+        return Task.WhenAll(starts);
+    }
+
+    /// <summary>
+    /// True if the instance's @reboot was last handled in another boot than <paramref name="bootId"/>, which is
+    /// then recorded. When that cannot be told (no boot id, store failing) also true: a run too many after a
+    /// restart is the lesser harm than a boot without it.
+    /// </summary>
+    private bool IsNewBoot(string script, string instance, string? bootId)
+    {
+        if (bootId is null)
+        {
+            Log.RebootUntracked(_logger, script, instance, "the boot id is unreadable");
+            return true;
+        }
+
+        try
+        {
+            if (_reboots.LastBoot(script, instance) == bootId)
+            {
+                return false;
+            }
+
+            _reboots.SetLastBoot(script, instance, bootId);
+            return true;
+        }
+        catch (Exception e) when (e is SqliteException or ScriptExecException)
+        {
+            Log.RebootUntracked(_logger, script, instance, e.Message);
+            return true;
         }
     }
 

@@ -3,12 +3,13 @@ using Microsoft.Extensions.Logging;
 using ScriptExec.Core;
 using ScriptExec.Core.Triggers;
 using ScriptExec.Store;
+using ScriptExec.Supervisor.Processes;
 using ScriptExec.Supervisor.Workflows;
 
 namespace ScriptExec.Supervisor.Triggers;
 
 /// <summary>
-/// Starts and stops instances from their xpath and schedule triggers. Owns the state tree: every
+/// Starts and stops instances from their xpath and scheduler triggers. Owns the state tree: every
 /// <see cref="SetState"/> is applied, persisted and evaluated against the watching triggers under one lock, so
 /// triggers see changes in the order they were made. Conditions are edge-triggered (false → true); their truth
 /// is computed from the persisted tree at start-up, so a restart does not fire conditions already true.
@@ -20,6 +21,8 @@ public sealed partial class TriggerEngine : IAsyncDisposable
     private readonly StateStore _stateStore;
     private readonly UnloadableRows _unloadable;
     private readonly ExecutionControl _control;
+    private readonly RebootStore _reboots;
+    private readonly BootIdSource _bootIds;
     private readonly TimeProvider _time;
     private readonly ILogger<TriggerEngine> _logger;
     private readonly CancellationTokenSource _stopping = new();
@@ -37,6 +40,8 @@ public sealed partial class TriggerEngine : IAsyncDisposable
         StateStore stateStore,
         UnloadableRows unloadable,
         ExecutionControl control,
+        RebootStore reboots,
+        BootIdSource bootIds,
         TimeProvider time,
         ILogger<TriggerEngine> logger)
     {
@@ -44,6 +49,8 @@ public sealed partial class TriggerEngine : IAsyncDisposable
         _stateStore = stateStore;
         _unloadable = unloadable;
         _control = control;
+        _reboots = reboots;
+        _bootIds = bootIds;
         _time = time;
         _logger = logger;
     }
@@ -63,7 +70,10 @@ public sealed partial class TriggerEngine : IAsyncDisposable
             _tree = LoadTree();
         }
 
-        Reload();
+        lock (_reloadLock)
+        {
+            ReloadTriggers(atStartup: true);
+        }
     }
 
     private StateTree LoadTree()
@@ -115,11 +125,11 @@ public sealed partial class TriggerEngine : IAsyncDisposable
     {
         lock (_reloadLock)
         {
-            ReloadTriggers();
+            ReloadTriggers(atStartup: false);
         }
     }
 
-    private void ReloadTriggers()
+    private void ReloadTriggers(bool atStartup)
     {
         var instances = _scripts.ListInstances();
         var broken = new HashSet<InstanceDefinition>(ReferenceEqualityComparer.Instance);
@@ -145,7 +155,7 @@ public sealed partial class TriggerEngine : IAsyncDisposable
             _watches = watches;
         }
 
-        RestartSchedules([.. instances.Where(i => !broken.Contains(i))]);
+        RestartSchedules([.. instances.Where(i => !broken.Contains(i))], atStartup);
     }
 
     /// <summary>
@@ -163,9 +173,9 @@ public sealed partial class TriggerEngine : IAsyncDisposable
                 watches.Add(new Watch(instance.ScriptName, instance.InstanceName, false, XpathTrigger.Parse(start)));
             }
 
-            if (instance.StartTrigger is { Type: TriggerType.Schedule } schedule)
+            if (instance.StartTrigger is { Type: TriggerType.Schedule } schedule && !IsReboot(schedule.Setting))
             {
-                ParseSchedule(schedule.Setting ?? throw new FormatException("a schedule trigger needs a setting"));
+                ParseSchedule(schedule.Setting ?? throw new FormatException("a scheduler trigger needs a setting"));
             }
 
             if (instance.StopTrigger is { Type: TriggerType.Xpath, Setting: { } stop })

@@ -116,7 +116,8 @@ public sealed class CrashInjectionTests
             if (expectRecovered)
             {
                 Assert.That(interrupted?["stop_trigger"]?["type"]?.GetValue<string>(), Is.EqualTo("system"), () => interrupted!.ToJsonString());
-                Assert.That(interrupted?["stop_trigger"]?["setting"]?.GetValue<string>(), Is.EqualTo("recovery"), () => interrupted!.ToJsonString());
+                Assert.That(interrupted?["stop_trigger"]?["reason"]?.GetValue<string>(), Is.EqualTo("recovery"), () => interrupted!.ToJsonString());
+                Assert.That(interrupted?["stop_trigger"]?["setting"], Is.Null, () => interrupted!.ToJsonString());
             }
         });
     }
