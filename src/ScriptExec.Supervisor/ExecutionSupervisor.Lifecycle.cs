@@ -11,8 +11,6 @@ public sealed partial class ExecutionSupervisor
     // Shell conventions for a command that could not be run.
     private const int ExitCommandNotFound = 127;
 
-    private const string CpuLimitCause = "cpu_limit";
-
     // The user scripts run as when their instance names none.
     private static readonly string DaemonUser = UnixAccounts.NameOf(UnixAccounts.EffectiveUserId());
 
@@ -200,7 +198,7 @@ public sealed partial class ExecutionSupervisor
             if (outcome.Signaled && outcome.Status == Signals.SIGXCPU && entry.StopTrigger is null)
             {
                 // Its cpu_s limit ended it (SIGXCPU comes only from the soft limit): a stop the system made.
-                entry.StopTrigger = Trigger.System(CpuLimitCause);
+                entry.StopTrigger = Trigger.System(Trigger.CpuLimitCause);
             }
 
             // The stop trigger is carried in the end record: it stands even if terminating was never stored.
