@@ -53,6 +53,9 @@ public static class LogEvents
         public const int RecordPending = 3018;
         public const int RecordStored = 3019;
         public const int StartFailed = 3020;
+
+        // 3040+: the output path of the script runtime contract (apart, so parallel additions above do not collide).
+        public const int SecretTooShortToMask = 3040;
     }
 
     /// <summary>The SQLite store.</summary>

@@ -112,6 +112,11 @@ internal static class Migrations
             quarantined_timestamp INTEGER NOT NULL
         );
         """,
+
+        // 5: lines the output budget dropped from an execution (each dropped section is stored as one marker line).
+        """
+        ALTER TABLE executions ADD COLUMN output_dropped_lines INTEGER NOT NULL DEFAULT 0;
+        """,
     ];
 
     public static int Latest => Steps.Length;

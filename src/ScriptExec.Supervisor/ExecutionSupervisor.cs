@@ -44,6 +44,7 @@ public sealed partial class ExecutionSupervisor : IAsyncDisposable
         Statistics = new ExecutionStatistics(executions);
         _reaper = CreateReaper(options, logger);
         Dispatcher = new OutputDispatcher(executions);
+        OutputBudget = new Runtime.OutputBudget(options.OutputBudget, time);
     }
 
     /// <summary>Counts by state and duration statistics, moved with every transition.</summary>

@@ -53,4 +53,7 @@ internal static partial class Log
 
     [LoggerMessage(LogEvents.Supervisor.LeftoversKilled, LogLevel.Information, "Execution {Id}: {Killed} leftover processes killed after its main process ended")]
     public static partial void LeftoversKilled(ILogger logger, long id, int killed);
+
+    [LoggerMessage(LogEvents.Supervisor.SecretTooShortToMask, LogLevel.Warning, "Execution {Id}: the secret env entries {Names} are shorter than {MinLength} characters and are not masked in its output")]
+    public static partial void SecretTooShortToMask(ILogger logger, long id, string names, int minLength);
 }
