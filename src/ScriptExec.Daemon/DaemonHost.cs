@@ -155,6 +155,7 @@ public static class DaemonHost
             MaxConcurrentExecutions = options.MaxConcurrentExecutions,
             OutputMaxBytesPerExecution = options.OutputMaxBytesPerExecution,
             OutputLineCapBytes = options.OutputLineCapBytes,
+            OutputBudget = options.OutputBudget,
             Cgroup = options.Cgroup,
         });
         services.AddSingleton<SqliteDatabase>();

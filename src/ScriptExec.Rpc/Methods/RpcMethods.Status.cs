@@ -39,7 +39,8 @@ public sealed partial class RpcMethods
             new LimitsDto(options.MaxConcurrentExecutions, server.MaxMessageBytes, options.OutputMaxBytesPerExecution, options.OutputLineCapBytes),
             DurationStats.From(counts),
             _backend.Triggers.Counts,
-            RetentionStatus.From(_backend.Retention));
+            RetentionStatus.From(_backend.Retention),
+            BudgetStatus.From(Supervisor.OutputBudget));
     }
 
     [JsonRpcMethod("script_overview_get", UseSingleObjectParameterDeserialization = true)]

@@ -18,7 +18,8 @@ public sealed record StatusResult(
     LimitsDto Limits,
     DurationStats Durations,
     TriggerCounts Triggers,
-    RetentionStatus Retention);
+    RetentionStatus Retention,
+    BudgetStatus Budget);
 
 /// <summary>Retention limits (null: off) and what was pruned since start.</summary>
 public sealed record RetentionStatus(
