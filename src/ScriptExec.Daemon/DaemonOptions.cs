@@ -3,6 +3,7 @@ using System.Globalization;
 using ScriptExec.Core;
 using ScriptExec.Rpc.Sessions;
 using ScriptExec.Supervisor;
+using ScriptExec.Supervisor.Runtime;
 
 namespace ScriptExec.Daemon;
 
@@ -101,6 +102,8 @@ public sealed class DaemonOptions
         ["--config"] = "config",
         ["--max-message-bytes"] = "max_message_bytes",
         ["--max-concurrent-executions"] = "max_concurrent_executions",
+        ["--output-budget-bytes-per-s"] = "output_budget_bytes_per_s",
+        ["--output-budget-lines-per-s"] = "output_budget_lines_per_s",
     };
 
     public static DaemonOptions From(IConfiguration configuration)
