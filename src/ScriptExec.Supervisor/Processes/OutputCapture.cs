@@ -8,7 +8,8 @@ namespace ScriptExec.Supervisor.Processes;
 /// <summary>
 /// Reads a process's stdout and stderr sockets with async receives (no thread per stream), cuts them into lines and
 /// hands them to the sink until the shared byte cap is reached; after that it keeps draining so the script never blocks.
-/// Each line is masked (secret values), then admitted or dropped by the daemon-wide output budget, which never waits.
+/// Each line is admitted or dropped by the daemon-wide output budget, which never waits, and a kept one is masked
+/// (secret values) before the sink sees it.
 /// </summary>
 internal sealed class OutputCapture : IDisposable
 {
@@ -141,15 +142,6 @@ internal sealed class OutputCapture : IDisposable
 
     private void Deliver(OutputStream stream, ReadOnlySpan<byte> line, long timestampMs)
     {
-        // Masked first: nothing after this point (budget, cap, store, live subscribers) ever holds a secret value.
-        var content = Encoding.UTF8.GetString(line);
-        if (!_options.Secrets.IsEmpty)
-        {
-            content = _options.Secrets.Mask(content);
-        }
-
-        var bytes = Encoding.UTF8.GetByteCount(content);
-
         // Serialized so OnTruncated is the last call the sink sees, and so the sink need not be thread-safe.
         lock (_deliveryGate)
         {
@@ -160,8 +152,9 @@ internal sealed class OutputCapture : IDisposable
 
             try
             {
+                // The budget is charged what the script wrote, before any decoding, so a dropped line costs no string.
                 // Dropped lines never count against the per-execution cap: only what is kept is stored.
-                if (_options.Budget?.Admit(_options.BudgetKey, bytes) is { } admission)
+                if (_options.Budget?.Admit(_options.BudgetKey, line.Length) is { } admission)
                 {
                     if (!admission.Admitted)
                     {
@@ -174,7 +167,14 @@ internal sealed class OutputCapture : IDisposable
                     }
                 }
 
-                Keep(stream, content, bytes, timestampMs);
+                // Masked before anything holds the text: the store and live subscribers never see a secret value.
+                var content = Encoding.UTF8.GetString(line);
+                if (!_options.Secrets.IsEmpty)
+                {
+                    content = _options.Secrets.Mask(content);
+                }
+
+                Keep(stream, content, Encoding.UTF8.GetByteCount(content), timestampMs);
             }
             catch (Exception)
             {

@@ -13,7 +13,7 @@ public sealed record OutputCaptureOptions(
     /// <summary>The clock that stamps each line (wall time, as users read it).</summary>
     public TimeProvider Time { get; init; } = TimeProvider.System;
 
-    /// <summary>Masks secret values in every line before the budget, the byte cap and the sink see it.</summary>
+    /// <summary>Masks secret values in every kept line before the byte cap and the sink see it.</summary>
     public SecretMasker Secrets { get; init; } = SecretMasker.None;
 
     /// <summary>The daemon-wide budget each line is admitted by, charged to <see cref="BudgetKey"/>; null: every line is kept.</summary>
