@@ -35,4 +35,7 @@ public sealed record Execution
     public bool IsOutdated { get; init; }
 
     public bool OutputTruncated { get; init; }
+
+    /// <summary>Lines the daemon-wide output budget dropped (stored as marker lines instead); counted live while running.</summary>
+    public long OutputDroppedLines { get; init; }
 }

@@ -56,6 +56,8 @@ public static class LogEvents
 
         // Numbered apart from the run above, which parallel work extends.
         public const int RebootUntracked = 3040;
+        // 3040+: the output path of the script runtime contract (apart, so parallel additions above do not collide).
+        public const int SecretTooShortToMask = 3041;
     }
 
     /// <summary>The SQLite store.</summary>

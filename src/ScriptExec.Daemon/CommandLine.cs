@@ -6,6 +6,7 @@ internal static class CommandLine
     public const string Usage = """
         usage: scriptexecd [--data-dir DIR] [--socket PATH] [--listen URL|none] [--config FILE]
                            [--max-message-bytes N] [--max-concurrent-executions N]
+                           [--output-budget-bytes-per-s N] [--output-budget-lines-per-s N]
 
           --data-dir DIR   SQLite store, script files and admin.token (default: ~/.local/share/scriptexec,
                            /var/lib/scriptexec as root)
@@ -13,6 +14,8 @@ internal static class CommandLine
                            /run/scriptexec/scriptexecd.sock as root)
           --listen URL     WebSocket endpoint base, served at URL/rpc (default: http://127.0.0.1:8765); 'none' disables it
           --config FILE    JSON file with the same keys in snake_case (data_dir, socket, listen, ...)
+          --output-budget-bytes-per-s N, --output-budget-lines-per-s N
+                           captured output kept over all scripts (default 20480 and 1000; 0 turns one off)
 
         Every key can also be set in the environment as SCRIPTEXEC_<KEY>, e.g. SCRIPTEXEC_DATA_DIR.
         """;

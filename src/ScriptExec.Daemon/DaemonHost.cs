@@ -156,6 +156,7 @@ public static class DaemonHost
             MaxConcurrentExecutions = options.MaxConcurrentExecutions,
             OutputMaxBytesPerExecution = options.OutputMaxBytesPerExecution,
             OutputLineCapBytes = options.OutputLineCapBytes,
+            OutputBudget = options.OutputBudget,
             Cgroup = options.Cgroup,
             WorkDirectory = Path.Combine(options.DataDirectory, "work"),
             DefaultLimits = options.DefaultLimits,

@@ -3,6 +3,7 @@ using System.Globalization;
 using ScriptExec.Core;
 using ScriptExec.Rpc.Sessions;
 using ScriptExec.Supervisor;
+using ScriptExec.Supervisor.Runtime;
 
 namespace ScriptExec.Daemon;
 
@@ -45,6 +46,9 @@ public sealed class DaemonOptions
     public long OutputMaxBytesPerExecution { get; init; } = SupervisorOptions.DefaultOutputMaxBytesPerExecution;
 
     public int OutputLineCapBytes { get; init; } = SupervisorOptions.DefaultOutputLineCapBytes;
+
+    /// <summary><c>output_budget_bytes_per_s</c> and <c>output_budget_lines_per_s</c>: captured output kept over all scripts (0 turns a dimension off).</summary>
+    public OutputBudgetOptions OutputBudget { get; init; } = new();
 
     public string StoreSynchronous { get; init; } = "NORMAL";
 
@@ -104,6 +108,8 @@ public sealed class DaemonOptions
         ["--config"] = "config",
         ["--max-message-bytes"] = "max_message_bytes",
         ["--max-concurrent-executions"] = "max_concurrent_executions",
+        ["--output-budget-bytes-per-s"] = "output_budget_bytes_per_s",
+        ["--output-budget-lines-per-s"] = "output_budget_lines_per_s",
     };
 
     public static DaemonOptions From(IConfiguration configuration)
@@ -121,6 +127,9 @@ public sealed class DaemonOptions
             MessageTimeout = TimeSpan.FromSeconds(Int(configuration, "message_timeout_s", 30, 1, 3600)),
             OutputMaxBytesPerExecution = Int(configuration, "output_max_bytes_per_execution", (int)SupervisorOptions.DefaultOutputMaxBytesPerExecution, 0, int.MaxValue),
             OutputLineCapBytes = Int(configuration, "output_line_cap_bytes", SupervisorOptions.DefaultOutputLineCapBytes, 64, 1024 * 1024),
+            OutputBudget = new OutputBudgetOptions(
+                Int(configuration, "output_budget_bytes_per_s", new OutputBudgetOptions().BytesPerSecond, 0, int.MaxValue),
+                Int(configuration, "output_budget_lines_per_s", new OutputBudgetOptions().LinesPerSecond, 0, int.MaxValue)),
             StoreSynchronous = (configuration["store_synchronous"] ?? "NORMAL").ToUpperInvariant(),
             Cgroup = configuration["cgroup"] is { Length: > 0 } cgroup
                 ? (cgroup is "auto" or "off" || Path.IsPathRooted(cgroup) ? cgroup : throw new OptionsException($"cgroup: '{cgroup}' is not auto, off or an absolute path"))

@@ -10,4 +10,5 @@ public sealed record ExecutionEnd(
     Trigger? StopTrigger,
     bool OutputTruncated,
     long EndTimestamp,
-    long OutputBytes = 0);
+    long OutputBytes = 0,
+    long OutputDroppedLines = 0);

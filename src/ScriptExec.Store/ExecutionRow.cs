@@ -8,7 +8,7 @@ internal sealed class ExecutionRow
     public const string Columns = """
         id, script_name, instance_name, script_version, start_timestamp, start_trigger_type, start_trigger_setting,
         start_trigger_username, state, arguments, pid, duration_ms, exit_code, stop_trigger_type, stop_trigger_setting,
-        stop_trigger_username, outdated, output_truncated
+        stop_trigger_username, outdated, output_truncated, output_dropped_lines
         """;
 
     public long Id { get; init; }
@@ -47,6 +47,8 @@ internal sealed class ExecutionRow
 
     public long OutputTruncated { get; init; }
 
+    public long OutputDroppedLines { get; init; }
+
     public Execution ToExecution()
     {
         var state = StoreMapping.ParseState(State);
@@ -68,6 +70,7 @@ internal sealed class ExecutionRow
                 : new Trigger(StoreMapping.ParseTrigger(StopTriggerType), StopTriggerSetting, StopTriggerUsername),
             IsOutdated = Outdated != 0,
             OutputTruncated = OutputTruncated != 0,
+            OutputDroppedLines = OutputDroppedLines,
         };
     }
 }

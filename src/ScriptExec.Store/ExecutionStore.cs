@@ -32,7 +32,8 @@ public sealed partial class ExecutionStore
             stop_trigger_type = COALESCE(@StopType, stop_trigger_type),
             stop_trigger_setting = CASE WHEN @StopType IS NULL THEN stop_trigger_setting ELSE @StopSetting END,
             stop_trigger_username = CASE WHEN @StopType IS NULL THEN stop_trigger_username ELSE @StopUsername END,
-            output_truncated = @OutputTruncated, end_timestamp = @EndTimestamp, output_bytes = @OutputBytes, pid = NULL
+            output_truncated = @OutputTruncated, end_timestamp = @EndTimestamp, output_bytes = @OutputBytes,
+            output_dropped_lines = @OutputDroppedLines, pid = NULL
         WHERE id = @Id;
         """;
 
@@ -175,6 +176,7 @@ public sealed partial class ExecutionStore
         OutputTruncated = end.OutputTruncated ? 1 : 0,
         end.EndTimestamp,
         end.OutputBytes,
+        end.OutputDroppedLines,
     };
 
     private sealed record ActiveRow(

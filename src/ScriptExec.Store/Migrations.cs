@@ -113,8 +113,10 @@ internal static class Migrations
         );
         """,
 
-        // 5: reserved (output budget: executions.output_dropped_lines).
-        "SELECT 1;",
+        // 5: lines the output budget dropped from an execution (each dropped section is stored as one marker line).
+        """
+        ALTER TABLE executions ADD COLUMN output_dropped_lines INTEGER NOT NULL DEFAULT 0;
+        """,
 
         // 6: what a run's token may do, and the instance's resource limits (a JSON object; absent keys inherit).
         """

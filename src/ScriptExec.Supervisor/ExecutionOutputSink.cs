@@ -31,6 +31,9 @@ internal sealed class ExecutionOutputSink : IOutputSink
 
     public bool Truncated { get; private set; }
 
+    /// <summary>Lines the output budget dropped (each dropped section is stored as one marker line instead).</summary>
+    public long DroppedLines { get; private set; }
+
     /// <summary>UTF-8 bytes of the lines stored, for retention by total output size.</summary>
     public long StoredBytes { get; private set; }
 
@@ -58,6 +61,8 @@ internal sealed class ExecutionOutputSink : IOutputSink
     public void OnReadDelivered() => Dispatch(force: false);
 
     public void OnTruncated() => Truncated = true;
+
+    public void OnDropped(long lines) => DroppedLines += lines;
 
     /// <summary>
     /// After the final flush: whether the output is incomplete (the cap was reached, or the store refused lines) and

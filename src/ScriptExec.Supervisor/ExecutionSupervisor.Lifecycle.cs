@@ -51,7 +51,7 @@ public sealed partial class ExecutionSupervisor
             arguments,
             environment,
             workingDirectory,
-            new OutputCaptureOptions(_options.OutputLineCapBytes, _options.OutputMaxBytesPerExecution) { Time = _time })
+            CaptureOptions(instance, executionId))
         {
             StdinPayload = RunPayload.Write(new RunPayload(
                 executionId,
@@ -203,7 +203,7 @@ public sealed partial class ExecutionSupervisor
 
             // The stop trigger is carried in the end record: it stands even if terminating was never stored.
             entry.PendingEnd = new ExecutionEnd(
-                state, outcome.ExitCode, outcome.DurationMs, entry.StopTrigger, truncated, _time.GetUtcNow().ToUnixTimeSeconds(), storedBytes);
+                state, outcome.ExitCode, outcome.DurationMs, entry.StopTrigger, truncated, _time.GetUtcNow().ToUnixTimeSeconds(), storedBytes, sink.DroppedLines);
             entry.Ended = true;
             await entry.Lifetime.CancelAsync();
             Log.Ended(_logger, entry.Id, state.ToWire(), outcome.ExitCode, outcome.DurationMs);

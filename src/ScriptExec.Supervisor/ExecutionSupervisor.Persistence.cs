@@ -150,6 +150,7 @@ public sealed partial class ExecutionSupervisor
                 StopTrigger = end.StopTrigger ?? stored.StopTrigger,
                 Pid = null,
                 OutputTruncated = end.OutputTruncated,
+                OutputDroppedLines = end.OutputDroppedLines,
             };
         }
 
@@ -158,6 +159,7 @@ public sealed partial class ExecutionSupervisor
             State = entry.State,
             StopTrigger = entry.StopTrigger ?? stored.StopTrigger,
             Pid = entry.Process?.Pid ?? stored.Pid,
+            OutputDroppedLines = OutputBudget.DroppedLines(entry.Id),
         };
     }
 

@@ -48,6 +48,7 @@ public sealed partial class ExecutionSupervisor : IAsyncDisposable
         _reaper = CreateReaper(options, logger);
         _workdirs = options.WorkDirectory is { } work ? new Workdirs(work) : null;
         Dispatcher = new OutputDispatcher(executions);
+        OutputBudget = new Runtime.OutputBudget(options.OutputBudget, time);
     }
 
     /// <summary>Counts by state and duration statistics, moved with every transition.</summary>

@@ -56,4 +56,7 @@ internal static partial class Log
 
     [LoggerMessage(LogEvents.Supervisor.RebootUntracked, LogLevel.Warning, "@reboot of {Script}/{Instance}: cannot tell which boot it last ran for ({Reason}); at daemon start it runs rather than risk missing a boot")]
     public static partial void RebootUntracked(ILogger logger, string script, string instance, string reason);
+
+    [LoggerMessage(LogEvents.Supervisor.SecretTooShortToMask, LogLevel.Warning, "Execution {Id}: the secret env entries {Names} are shorter than {MinLength} characters and are not masked in its output")]
+    public static partial void SecretTooShortToMask(ILogger logger, long id, string names, int minLength);
 }

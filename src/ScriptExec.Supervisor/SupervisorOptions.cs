@@ -1,4 +1,5 @@
 using ScriptExec.Core;
+using ScriptExec.Supervisor.Runtime;
 
 namespace ScriptExec.Supervisor;
 
@@ -21,6 +22,9 @@ public sealed class SupervisorOptions
 
     /// <summary>Output kept per execution; past it the execution reports output_truncated and the rest is drained.</summary>
     public long OutputMaxBytesPerExecution { get; init; } = DefaultOutputMaxBytesPerExecution;
+
+    /// <summary>The daemon-wide rate of captured output kept; lines past it are dropped, never waited for.</summary>
+    public OutputBudgetOptions OutputBudget { get; init; } = new();
 
     /// <summary>The PATH scripts get; nothing else of the daemon's environment is passed on.</summary>
     public string ScriptPath { get; init; } = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";

@@ -15,7 +15,7 @@ internal sealed record BenchOptions
           --no-supervisord skip the supervisord baseline (reported as unavailable)
           --fail-on-miss   exit 3 when a target is missed (default: report only)
           --keep           keep the temporary directory (stores, logs) and print its path
-          --only SECTION   run one section: startup, query_latency, work_daemon or subscriber_flood
+          --only SECTION   run one section: startup, query_latency, work_daemon, subscriber_flood or output_budget
           --flood-rounds N rounds of the subscriber flood variants (default 3, --quick 1)
         """;
 
@@ -52,6 +52,12 @@ internal sealed record BenchOptions
     public int QueryIterations => Quick ? 200 : 2_000;
 
     public int QueryWarmup => Quick ? 50 : 300;
+
+    /// <summary>Lines one run of the output budget's flooding script prints (about 50 bytes each).</summary>
+    public int FloodLines => Quick ? 100_000 : 200_000;
+
+    /// <summary>Timed runs of the flooding script, under the budget and to /dev/null each.</summary>
+    public int FloodRuns => Quick ? 3 : 5;
 
     /// <summary>Runs of the short script per mode (sequential, 16 in parallel), for scriptexecd and the bare loop.</summary>
     public int ShortRuns => Quick ? 200 : 2_000;

@@ -45,6 +45,7 @@ internal static class BenchmarkRunner
             await SectionAsync(report, options, "query_latency", () => QueriesAsync(dll, temp, options, report, cancellationToken));
             await SectionAsync(report, options, "work_daemon", () => WorkAsync(dll, temp, options, report, cancellationToken));
             await SectionAsync(report, options, "subscriber_flood", () => SubscriberFlood.RunAsync(dll, temp, options, report, cancellationToken));
+            await SectionAsync(report, options, "output_budget", () => OutputBudgetCost.RunAsync(dll, temp, options, report, cancellationToken));
         }
         finally
         {

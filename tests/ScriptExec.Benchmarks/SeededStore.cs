@@ -14,6 +14,10 @@ internal static class SeededStore
         ["retention_max_executions"] = 0,
         ["retention_max_output_bytes"] = 0,
         ["output_max_bytes_per_execution"] = 1L << 30,
+
+        // Off: capture throughput is what these figures measure; the budget has its own figure (OutputBudgetCost).
+        ["output_budget_bytes_per_s"] = 0,
+        ["output_budget_lines_per_s"] = 0,
     };
 
     /// <summary>Creates, seeds and starts; the daemon is running on the store when this returns.</summary>

@@ -45,6 +45,23 @@ public sealed class ExecutionStoreTests : StoreFixture
     }
 
     [Test]
+    public async Task Finish_stores_the_lines_the_output_budget_dropped_and_a_started_run_has_none()
+    {
+        var dropping = await StartAsync("flood", "a");
+        var quiet = await StartAsync("quiet", "a");
+        Assert.That(Executions.Get(dropping)!.OutputDroppedLines, Is.Zero);
+
+        await Executions.FinishAsync(dropping, new ExecutionEnd(ExecutionState.Finished, 0, 10, null, false, 1, 100, OutputDroppedLines: 19_900), CancellationToken.None);
+        await Executions.FinishAsync(quiet, new ExecutionEnd(ExecutionState.Finished, 0, 10, null, false, 1), CancellationToken.None);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(Executions.Get(dropping)!.OutputDroppedLines, Is.EqualTo(19_900));
+            Assert.That(Executions.Get(quiet)!.OutputDroppedLines, Is.Zero);
+        });
+    }
+
+    [Test]
     public async Task Aggregate_counts_states_exit_codes_and_durations()
     {
         var a = await StartAsync("s", "a");

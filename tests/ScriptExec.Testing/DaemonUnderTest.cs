@@ -61,6 +61,11 @@ public sealed class DaemonUnderTest : IAsyncDisposable
             "--data-dir", dataDir,
             "--socket", socketPath,
             "--listen", $"http://127.0.0.1:{port}",
+
+            // The output budget off: capture tests count every line they print. Budget tests pass their own values
+            // after these (the last switch wins).
+            "--output-budget-bytes-per-s", "0",
+            "--output-budget-lines-per-s", "0",
             .. extraArgs,
         ], overrides);
         await app.StartAsync();

@@ -40,7 +40,8 @@ public sealed partial class RpcMethods
             DurationStats.From(counts),
             _backend.Triggers.Counts,
             RetentionStatus.From(_backend.Retention),
-            ConfinementStatus.From(Supervisor.Confinement));
+            ConfinementStatus.From(Supervisor.Confinement),
+            BudgetStatus.From(Supervisor.OutputBudget));
     }
 
     [JsonRpcMethod("script_overview_get", UseSingleObjectParameterDeserialization = true)]

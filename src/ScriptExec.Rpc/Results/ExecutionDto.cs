@@ -2,7 +2,10 @@ using ScriptExec.Core;
 
 namespace ScriptExec.Rpc.Results;
 
-/// <summary>Seed 000's Execution, plus pid (while alive), output_truncated and script_version.</summary>
+/// <summary>
+/// Seed 000's Execution, plus pid (while alive), output_truncated, script_version and output_dropped_lines (present
+/// only when the output budget dropped lines, so a run that lost nothing keeps the seed's shape).
+/// </summary>
 public sealed record ExecutionDto(
     long Id,
     string ScriptName,
@@ -17,7 +20,8 @@ public sealed record ExecutionDto(
     bool IsOutdated,
     int? Pid,
     bool OutputTruncated,
-    string ScriptVersion)
+    string ScriptVersion,
+    long? OutputDroppedLines)
 {
     public static ExecutionDto From(Execution e) => new(
         e.Id,
@@ -33,7 +37,8 @@ public sealed record ExecutionDto(
         e.IsOutdated,
         e.Pid,
         e.OutputTruncated,
-        e.ScriptVersion);
+        e.ScriptVersion,
+        e.OutputDroppedLines > 0 ? e.OutputDroppedLines : null);
 }
 
 public sealed record ExecutionsResult(IReadOnlyList<ExecutionDto> Executions);

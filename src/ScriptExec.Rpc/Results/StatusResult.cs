@@ -19,7 +19,8 @@ public sealed record StatusResult(
     DurationStats Durations,
     TriggerCounts Triggers,
     RetentionStatus Retention,
-    ConfinementStatus Confinement);
+    ConfinementStatus Confinement,
+    BudgetStatus Budget);
 
 /// <summary>What confines a run on this machine: rlimits (prlimit), a cgroup v2 per run, and that cgroup's controllers.</summary>
 public sealed record ConfinementStatus(bool Rlimits, string Cgroup, IReadOnlyList<string> Controllers)

@@ -22,6 +22,12 @@ public interface IOutputSink
     /// <summary>The lines of one read of either stream have all been passed to <see cref="OnLine"/>: a batch ends here.</summary>
     void OnReadDelivered();
 
+    /// <summary>
+    /// The output budget dropped <paramref name="lines"/> lines in a row; their marker line follows through
+    /// <see cref="OnLine"/> unless the byte cap leaves no room for it.
+    /// </summary>
+    void OnDropped(long lines);
+
     /// <summary>Called once, when delivering a line would first exceed the per-execution byte cap; no line follows.</summary>
     void OnTruncated();
 

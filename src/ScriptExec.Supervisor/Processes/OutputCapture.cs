@@ -1,12 +1,15 @@
 using System.Buffers;
 using System.Net.Sockets;
 using System.Text;
+using ScriptExec.Supervisor.Runtime;
 
 namespace ScriptExec.Supervisor.Processes;
 
 /// <summary>
 /// Reads a process's stdout and stderr sockets with async receives (no thread per stream), cuts them into lines and
 /// hands them to the sink until the shared byte cap is reached; after that it keeps draining so the script never blocks.
+/// Each line is admitted or dropped by the daemon-wide output budget, which never waits, and a kept one is masked
+/// (secret values) before the sink sees it.
 /// </summary>
 internal sealed class OutputCapture : IDisposable
 {
@@ -68,6 +71,19 @@ internal sealed class OutputCapture : IDisposable
         {
             try
             {
+                // The budget forgets the run on every path (end of file, abort), so a section still open is closed here.
+                if (_options.Budget?.Complete(_options.BudgetKey) is { TrailingDropped: > 0 } budgetEnd)
+                {
+                    DeliverMarker(budgetEnd.TrailingDropped, _options.Time.GetUtcNow().ToUnixTimeMilliseconds());
+                }
+            }
+            catch (Exception)
+            {
+                // As in Deliver.
+            }
+
+            try
+            {
                 _sink.OnEnd();
             }
             catch (Exception)
@@ -126,9 +142,6 @@ internal sealed class OutputCapture : IDisposable
 
     private void Deliver(OutputStream stream, ReadOnlySpan<byte> line, long timestampMs)
     {
-        var content = Encoding.UTF8.GetString(line);
-        var bytes = Encoding.UTF8.GetByteCount(content);
-
         // Serialized so OnTruncated is the last call the sink sees, and so the sink need not be thread-safe.
         lock (_deliveryGate)
         {
@@ -139,22 +152,66 @@ internal sealed class OutputCapture : IDisposable
 
             try
             {
-                if (_deliveredBytes + bytes > _options.MaxStoredBytes)
+                // The budget is charged what the script wrote, before any decoding, so a dropped line costs no string.
+                // Dropped lines never count against the per-execution cap: only what is kept is stored.
+                if (_options.Budget?.Admit(_options.BudgetKey, line.Length) is { } admission)
                 {
-                    _truncated = true;
-                    _sink.OnTruncated();
+                    if (!admission.Admitted)
+                    {
+                        return;
+                    }
+
+                    if (admission.DroppedBefore > 0 && !DeliverMarker(admission.DroppedBefore, timestampMs))
+                    {
+                        return;
+                    }
                 }
-                else
+
+                // Masked before anything holds the text: the store and live subscribers never see a secret value.
+                var content = Encoding.UTF8.GetString(line);
+                if (!_options.Secrets.IsEmpty)
                 {
-                    _deliveredBytes += bytes;
-                    _sink.OnLine(stream, content, timestampMs);
+                    content = _options.Secrets.Mask(content);
                 }
+
+                Keep(stream, content, Encoding.UTF8.GetByteCount(content), timestampMs);
             }
             catch (Exception)
             {
                 // A failing sink loses a line, not the capture: the script must keep running and being drained.
             }
         }
+    }
+
+    /// <summary>
+    /// Closes a dropped section: the sink counts it, and its marker line goes to stderr, the stream the daemon's own
+    /// lines use, so it never reads as the script's output. False when the cap left no room for it.
+    /// </summary>
+    private bool DeliverMarker(long droppedLines, long timestampMs)
+    {
+        _sink.OnDropped(droppedLines);
+        if (_truncated)
+        {
+            return false;
+        }
+
+        var marker = OutputBudget.Marker(droppedLines);
+        return Keep(OutputStream.Stderr, marker, Encoding.UTF8.GetByteCount(marker), timestampMs);
+    }
+
+    /// <summary>Hands a line to the sink unless it would exceed the byte cap (then the capture is truncated); call under the gate.</summary>
+    private bool Keep(OutputStream stream, string content, int bytes, long timestampMs)
+    {
+        if (_deliveredBytes + bytes > _options.MaxStoredBytes)
+        {
+            _truncated = true;
+            _sink.OnTruncated();
+            return false;
+        }
+
+        _deliveredBytes += bytes;
+        _sink.OnLine(stream, content, timestampMs);
+        return true;
     }
 
     private void ReadDelivered()

@@ -1,12 +1,26 @@
+using ScriptExec.Supervisor.Runtime;
+
 namespace ScriptExec.Supervisor.Processes;
 
-/// <summary>Limits for captured output: the longest line (longer ones are split) and the bytes kept per execution.</summary>
+/// <summary>
+/// Limits for captured output: the longest line (longer ones are split), the bytes kept per execution, the
+/// daemon-wide output budget and the secret values masked.
+/// </summary>
 public sealed record OutputCaptureOptions(
     int LineCapBytes = SupervisorOptions.DefaultOutputLineCapBytes,
     long MaxStoredBytes = SupervisorOptions.DefaultOutputMaxBytesPerExecution)
 {
     /// <summary>The clock that stamps each line (wall time, as users read it).</summary>
     public TimeProvider Time { get; init; } = TimeProvider.System;
+
+    /// <summary>Masks secret values in every kept line before the byte cap and the sink see it.</summary>
+    public SecretMasker Secrets { get; init; } = SecretMasker.None;
+
+    /// <summary>The daemon-wide budget each line is admitted by, charged to <see cref="BudgetKey"/>; null: every line is kept.</summary>
+    public OutputBudget? Budget { get; init; }
+
+    /// <summary>Whose line it is for the budget: the execution id.</summary>
+    public long BudgetKey { get; init; }
 }
 
 /// <summary>What to run: the file executed directly (no shell, no PATH search), its arguments and its complete environment.</summary>

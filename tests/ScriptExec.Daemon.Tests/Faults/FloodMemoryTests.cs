@@ -29,6 +29,10 @@ public sealed class FloodMemoryTests
         using var daemon = await DaemonProcess.StartAsync(dataDir, new Dictionary<string, string>
         {
             ["SCRIPTEXEC_output_max_bytes_per_execution"] = "67108864",
+
+            // The output budget off: the flood must reach the subscribers whole (the budget would drop nearly all of it).
+            ["SCRIPTEXEC_output_budget_bytes_per_s"] = "0",
+            ["SCRIPTEXEC_output_budget_lines_per_s"] = "0",
             // The trim's log line is how the test knows the daemon has trimmed while the subscribers were still there.
             ["SCRIPTEXEC_Logging__LogLevel__ScriptExec.Daemon.IdleMemoryTrimService"] = "Debug",
         });

@@ -19,8 +19,11 @@ public abstract class TransportFixture
 
     protected RpcClient Client { get; private set; } = null!;
 
+    /// <summary>Command-line switches for the fixture's daemon (e.g. an output budget); none by default.</summary>
+    protected virtual string[] DaemonArguments => [];
+
     [OneTimeSetUp]
-    public async Task StartDaemon() => Daemon = await DaemonUnderTest.StartAsync();
+    public async Task StartDaemon() => Daemon = await DaemonUnderTest.StartAsync(extraArgs: DaemonArguments);
 
     [OneTimeTearDown]
     public async Task StopDaemon() => await Daemon.DisposeAsync();

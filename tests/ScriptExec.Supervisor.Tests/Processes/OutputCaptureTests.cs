@@ -138,6 +138,8 @@ public class OutputCaptureTests
 
         public void OnTruncated() => throw new InvalidOperationException("sink failure");
 
+        public void OnDropped(long lines) => throw new InvalidOperationException("sink failure");
+
         public void OnReadDelivered() => throw new InvalidOperationException("sink failure");
 
         public void OnEnd() => throw new InvalidOperationException("sink failure");

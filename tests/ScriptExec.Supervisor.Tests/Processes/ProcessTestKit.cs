@@ -9,6 +9,7 @@ internal sealed class RecordingSink : IOutputSink
 {
     private readonly ConcurrentQueue<(OutputStream Stream, string Content, long TimestampMs)> _lines = new();
     private int _truncatedCalls;
+    private long _droppedLines;
 
     public IReadOnlyList<(OutputStream Stream, string Content, long TimestampMs)> Lines => _lines.ToArray();
 
@@ -18,11 +19,16 @@ internal sealed class RecordingSink : IOutputSink
 
     public int TruncatedCalls => Volatile.Read(ref _truncatedCalls);
 
+    /// <summary>What <see cref="OnDropped"/> reported in all.</summary>
+    public long DroppedLines => Interlocked.Read(ref _droppedLines);
+
     public long DeliveredBytes => _lines.Sum(line => (long)Encoding.UTF8.GetByteCount(line.Content));
 
     public void OnLine(OutputStream stream, string content, long timestampMs) => _lines.Enqueue((stream, content, timestampMs));
 
     public void OnTruncated() => Interlocked.Increment(ref _truncatedCalls);
+
+    public void OnDropped(long lines) => Interlocked.Add(ref _droppedLines, lines);
 
     public void OnReadDelivered()
     {
