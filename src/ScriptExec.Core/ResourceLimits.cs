@@ -168,7 +168,7 @@ public sealed class ResourceLimits : IEquatable<ResourceLimits>
 /// An instance's <c>limits</c> object as given: only the keys present, each a value or null (explicitly unlimited).
 /// Keys left out inherit the daemon default; see <see cref="ResourceLimits.Resolve"/>.
 /// </summary>
-public sealed class LimitOverrides
+public sealed class LimitOverrides : IEquatable<LimitOverrides>
 {
     public static readonly LimitOverrides None = new(new Dictionary<LimitKind, int?>());
 
@@ -227,6 +227,25 @@ public sealed class LimitOverrides
     /// <summary>The wire object: present keys only, null kept, in a stable order.</summary>
     public IReadOnlyDictionary<string, int?> ToWire() =>
         LimitKinds.All.Where(_present.ContainsKey).ToDictionary(kind => kind.WireName(), kind => _present[kind]);
+
+    // By value, so an instance read back from the store equals the one that was stored.
+    public bool Equals(LimitOverrides? other) =>
+        other is not null && other._present.Count == _present.Count
+        && _present.All(pair => other._present.TryGetValue(pair.Key, out var value) && value == pair.Value);
+
+    public override bool Equals(object? obj) => Equals(obj as LimitOverrides);
+
+    public override int GetHashCode()
+    {
+        var hash = new HashCode();
+        foreach (var kind in LimitKinds.All.Where(_present.ContainsKey))
+        {
+            hash.Add(kind);
+            hash.Add(_present[kind]);
+        }
+
+        return hash.ToHashCode();
+    }
 
     internal static void CheckRange(LimitKind kind, int? value, string fieldPrefix)
     {

@@ -124,6 +124,8 @@ public sealed class ScriptStoreTests : StoreFixture
             StartTrigger = new TriggerDefinition(TriggerType.Schedule, "*/5 * * * *"),
             StopTrigger = new TriggerDefinition(TriggerType.Xpath, "/device/stop"),
             UpdatedTimestamp = 1_700_000_123,
+            Role = Role.Viewer,
+            Limits = LimitOverrides.Of(new Dictionary<LimitKind, int?> { [LimitKind.CpuSeconds] = 5, [LimitKind.OpenFiles] = null }),
         };
 
         await Scripts.SetInstanceAsync(instance, CancellationToken.None);
