@@ -9,6 +9,7 @@ public static class TriggerTypes
         TriggerType.Xpath => "xpath",
         TriggerType.Schedule => "schedule",
         TriggerType.System => "system",
+        TriggerType.Restart => "restart",
         _ => throw new ArgumentOutOfRangeException(nameof(type), type, null),
     };
 
@@ -20,6 +21,7 @@ public static class TriggerTypes
             case "xpath": type = TriggerType.Xpath; return true;
             case "schedule": type = TriggerType.Schedule; return true;
             case "system": type = TriggerType.System; return true;
+            case "restart": type = TriggerType.Restart; return true;
             default: type = default; return false;
         }
     }

@@ -138,6 +138,25 @@ public sealed class ScriptStoreTests : StoreFixture
     }
 
     [Test]
+    public async Task Instance_lifecycle_policy_reads_back_as_set()
+    {
+        await Scripts.SetScriptAsync(Script("s"), CancellationToken.None);
+        var restart = new RestartPolicy(RestartOn.Always, 2, 40, 3, 120);
+
+        await Scripts.SetInstanceAsync(
+            Instance("s", "policy") with { Enabled = false, Restart = restart, Overlap = OverlapPolicy.Queue }, CancellationToken.None);
+        await Scripts.SetInstanceAsync(Instance("s", "plain"), CancellationToken.None);
+        var read = Scripts.GetInstance("s", "policy")!;
+        var plain = Scripts.GetInstance("s", "plain")!;
+
+        Assert.Multiple(() =>
+        {
+            Assert.That((read.Enabled, read.Restart, read.Overlap), Is.EqualTo((false, restart, OverlapPolicy.Queue)));
+            Assert.That((plain.Enabled, plain.Restart, plain.Overlap), Is.EqualTo((true, (RestartPolicy?)null, OverlapPolicy.Skip)));
+        });
+    }
+
+    [Test]
     public async Task Instance_defaults_read_back_as_defaults()
     {
         await Scripts.SetScriptAsync(Script("s"), CancellationToken.None);

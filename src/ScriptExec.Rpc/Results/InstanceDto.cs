@@ -15,7 +15,10 @@ public sealed record InstanceDto(
     TriggerDto? StopTrigger,
     long UpdatedTimestamp,
     string Role,
-    IReadOnlyDictionary<string, int?> Limits)
+    IReadOnlyDictionary<string, int?> Limits,
+    bool Enabled,
+    RestartDto? Restart,
+    string Overlap)
 {
     public static InstanceDto From(InstanceDefinition d) => new(
         d.ScriptName,
@@ -30,7 +33,10 @@ public sealed record InstanceDto(
         d.StopTrigger is { } stop ? TriggerDto.From(stop) : null,
         d.UpdatedTimestamp,
         d.Role.ToWire(),
-        d.Limits.ToWire());
+        d.Limits.ToWire(),
+        d.Enabled,
+        RestartDto.From(d.Restart),
+        d.Overlap.ToWire());
 
     /// <summary>Plain entries as they are, secret ones as the mask: never a secret value.</summary>
     private static Dictionary<string, string> Masked(InstanceDefinition d)

@@ -130,7 +130,11 @@ public sealed partial class TriggerEngine : IAsyncDisposable
             {
                 if (WatchesOf(instance) is { } found)
                 {
-                    watches.AddRange(found);
+                    // A disabled instance's triggers do not fire; enabled again, its conditions start from the tree as it is then.
+                    if (instance.Enabled)
+                    {
+                        watches.AddRange(found);
+                    }
                 }
                 else
                 {
@@ -145,7 +149,7 @@ public sealed partial class TriggerEngine : IAsyncDisposable
             _watches = watches;
         }
 
-        RestartSchedules([.. instances.Where(i => !broken.Contains(i))]);
+        RestartSchedules([.. instances.Where(i => !broken.Contains(i) && i.Enabled)]);
     }
 
     /// <summary>

@@ -33,6 +33,11 @@ public sealed class ExecutionControl
             // Read before the instance: a delete that lands in between changes it, and the start reads again.
             var catalogVersion = _supervisor.CatalogVersion;
             var runnable = Runnable(scriptName, instanceName);
+            if (!runnable.Instance.Enabled)
+            {
+                throw Disabled(scriptName, instanceName);
+            }
+
             if (await _supervisor.StartAsync(runnable, trigger, argumentsOverride, catalogVersion) is { } started)
             {
                 return started;
@@ -60,6 +65,10 @@ public sealed class ExecutionControl
         (_, null) => throw Catalog.InstanceMissing(scriptName, instanceName),
         var (script, instance) => new RunnableInstance(script, instance),
     };
+
+    /// <summary>A start of a disabled instance: a conflict whose message says so (its running execution, if any, is left alone).</summary>
+    public static ScriptExecException Disabled(string scriptName, string instanceName) =>
+        new(ErrorKind.Conflict, $"instance '{instanceName}' of script '{scriptName}' is disabled; enable it to start it");
 
     // Only on the error path: a stop of a running instance reads nothing.
     private ScriptExecException NotRunningOrMissing(string scriptName, string instanceName)

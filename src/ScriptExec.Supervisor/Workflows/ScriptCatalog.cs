@@ -65,10 +65,14 @@ public sealed class ScriptCatalog
 
     /// <summary>
     /// Stores an instance (its script must exist). A secret entry given as the mask keeps the stored value of that
-    /// name, so a UI can write back what it read. Returns the instance as stored, secret values included.
+    /// name, so a UI can write back what it read. A null <paramref name="enabled"/> keeps the stored instance's (a new
+    /// one is enabled): pausing is the operator's, not undone by a change of configuration. Returns the instance as
+    /// stored, secret values included.
     /// </summary>
-    public async Task<InstanceDefinition> SetInstanceAsync(InstanceDefinition instance, CancellationToken cancellationToken)
+    public async Task<InstanceDefinition> SetInstanceAsync(InstanceDefinition instance, CancellationToken cancellationToken, bool? enabled = null)
     {
+        instance = instance with { Enabled = enabled ?? (_scripts.InstanceExists(instance.ScriptName, instance.InstanceName) ? StoredEnabled(instance) : true) };
+
         if (instance.SecretEnvironment.Values.Contains(InstanceDefinition.SecretMask))
         {
             instance = instance with { SecretEnvironment = KeepStoredSecrets(instance) };
@@ -76,6 +80,25 @@ public sealed class ScriptCatalog
 
         Catalog.RequireScript(_scripts, instance.ScriptName);
         instance = instance with { UpdatedTimestamp = _time.GetUtcNow().ToUnixTimeSeconds() };
+        await _scripts.SetInstanceAsync(instance, cancellationToken);
+        _triggers.Reload();
+        return instance;
+    }
+
+    /// <summary>
+    /// Enables or disables an instance. Disabling silences its triggers and refuses starts; a running execution is
+    /// left alone. Returns the instance as stored.
+    /// </summary>
+    public async Task<InstanceDefinition> SetEnabledAsync(string scriptName, string instanceName, bool enabled, CancellationToken cancellationToken)
+    {
+        var stored = _scripts.GetInstance(scriptName, instanceName, withSecrets: true)
+            ?? throw (_scripts.GetScript(scriptName) is null ? Catalog.ScriptMissing(scriptName) : Catalog.InstanceMissing(scriptName, instanceName));
+        if (stored.Enabled == enabled)
+        {
+            return stored;
+        }
+
+        var instance = stored with { Enabled = enabled, UpdatedTimestamp = _time.GetUtcNow().ToUnixTimeSeconds() };
         await _scripts.SetInstanceAsync(instance, cancellationToken);
         _triggers.Reload();
         return instance;
@@ -100,6 +123,19 @@ public sealed class ScriptCatalog
 
             _supervisor.Workdirs?.Delete(scriptName, instanceName);
             _triggers.Reload();
+        }
+    }
+
+    // One that no longer loads is being set again to repair it: it comes back enabled.
+    private bool StoredEnabled(InstanceDefinition instance)
+    {
+        try
+        {
+            return _scripts.GetInstance(instance.ScriptName, instance.InstanceName)?.Enabled ?? true;
+        }
+        catch (ScriptExecException e) when (e.Kind == ErrorKind.Conflict)
+        {
+            return true;
         }
     }
 
