@@ -53,6 +53,13 @@ public static class LogEvents
         public const int RecordPending = 3018;
         public const int RecordStored = 3019;
         public const int StartFailed = 3020;
+
+        // Lifecycle policy (3040…): apart from the numbers others add after 3020.
+        public const int OutcomeNotRecorded = 3040;
+        public const int RestartScheduled = 3041;
+        public const int RestartGaveUp = 3042;
+        public const int RestartFailed = 3043;
+        public const int StartQueued = 3044;
     }
 
     /// <summary>The SQLite store.</summary>

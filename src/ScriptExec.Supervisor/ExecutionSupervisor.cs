@@ -53,6 +53,9 @@ public sealed partial class ExecutionSupervisor : IAsyncDisposable
     /// <summary>Counts by state and duration statistics, moved with every transition.</summary>
     public ExecutionStatistics Statistics { get; }
 
+    /// <summary>Told every run's outcome before its end record is written (the trigger engine, once it has started).</summary>
+    public IRunOutcomes? Outcomes { get; set; }
+
     /// <summary>Raised after every committed state change of an execution (start, terminating, end).</summary>
     public event Action<Execution>? ExecutionChanged;
 

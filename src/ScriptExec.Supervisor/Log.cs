@@ -51,6 +51,9 @@ internal static partial class Log
     [LoggerMessage(LogEvents.Supervisor.CgroupsOff, LogLevel.Information, "Executions run without a cgroup ({Reason}); their processes are found by process group and environment")]
     public static partial void CgroupsOff(ILogger logger, string reason);
 
+    [LoggerMessage(LogEvents.Supervisor.OutcomeNotRecorded, LogLevel.Warning, "Execution {Id}: its outcome could not be put at {Path} in the state tree: {Reason}")]
+    public static partial void OutcomeNotRecorded(ILogger logger, long id, string path, string reason);
+
     [LoggerMessage(LogEvents.Supervisor.LeftoversKilled, LogLevel.Information, "Execution {Id}: {Killed} leftover processes killed after its main process ended")]
     public static partial void LeftoversKilled(ILogger logger, long id, int killed);
 }

@@ -21,6 +21,9 @@ public sealed class ExecutionControl
         _supervisor = supervisor;
     }
 
+    /// <summary>The supervisor the starts and stops go to.</summary>
+    internal ExecutionSupervisor Supervisor => _supervisor;
+
     /// <summary>Starts an instance; <paramref name="argumentsOverride"/> replaces its arguments for this run.</summary>
     /// <remarks>The caller's cancellation counts only until the start record is written; after that the start completes.</remarks>
     public async Task<Execution> StartAsync(
