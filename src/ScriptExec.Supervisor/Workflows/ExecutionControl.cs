@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using ScriptExec.Core;
 using ScriptExec.Store;
 
@@ -8,18 +9,25 @@ namespace ScriptExec.Supervisor.Workflows;
 /// the script and instance once, holds the reservation from before its start record until its end record, and
 /// returns the execution as recorded; errors name what is missing in the words a caller needs.
 /// </summary>
-public sealed class ExecutionControl
+public sealed class ExecutionControl : IDisposable
 {
     private readonly ScriptStore _scripts;
     private readonly ExecutionStore _executions;
     private readonly ExecutionSupervisor _supervisor;
 
-    public ExecutionControl(ScriptStore scripts, ExecutionStore executions, ExecutionSupervisor supervisor)
+    public ExecutionControl(
+        ScriptStore scripts, ExecutionStore executions, ExecutionSupervisor supervisor, TimeProvider time, ILogger<ExecutionControl> logger)
     {
         _scripts = scripts;
         _executions = executions;
         _supervisor = supervisor;
+        Restarts = new InstanceRestarts(scripts, supervisor, time, logger, (s, i, trigger) => StartAsync(s, i, trigger, null, CancellationToken.None));
     }
+
+    /// <summary>The instances' restart policies at work: pending restarts and give-ups.</summary>
+    public InstanceRestarts Restarts { get; }
+
+    public void Dispose() => Restarts.Dispose();
 
     /// <summary>The supervisor the starts and stops go to.</summary>
     internal ExecutionSupervisor Supervisor => _supervisor;
@@ -43,6 +51,12 @@ public sealed class ExecutionControl
 
             if (await _supervisor.StartAsync(runnable, trigger, argumentsOverride, catalogVersion) is { } started)
             {
+                if (trigger.Type != TriggerType.Restart)
+                {
+                    // A start of another kind supersedes a pending restart, and its run begins the restart count afresh.
+                    Restarts.Cancel(scriptName, instanceName);
+                }
+
                 return started;
             }
         }
@@ -50,9 +64,13 @@ public sealed class ExecutionControl
 
     /// <summary>Stops the instance's running execution (SIGTERM, SIGKILL after its grace period or at once when forced).</summary>
     public async Task<Execution> StopAsync(
-        string scriptName, string instanceName, Trigger trigger, bool force, CancellationToken cancellationToken) =>
-        await _supervisor.StopAsync(scriptName, instanceName, trigger, force, cancellationToken)
+        string scriptName, string instanceName, Trigger trigger, bool force, CancellationToken cancellationToken)
+    {
+        // A stop also ends a pending restart; the run it stops is not restarted (it ends with a stop trigger).
+        Restarts.Cancel(scriptName, instanceName);
+        return await _supervisor.StopAsync(scriptName, instanceName, trigger, force, cancellationToken)
             ?? throw NotRunningOrMissing(scriptName, instanceName);
+    }
 
     /// <summary>Runs a recorded execution's instance again with the arguments it ran with, even if the instance changed since (StackStorm's re-run).</summary>
     public Task<Execution> RerunAsync(long executionId, Trigger trigger, CancellationToken cancellationToken)

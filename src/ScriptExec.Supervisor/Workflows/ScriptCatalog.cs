@@ -14,13 +14,15 @@ public sealed class ScriptCatalog
     private readonly ScriptStore _scripts;
     private readonly ExecutionSupervisor _supervisor;
     private readonly TriggerEngine _triggers;
+    private readonly InstanceRestarts _restarts;
     private readonly TimeProvider _time;
 
-    public ScriptCatalog(ScriptStore scripts, ExecutionSupervisor supervisor, TriggerEngine triggers, TimeProvider time)
+    public ScriptCatalog(ScriptStore scripts, ExecutionSupervisor supervisor, TriggerEngine triggers, ExecutionControl control, TimeProvider time)
     {
         _scripts = scripts;
         _supervisor = supervisor;
         _triggers = triggers;
+        _restarts = control.Restarts;
         _time = time;
     }
 
@@ -57,6 +59,7 @@ public sealed class ScriptCatalog
                 throw Catalog.ScriptMissing(name);
             }
 
+            _restarts.CancelScript(name);
             _supervisor.Files.Delete(name);
             _supervisor.Workdirs?.Delete(name, instanceName: null);
             _triggers.Reload();
@@ -81,6 +84,7 @@ public sealed class ScriptCatalog
         Catalog.RequireScript(_scripts, instance.ScriptName);
         instance = instance with { UpdatedTimestamp = _time.GetUtcNow().ToUnixTimeSeconds() };
         await _scripts.SetInstanceAsync(instance, cancellationToken);
+        _restarts.Cancel(instance.ScriptName, instance.InstanceName);
         _triggers.Reload();
         return instance;
     }
@@ -100,6 +104,7 @@ public sealed class ScriptCatalog
 
         var instance = stored with { Enabled = enabled, UpdatedTimestamp = _time.GetUtcNow().ToUnixTimeSeconds() };
         await _scripts.SetInstanceAsync(instance, cancellationToken);
+        _restarts.Cancel(scriptName, instanceName);
         _triggers.Reload();
         return instance;
     }
@@ -121,6 +126,7 @@ public sealed class ScriptCatalog
                 throw Catalog.InstanceMissing(scriptName, instanceName);
             }
 
+            _restarts.Cancel(scriptName, instanceName);
             _supervisor.Workdirs?.Delete(scriptName, instanceName);
             _triggers.Reload();
         }
