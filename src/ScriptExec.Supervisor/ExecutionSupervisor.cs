@@ -67,6 +67,9 @@ public sealed partial class ExecutionSupervisor : IAsyncDisposable
 
     public int RunningCount => _running.Count;
 
+    /// <summary>True while a run holds the instance (from its reservation until its end record is committed).</summary>
+    public bool IsReserved(string scriptName, string instanceName) => _running.ContainsKey((scriptName, instanceName));
+
     public SupervisorOptions Options => _options;
 
     public ScriptFiles Files => _files;

@@ -63,6 +63,9 @@ internal static partial class Log
     [LoggerMessage(LogEvents.Supervisor.RestartFailed, LogLevel.Information, "{Script}/{Instance}: restart not started: {Reason}")]
     public static partial void RestartFailed(ILogger logger, string script, string instance, string reason);
 
+    [LoggerMessage(LogEvents.Supervisor.StartQueued, LogLevel.Information, "{Script}/{Instance}: trigger {Trigger} fired while it runs; queued until the run ends")]
+    public static partial void StartQueued(ILogger logger, string script, string instance, string trigger);
+
     [LoggerMessage(LogEvents.Supervisor.LeftoversKilled, LogLevel.Information, "Execution {Id}: {Killed} leftover processes killed after its main process ended")]
     public static partial void LeftoversKilled(ILogger logger, long id, int killed);
 }

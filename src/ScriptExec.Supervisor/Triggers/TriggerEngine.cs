@@ -294,13 +294,25 @@ public sealed partial class TriggerEngine : IAsyncDisposable
         }
         catch (ScriptExecException e) when (e.Kind == ErrorKind.AlreadyRunning)
         {
-            // A start trigger that fires while the instance runs does nothing.
-            return false;
+            // A start trigger that fires while the instance runs does nothing, unless its overlap policy queues it.
+            return OverlapOf(script, instance) == OverlapPolicy.Queue && _control.Queued.TryQueue(script, instance, trigger);
         }
         catch (Exception e) when (e is ScriptExecException or InvalidParameterException or OperationCanceledException)
         {
             Log.TriggerFailed(_logger, script, instance, trigger.Setting ?? "", e.Message);
             return true;
+        }
+    }
+
+    private OverlapPolicy OverlapOf(string script, string instance)
+    {
+        try
+        {
+            return _scripts.GetInstance(script, instance)?.Overlap ?? OverlapPolicy.Skip;
+        }
+        catch (ScriptExecException)
+        {
+            return OverlapPolicy.Skip;
         }
     }
 

@@ -22,12 +22,27 @@ public sealed class ExecutionControl : IDisposable
         _executions = executions;
         _supervisor = supervisor;
         Restarts = new InstanceRestarts(scripts, supervisor, time, logger, (s, i, trigger) => StartAsync(s, i, trigger, null, CancellationToken.None));
+        Queued = new QueuedStarts(supervisor, logger, (s, i, trigger) => StartAsync(s, i, trigger, null, CancellationToken.None));
     }
+
+    /// <summary>Starts kept for instances with <c>overlap: queue</c> until their run ends.</summary>
+    public QueuedStarts Queued { get; }
 
     /// <summary>The instances' restart policies at work: pending restarts and give-ups.</summary>
     public InstanceRestarts Restarts { get; }
 
-    public void Dispose() => Restarts.Dispose();
+    public void Dispose()
+    {
+        Restarts.Dispose();
+        Queued.Dispose();
+    }
+
+    /// <summary>Cancels what is pending for the instance: a restart and a queued start.</summary>
+    public void CancelPending(string scriptName, string instanceName)
+    {
+        Restarts.Cancel(scriptName, instanceName);
+        Queued.Cancel(scriptName, instanceName);
+    }
 
     /// <summary>The supervisor the starts and stops go to.</summary>
     internal ExecutionSupervisor Supervisor => _supervisor;
@@ -66,8 +81,8 @@ public sealed class ExecutionControl : IDisposable
     public async Task<Execution> StopAsync(
         string scriptName, string instanceName, Trigger trigger, bool force, CancellationToken cancellationToken)
     {
-        // A stop also ends a pending restart; the run it stops is not restarted (it ends with a stop trigger).
-        Restarts.Cancel(scriptName, instanceName);
+        // A stop also ends a pending restart or queued start; the run it stops is not restarted (it ends with a stop trigger).
+        CancelPending(scriptName, instanceName);
         return await _supervisor.StopAsync(scriptName, instanceName, trigger, force, cancellationToken)
             ?? throw NotRunningOrMissing(scriptName, instanceName);
     }

@@ -14,7 +14,7 @@ public sealed class ScriptCatalog
     private readonly ScriptStore _scripts;
     private readonly ExecutionSupervisor _supervisor;
     private readonly TriggerEngine _triggers;
-    private readonly InstanceRestarts _restarts;
+    private readonly ExecutionControl _control;
     private readonly TimeProvider _time;
 
     public ScriptCatalog(ScriptStore scripts, ExecutionSupervisor supervisor, TriggerEngine triggers, ExecutionControl control, TimeProvider time)
@@ -22,7 +22,7 @@ public sealed class ScriptCatalog
         _scripts = scripts;
         _supervisor = supervisor;
         _triggers = triggers;
-        _restarts = control.Restarts;
+        _control = control;
         _time = time;
     }
 
@@ -59,7 +59,7 @@ public sealed class ScriptCatalog
                 throw Catalog.ScriptMissing(name);
             }
 
-            _restarts.CancelScript(name);
+            _control.Restarts.CancelScript(name);
             _supervisor.Files.Delete(name);
             _supervisor.Workdirs?.Delete(name, instanceName: null);
             _triggers.Reload();
@@ -84,7 +84,7 @@ public sealed class ScriptCatalog
         Catalog.RequireScript(_scripts, instance.ScriptName);
         instance = instance with { UpdatedTimestamp = _time.GetUtcNow().ToUnixTimeSeconds() };
         await _scripts.SetInstanceAsync(instance, cancellationToken);
-        _restarts.Cancel(instance.ScriptName, instance.InstanceName);
+        _control.CancelPending(instance.ScriptName, instance.InstanceName);
         _triggers.Reload();
         return instance;
     }
@@ -104,7 +104,7 @@ public sealed class ScriptCatalog
 
         var instance = stored with { Enabled = enabled, UpdatedTimestamp = _time.GetUtcNow().ToUnixTimeSeconds() };
         await _scripts.SetInstanceAsync(instance, cancellationToken);
-        _restarts.Cancel(scriptName, instanceName);
+        _control.CancelPending(scriptName, instanceName);
         _triggers.Reload();
         return instance;
     }
@@ -126,7 +126,7 @@ public sealed class ScriptCatalog
                 throw Catalog.InstanceMissing(scriptName, instanceName);
             }
 
-            _restarts.Cancel(scriptName, instanceName);
+            _control.CancelPending(scriptName, instanceName);
             _supervisor.Workdirs?.Delete(scriptName, instanceName);
             _triggers.Reload();
         }
