@@ -131,7 +131,9 @@ public sealed class ScriptStoreTests : StoreFixture
 
         Assert.Multiple(() =>
         {
-            Assert.That(read with { Environment = instance.Environment, SecretEnvironment = instance.SecretEnvironment }, Is.EqualTo(instance));
+            // LimitOverrides compares by reference: its content is compared through its wire form.
+            Assert.That(read with { Environment = instance.Environment, SecretEnvironment = instance.SecretEnvironment, Limits = instance.Limits }, Is.EqualTo(instance));
+            Assert.That(read.Limits.ToWire(), Is.EqualTo(instance.Limits.ToWire()));
             Assert.That(read.Environment, Is.EqualTo(instance.Environment));
             Assert.That(read.SecretEnvironment, Is.Empty);
         });
