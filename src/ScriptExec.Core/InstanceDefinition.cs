@@ -53,4 +53,7 @@ public sealed record InstanceDefinition
     public RestartPolicy? Restart { get; init; }
 
     public OverlapPolicy Overlap { get; init; } = OverlapPolicy.Skip;
+
+    /// <summary>A schedule tick missed while the daemon was down runs once at start (systemd's <c>Persistent=</c>); otherwise it is skipped.</summary>
+    public bool CatchUp { get; init; }
 }

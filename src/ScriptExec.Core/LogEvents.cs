@@ -60,6 +60,7 @@ public static class LogEvents
         public const int RestartGaveUp = 3042;
         public const int RestartFailed = 3043;
         public const int StartQueued = 3044;
+        public const int TickMissed = 3045;
     }
 
     /// <summary>The SQLite store.</summary>

@@ -66,6 +66,9 @@ internal static partial class Log
     [LoggerMessage(LogEvents.Supervisor.StartQueued, LogLevel.Information, "{Script}/{Instance}: trigger {Trigger} fired while it runs; queued until the run ends")]
     public static partial void StartQueued(ILogger logger, string script, string instance, string trigger);
 
+    [LoggerMessage(LogEvents.Supervisor.TickMissed, LogLevel.Information, "Schedule {Setting} of {Script}/{Instance}: the tick of {Tick:u} fell while the daemon was down; {Decision}")]
+    public static partial void TickMissed(ILogger logger, string script, string instance, string setting, DateTime tick, string decision);
+
     [LoggerMessage(LogEvents.Supervisor.LeftoversKilled, LogLevel.Information, "Execution {Id}: {Killed} leftover processes killed after its main process ended")]
     public static partial void LeftoversKilled(ILogger logger, long id, int killed);
 }

@@ -146,15 +146,15 @@ public sealed class ScriptStoreTests : StoreFixture
         var restart = new RestartPolicy(RestartOn.Always, 2, 40, 3, 120);
 
         await Scripts.SetInstanceAsync(
-            Instance("s", "policy") with { Enabled = false, Restart = restart, Overlap = OverlapPolicy.Queue }, CancellationToken.None);
+            Instance("s", "policy") with { Enabled = false, Restart = restart, Overlap = OverlapPolicy.Queue, CatchUp = true }, CancellationToken.None);
         await Scripts.SetInstanceAsync(Instance("s", "plain"), CancellationToken.None);
         var read = Scripts.GetInstance("s", "policy")!;
         var plain = Scripts.GetInstance("s", "plain")!;
 
         Assert.Multiple(() =>
         {
-            Assert.That((read.Enabled, read.Restart, read.Overlap), Is.EqualTo((false, restart, OverlapPolicy.Queue)));
-            Assert.That((plain.Enabled, plain.Restart, plain.Overlap), Is.EqualTo((true, (RestartPolicy?)null, OverlapPolicy.Skip)));
+            Assert.That((read.Enabled, read.Restart, read.Overlap, read.CatchUp), Is.EqualTo((false, restart, OverlapPolicy.Queue, true)));
+            Assert.That((plain.Enabled, plain.Restart, plain.Overlap, plain.CatchUp), Is.EqualTo((true, (RestartPolicy?)null, OverlapPolicy.Skip, false)));
         });
     }
 

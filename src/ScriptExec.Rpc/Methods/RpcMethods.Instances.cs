@@ -39,6 +39,7 @@ public sealed partial class RpcMethods
             Limits = ReadLimits(p),
             Restart = p.OptionalObject("restart") is { } restart ? ReadRestart(restart) : null,
             Overlap = ReadOverlap(p),
+            CatchUp = p.OptionalBool("catch_up") ?? false,
         };
         var enabled = p.OptionalBool("enabled");
         p.End();

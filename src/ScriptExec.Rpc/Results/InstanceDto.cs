@@ -18,7 +18,8 @@ public sealed record InstanceDto(
     IReadOnlyDictionary<string, int?> Limits,
     bool Enabled,
     RestartDto? Restart,
-    string Overlap)
+    string Overlap,
+    bool CatchUp)
 {
     public static InstanceDto From(InstanceDefinition d) => new(
         d.ScriptName,
@@ -36,7 +37,8 @@ public sealed record InstanceDto(
         d.Limits.ToWire(),
         d.Enabled,
         RestartDto.From(d.Restart),
-        d.Overlap.ToWire());
+        d.Overlap.ToWire(),
+        d.CatchUp);
 
     /// <summary>Plain entries as they are, secret ones as the mask: never a secret value.</summary>
     private static Dictionary<string, string> Masked(InstanceDefinition d)

@@ -65,6 +65,7 @@ public sealed partial class TriggerEngine : IAsyncDisposable
 
         _control.Supervisor.Outcomes = this;
         Reload();
+        CatchUpMissedTicks();
     }
 
     private StateTree LoadTree()

@@ -47,6 +47,9 @@ public sealed class ExecutionControl : IDisposable
     /// <summary>The supervisor the starts and stops go to.</summary>
     internal ExecutionSupervisor Supervisor => _supervisor;
 
+    /// <summary>The execution records, for the trigger engine's look at what ran before the daemon started.</summary>
+    internal ExecutionStore Executions => _executions;
+
     /// <summary>Starts an instance; <paramref name="argumentsOverride"/> replaces its arguments for this run.</summary>
     /// <remarks>The caller's cancellation counts only until the start record is written; after that the start completes.</remarks>
     public async Task<Execution> StartAsync(
