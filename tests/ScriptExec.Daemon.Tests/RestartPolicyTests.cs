@@ -92,6 +92,43 @@ public sealed class RestartPolicyTests
         });
     }
 
+    [Test]
+    public async Task A_restart_pending_when_the_daemon_stops_is_decided_again_at_the_next_start_once()
+    {
+        var dataDir = Directory.CreateTempSubdirectory("scriptexec-restart-resume-").FullName;
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 11, 23, 10, 0, 0, TimeSpan.Zero));
+        var daemon = await DaemonUnderTest.StartAsync(dataDir, services => services.AddSingleton<TimeProvider>(clock));
+        long firstId;
+        await using (var client = await daemon.ConnectAsync("unix"))
+        {
+            await client.CallAsync("script_set", new { name = "r", source = "[ -e \"$0.stay\" ] && exec sleep 60\ntouch \"$0.stay\"\nexit 0" });
+            await client.CallAsync("script_instance_set", new
+            {
+                script_name = "r", instance_name = "flaky", start_trigger = new { type = "manual" },
+                restart = new { on = "always", delay_s = 30 },
+            });
+            firstId = (await client.CallAsync("script_start", new { script_name = "r", instance_name = "flaky" }))["execution"]!["id"]!.GetValue<long>();
+            await Eventually.ThatAsync(async () => (await InstanceAsync(client))["next_start_timestamp"] is not null, "restart pending");
+        }
+
+        await daemon.StopAsync();
+        await using var restarted = await DaemonUnderTest.StartAsync(dataDir, services => services.AddSingleton<TimeProvider>(clock));
+        await using var again = await restarted.ConnectAsync("unix");
+        var pending = await Eventually.ValueAsync(() => InstanceAsync(again), i => i["next_start_timestamp"] is not null, "restart pending again");
+        await AdvanceUntilAsync(clock, async () => (await AllRunsAsync(again)).Count == 2);
+        var runs = await AllRunsAsync(again);
+        await again.CallAsync("script_stop", new { script_name = "r", instance_name = "flaky", force = true });
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(pending["next_start_timestamp"], Is.Not.Null);
+            Assert.That(runs, Has.Count.EqualTo(2));
+            Assert.That(runs[0]!["start_trigger"]!["type"]!.GetValue<string>(), Is.EqualTo("restart"));
+            Assert.That(runs[0]!["start_trigger"]!["setting"]!.GetValue<string>(), Is.EqualTo(firstId.ToString()));
+            Assert.That(runs[0]!["state"]!.GetValue<string>(), Is.EqualTo("running"));
+        });
+    }
+
     /// <summary>Steps the fake clock a second at a time until another run has started; returns the seconds stepped.</summary>
     private static async Task<double> AdvanceUntilRunsAsync(FakeTimeProvider clock, RpcClient client, int count)
     {

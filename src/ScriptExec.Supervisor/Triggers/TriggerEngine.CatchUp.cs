@@ -9,6 +9,16 @@ namespace ScriptExec.Supervisor.Triggers;
 /// </summary>
 public sealed partial class TriggerEngine
 {
+    /// <summary>Restarts the previous daemon had pending are decided again from the stored policies.</summary>
+    private void ResumeRestarts()
+    {
+        var restarting = _scripts.ListInstances().Where(i => i.Enabled && i.Restart is not null).Select(i => (i.ScriptName, i.InstanceName)).ToList();
+        if (restarting.Count > 0)
+        {
+            _control.Restarts.Resume(_control.Executions.LastOf(restarting).Values);
+        }
+    }
+
     private void CatchUpMissedTicks()
     {
         var scheduled = _scripts.ListInstances()

@@ -66,6 +66,7 @@ public sealed partial class TriggerEngine : IAsyncDisposable
         _control.Supervisor.Outcomes = this;
         Reload();
         CatchUpMissedTicks();
+        ResumeRestarts();
     }
 
     private StateTree LoadTree()

@@ -47,6 +47,19 @@ public sealed class InstanceRestarts : IDisposable
         }
     }
 
+    /// <summary>
+    /// At daemon start: a restart that was pending when the previous daemon ended (or was killed) is decided again
+    /// from the stored policy and each instance's newest run, so it is neither lost nor doubled. Runs a crash left
+    /// running were recovered with a system stop trigger and are not restarted.
+    /// </summary>
+    public void Resume(IEnumerable<Execution> newestRuns)
+    {
+        foreach (var execution in newestRuns)
+        {
+            OnExecutionChanged(execution);
+        }
+    }
+
     /// <summary>Cancels a pending restart and forgets the count: the instance was stopped, disabled, changed or deleted.</summary>
     public void Cancel(string scriptName, string instanceName)
     {
