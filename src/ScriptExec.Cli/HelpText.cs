@@ -30,6 +30,10 @@ internal static class HelpText
                                                  its end and exits with the script's status (see below)
           stop SCRIPT INSTANCE [--force]         stop the running execution (SIGTERM, then SIGKILL after the
                                                  grace period; --force: SIGKILL at once)
+          restart SCRIPT INSTANCE                stop the running execution, wait for its end, start again
+                                                 (just start when none runs); prints the new execution id
+          enable SCRIPT INSTANCE                 let the instance's triggers fire and starts be accepted
+          disable SCRIPT INSTANCE                pause it: triggers silent, starts refused; a run goes on
           rerun ID [--wait]                      run execution ID's instance again with the same arguments
           executions [FILTERS] [--limit N] [--after-id ID]
                                                  execution history, newest first (20 by default)

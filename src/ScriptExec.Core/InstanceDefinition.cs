@@ -45,4 +45,15 @@ public sealed record InstanceDefinition
 
     /// <summary>Resource limits this instance sets; what it leaves out comes from the daemon's defaults.</summary>
     public LimitOverrides Limits { get; init; } = LimitOverrides.None;
+
+    /// <summary>A disabled instance's triggers do not fire and a manual start is refused; its history stays.</summary>
+    public bool Enabled { get; init; } = true;
+
+    /// <summary>Null: a run that ends is not started again.</summary>
+    public RestartPolicy? Restart { get; init; }
+
+    public OverlapPolicy Overlap { get; init; } = OverlapPolicy.Skip;
+
+    /// <summary>A schedule tick missed while the daemon was down runs once at start (systemd's <c>Persistent=</c>); otherwise it is skipped.</summary>
+    public bool CatchUp { get; init; }
 }

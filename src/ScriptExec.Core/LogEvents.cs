@@ -58,6 +58,13 @@ public static class LogEvents
         public const int RebootUntracked = 3040;
         // 3040+: the output path of the script runtime contract (apart, so parallel additions above do not collide).
         public const int SecretTooShortToMask = 3041;
+        // Lifecycle policy (3042…): apart from the numbers others add after 3020.
+        public const int OutcomeNotRecorded = 3042;
+        public const int RestartScheduled = 3043;
+        public const int RestartGaveUp = 3044;
+        public const int RestartFailed = 3045;
+        public const int StartQueued = 3046;
+        public const int TickMissed = 3047;
     }
 
     /// <summary>The SQLite store.</summary>

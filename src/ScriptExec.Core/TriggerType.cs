@@ -7,4 +7,7 @@ public enum TriggerType
     Xpath,
     Schedule,
     System,
+
+    /// <summary>A restart policy started the instance again; the setting is the previous execution's id.</summary>
+    Restart,
 }

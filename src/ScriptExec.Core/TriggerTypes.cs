@@ -15,6 +15,7 @@ public static class TriggerTypes
         TriggerType.Xpath => "xpath",
         TriggerType.Schedule => "scheduler",
         TriggerType.System => "system",
+        TriggerType.Restart => "restart",
         _ => throw new ArgumentOutOfRangeException(nameof(type), type, null),
     };
 
@@ -30,6 +31,7 @@ public static class TriggerTypes
             case "xpath": type = TriggerType.Xpath; return true;
             case "scheduler" or ScheduleAlias: type = TriggerType.Schedule; return true;
             case "system": type = TriggerType.System; return true;
+            case "restart": type = TriggerType.Restart; return true;
             default: type = default; return false;
         }
     }

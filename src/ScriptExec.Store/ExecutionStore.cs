@@ -37,6 +37,14 @@ public sealed partial class ExecutionStore
         WHERE id = @Id;
         """;
 
+    // Patches one value into the stored tree rather than writing the whole document: a state_set committing
+    // meanwhile keeps its change, and its own whole-document write already holds this value (the engine changes its
+    // tree in memory before this transaction). json_set creates missing parent objects.
+    private const string SetStateValueSql = """
+        INSERT INTO state_tree (id, document) VALUES (1, json_set('{}', @path, json(@value)))
+        ON CONFLICT (id) DO UPDATE SET document = json_set(document, @path, json(@value));
+        """;
+
     private const string SelectByIdSql = $"SELECT {ExecutionRow.Columns} FROM executions WHERE id = @id;";
 
     private const string SelectActiveSql = """
@@ -98,13 +106,24 @@ public sealed partial class ExecutionStore
     /// <summary>
     /// Records the end. <paramref name="committing"/> runs inside the transaction just before its commit, so
     /// in-memory state that must change no later than readers can see the end (the instance's reservation) does.
+    /// <paramref name="outcome"/>, the run's outcome in the state tree, is written in the same transaction.
     /// </summary>
     public Task FinishAsync(
-        long id, ExecutionEnd end, CancellationToken cancellationToken, Action? committed = null, Action? committing = null) =>
+        long id,
+        ExecutionEnd end,
+        CancellationToken cancellationToken,
+        Action? committed = null,
+        Action? committing = null,
+        StateTreeWrite? outcome = null) =>
         _db.WriteAsync(
             (c, t) =>
             {
                 var changed = c.Execute(FinishSql, FinishParameters(id, end), t);
+                if (outcome is not null)
+                {
+                    c.Execute(SetStateValueSql, new { path = outcome.JsonPath, value = outcome.ValueJson }, t);
+                }
+
                 committing?.Invoke();
                 return changed;
             },

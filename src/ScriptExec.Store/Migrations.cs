@@ -123,6 +123,14 @@ internal static class Migrations
         ALTER TABLE instances ADD COLUMN role   TEXT NOT NULL DEFAULT 'operator';
         ALTER TABLE instances ADD COLUMN limits TEXT NOT NULL DEFAULT '{}';
         """,
+
+        // 7: lifecycle policy: enabled, restart (a JSON object, null: never), overlap, catch_up.
+        """
+        ALTER TABLE instances ADD COLUMN enabled  INTEGER NOT NULL DEFAULT 1;
+        ALTER TABLE instances ADD COLUMN restart  TEXT;
+        ALTER TABLE instances ADD COLUMN overlap  TEXT    NOT NULL DEFAULT 'skip';
+        ALTER TABLE instances ADD COLUMN catch_up INTEGER NOT NULL DEFAULT 0;
+        """,
     ];
 
     public static int Latest => Steps.Length;

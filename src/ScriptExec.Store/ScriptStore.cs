@@ -33,7 +33,8 @@ public sealed class ScriptStore
 
     private const string InstanceColumns = """
         script_name, name, arguments, env, working_dir, run_as_user, timeout_s, stop_grace_s,
-        start_trigger_type, start_trigger_setting, stop_trigger_type, stop_trigger_setting, updated_timestamp, role, limits
+        start_trigger_type, start_trigger_setting, stop_trigger_type, stop_trigger_setting, updated_timestamp, role, limits,
+        enabled, restart, overlap, catch_up
         """;
 
     private const string SelectInstanceSql =
@@ -45,16 +46,18 @@ public sealed class ScriptStore
     private const string UpsertInstanceSql = """
         INSERT INTO instances (script_name, name, arguments, env, working_dir, run_as_user, timeout_s, stop_grace_s,
                                start_trigger_type, start_trigger_setting, stop_trigger_type, stop_trigger_setting, updated_timestamp,
-                               role, limits)
+                               role, limits, enabled, restart, overlap, catch_up)
         VALUES (@ScriptName, @Name, @Arguments, @Env, @WorkingDir, @RunAsUser, @TimeoutS, @StopGraceS,
                 @StartTriggerType, @StartTriggerSetting, @StopTriggerType, @StopTriggerSetting, @UpdatedTimestamp,
-                @Role, @Limits)
+                @Role, @Limits, @Enabled, @Restart, @Overlap, @CatchUp)
         ON CONFLICT (script_name, name) DO UPDATE SET
             arguments = excluded.arguments, env = excluded.env, working_dir = excluded.working_dir,
             run_as_user = excluded.run_as_user, timeout_s = excluded.timeout_s, stop_grace_s = excluded.stop_grace_s,
             start_trigger_type = excluded.start_trigger_type, start_trigger_setting = excluded.start_trigger_setting,
             stop_trigger_type = excluded.stop_trigger_type, stop_trigger_setting = excluded.stop_trigger_setting,
-            updated_timestamp = excluded.updated_timestamp, role = excluded.role, limits = excluded.limits;
+            updated_timestamp = excluded.updated_timestamp, role = excluded.role, limits = excluded.limits,
+            enabled = excluded.enabled, restart = excluded.restart, overlap = excluded.overlap,
+            catch_up = excluded.catch_up;
         """;
 
     private const string DeleteInstanceSql = "DELETE FROM instances WHERE script_name = @scriptName AND name = @name;";
@@ -65,7 +68,7 @@ public sealed class ScriptStore
         SELECT s.name, s.source, s.version, s.description, s.updated_timestamp,
                i.script_name, i.name, i.arguments, i.env, i.working_dir, i.run_as_user, i.timeout_s, i.stop_grace_s,
                i.start_trigger_type, i.start_trigger_setting, i.stop_trigger_type, i.stop_trigger_setting, i.updated_timestamp,
-               i.role, i.limits,
+               i.role, i.limits, i.enabled, i.restart, i.overlap, i.catch_up,
                (SELECT json_group_object(x.name, x.value) FROM instance_secrets x
                  WHERE x.script_name = s.name AND x.instance_name = @name) AS secrets
         FROM scripts s LEFT JOIN instances i ON i.script_name = s.name AND i.name = @name
@@ -309,6 +312,15 @@ public sealed class ScriptStore
 
         public string Limits { get; init; } = "{}";
 
+        public long Enabled { get; init; } = 1;
+
+        /// <summary>The restart policy as a JSON object; null: never restarted.</summary>
+        public string? Restart { get; init; }
+
+        public string Overlap { get; init; } = "skip";
+
+        public long CatchUp { get; init; }
+
         /// <summary>Secret values as a JSON object; only the runnable query selects them.</summary>
         public string? Secrets { get; init; }
 
@@ -329,6 +341,10 @@ public sealed class ScriptStore
             UpdatedTimestamp = d.UpdatedTimestamp,
             Role = d.Role.ToWire(),
             Limits = JsonSerializer.Serialize(d.Limits.ToWire(), StoreJson.Default.IReadOnlyDictionaryStringNullableInt32),
+            Enabled = d.Enabled ? 1 : 0,
+            Restart = d.Restart is { } restart ? JsonSerializer.Serialize(StoredRestart.From(restart), StoreJson.Default.StoredRestart) : null,
+            Overlap = d.Overlap.ToWire(),
+            CatchUp = d.CatchUp ? 1 : 0,
         };
 
         public InstanceDefinition ToDefinition() => new()
@@ -346,6 +362,11 @@ public sealed class ScriptStore
             UpdatedTimestamp = UpdatedTimestamp,
             Role = Roles.TryParse(Role, out var role) && role != Core.Role.None ? role : throw new InvalidDataException($"unknown role '{Role}'"),
             Limits = LimitOverrides.FromWire(JsonSerializer.Deserialize(Limits, StoreJson.Default.DictionaryStringNullableInt64) ?? []),
+            Enabled = Enabled != 0,
+            Restart = Restart is null ? null
+                : (JsonSerializer.Deserialize(Restart, StoreJson.Default.StoredRestart) ?? throw new InvalidDataException("restart is null")).ToPolicy(),
+            Overlap = OverlapPolicies.TryParse(Overlap, out var overlap) ? overlap : throw new InvalidDataException($"unknown overlap '{Overlap}'"),
+            CatchUp = CatchUp != 0,
         };
     }
 }

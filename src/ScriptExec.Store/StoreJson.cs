@@ -10,4 +10,6 @@ namespace ScriptExec.Store;
 [JsonSerializable(typeof(int[]))]
 [JsonSerializable(typeof(string[]))]
 [JsonSerializable(typeof(string[][]))]
+[JsonSerializable(typeof(StoredRestart))]
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
 internal sealed partial class StoreJson : JsonSerializerContext;

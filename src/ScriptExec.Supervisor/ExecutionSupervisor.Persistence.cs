@@ -48,6 +48,8 @@ public sealed partial class ExecutionSupervisor
     private async Task RecordEndAsync(RunningExecution entry)
     {
         var end = entry.PendingEnd!;
+        var outcome = Outcomes?.Ending(new RunOutcome(
+            entry.ScriptName, entry.InstanceName, entry.Id, end.State, end.ExitCode, end.EndTimestamp, end.StopTrigger));
         async Task Write()
         {
             try
@@ -66,7 +68,8 @@ public sealed partial class ExecutionSupervisor
                     {
                         CrashSwitch.Reached(CrashPoint.EndCommitting);
                         EndCommitting(entry);
-                    });
+                    },
+                    outcome?.Write);
             }
             catch
             {
@@ -83,6 +86,7 @@ public sealed partial class ExecutionSupervisor
 
         EndCommitted(entry);
         CrashSwitch.Reached(CrashPoint.EndCommitted);
+        outcome?.Committed();
         Changed(entry);
     }
 

@@ -54,6 +54,9 @@ public sealed partial class ExecutionSupervisor : IAsyncDisposable
     /// <summary>Counts by state and duration statistics, moved with every transition.</summary>
     public ExecutionStatistics Statistics { get; }
 
+    /// <summary>Told every run's outcome before its end record is written (the trigger engine, once it has started).</summary>
+    public IRunOutcomes? Outcomes { get; set; }
+
     /// <summary>Raised after every committed state change of an execution (start, terminating, end).</summary>
     public event Action<Execution>? ExecutionChanged;
 
@@ -64,6 +67,9 @@ public sealed partial class ExecutionSupervisor : IAsyncDisposable
     public long ChangeVersion => Interlocked.Read(ref _changeVersion);
 
     public int RunningCount => _running.Count;
+
+    /// <summary>True while a run holds the instance (from its reservation until its end record is committed).</summary>
+    public bool IsReserved(string scriptName, string instanceName) => _running.ContainsKey((scriptName, instanceName));
 
     public SupervisorOptions Options => _options;
 

@@ -51,6 +51,24 @@ internal static partial class Log
     [LoggerMessage(LogEvents.Supervisor.CgroupsOff, LogLevel.Information, "Executions run without a cgroup ({Reason}); their processes are found by process group and environment")]
     public static partial void CgroupsOff(ILogger logger, string reason);
 
+    [LoggerMessage(LogEvents.Supervisor.OutcomeNotRecorded, LogLevel.Warning, "Execution {Id}: its outcome could not be put at {Path} in the state tree: {Reason}")]
+    public static partial void OutcomeNotRecorded(ILogger logger, long id, string path, string reason);
+
+    [LoggerMessage(LogEvents.Supervisor.RestartScheduled, LogLevel.Information, "{Script}/{Instance}: execution {Id} ended; restart {Consecutive} in {DelaySeconds} s")]
+    public static partial void RestartScheduled(ILogger logger, string script, string instance, long id, double delaySeconds, int consecutive);
+
+    [LoggerMessage(LogEvents.Supervisor.RestartGaveUp, LogLevel.Warning, "{Script}/{Instance}: gave up restarting after {Restarts} restarts within {WindowSeconds} s; start it to try again")]
+    public static partial void RestartGaveUp(ILogger logger, string script, string instance, int restarts, int windowSeconds);
+
+    [LoggerMessage(LogEvents.Supervisor.RestartFailed, LogLevel.Information, "{Script}/{Instance}: restart not started: {Reason}")]
+    public static partial void RestartFailed(ILogger logger, string script, string instance, string reason);
+
+    [LoggerMessage(LogEvents.Supervisor.StartQueued, LogLevel.Information, "{Script}/{Instance}: trigger {Trigger} fired while it runs; queued until the run ends")]
+    public static partial void StartQueued(ILogger logger, string script, string instance, string trigger);
+
+    [LoggerMessage(LogEvents.Supervisor.TickMissed, LogLevel.Information, "Schedule {Setting} of {Script}/{Instance}: the tick of {Tick:u} fell while the daemon was down; {Decision}")]
+    public static partial void TickMissed(ILogger logger, string script, string instance, string setting, DateTime tick, string decision);
+
     [LoggerMessage(LogEvents.Supervisor.LeftoversKilled, LogLevel.Information, "Execution {Id}: {Killed} leftover processes killed after its main process ended")]
     public static partial void LeftoversKilled(ILogger logger, long id, int killed);
 

@@ -133,9 +133,30 @@ public sealed class ScriptStoreTests : StoreFixture
 
         Assert.Multiple(() =>
         {
-            Assert.That(read with { Environment = instance.Environment, SecretEnvironment = instance.SecretEnvironment }, Is.EqualTo(instance));
+            // LimitOverrides compares by reference: its content is compared through its wire form.
+            Assert.That(read with { Environment = instance.Environment, SecretEnvironment = instance.SecretEnvironment, Limits = instance.Limits }, Is.EqualTo(instance));
+            Assert.That(read.Limits.ToWire(), Is.EqualTo(instance.Limits.ToWire()));
             Assert.That(read.Environment, Is.EqualTo(instance.Environment));
             Assert.That(read.SecretEnvironment, Is.Empty);
+        });
+    }
+
+    [Test]
+    public async Task Instance_lifecycle_policy_reads_back_as_set()
+    {
+        await Scripts.SetScriptAsync(Script("s"), CancellationToken.None);
+        var restart = new RestartPolicy(RestartOn.Always, 2, 40, 3, 120);
+
+        await Scripts.SetInstanceAsync(
+            Instance("s", "policy") with { Enabled = false, Restart = restart, Overlap = OverlapPolicy.Queue, CatchUp = true }, CancellationToken.None);
+        await Scripts.SetInstanceAsync(Instance("s", "plain"), CancellationToken.None);
+        var read = Scripts.GetInstance("s", "policy")!;
+        var plain = Scripts.GetInstance("s", "plain")!;
+
+        Assert.Multiple(() =>
+        {
+            Assert.That((read.Enabled, read.Restart, read.Overlap, read.CatchUp), Is.EqualTo((false, restart, OverlapPolicy.Queue, true)));
+            Assert.That((plain.Enabled, plain.Restart, plain.Overlap, plain.CatchUp), Is.EqualTo((true, (RestartPolicy?)null, OverlapPolicy.Skip, false)));
         });
     }
 

@@ -62,5 +62,5 @@ internal static class ExecutionFilterReader
     private static TriggerType ReadTriggerType(JsonElement e, string path) =>
         TriggerTypes.TryParse(e.ValueKind == JsonValueKind.String ? e.GetString() : null, out var type)
             ? type
-            : throw new InvalidParameterException(path, "must be one of manual, xpath, schedule, system");
+            : throw new InvalidParameterException(path, "must be one of manual, xpath, schedule, system, restart");
 }

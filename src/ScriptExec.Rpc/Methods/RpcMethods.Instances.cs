@@ -37,9 +37,13 @@ public sealed partial class RpcMethods
             StopTrigger = p.OptionalObject("stop_trigger") is { } stop ? TriggerReader.ReadStop(stop) : null,
             Role = ReadRunRole(p),
             Limits = ReadLimits(p),
+            Restart = p.OptionalObject("restart") is { } restart ? ReadRestart(restart) : null,
+            Overlap = ReadOverlap(p),
+            CatchUp = p.OptionalBool("catch_up") ?? false,
         };
+        var enabled = p.OptionalBool("enabled");
         p.End();
-        var stored = await _backend.Catalog.SetInstanceAsync(instance, cancellationToken);
+        var stored = await _backend.Catalog.SetInstanceAsync(instance, cancellationToken, enabled);
         return InstanceDto.From(stored);
     }
 
@@ -54,6 +58,18 @@ public sealed partial class RpcMethods
 
         // Secret values come back as the mask (the store masks them unless asked by the spawn path).
         return InstanceDto.From(Catalog.RequireInstance(Scripts, scriptName, instanceName));
+    }
+
+    [JsonRpcMethod("script_instance_enabled_set", UseSingleObjectParameterDeserialization = true)]
+    [RequiresRole(Role.Operator)]
+    public async Task<InstanceDto> ScriptInstanceEnabledSetAsync(JsonElement @params, CancellationToken cancellationToken)
+    {
+        var p = ParamsReader.Of(@params);
+        var scriptName = p.RequiredName("script_name");
+        var instanceName = p.RequiredName("instance_name");
+        var enabled = p.OptionalBool("enabled") ?? throw new InvalidParameterException("enabled", "is required (true or false)");
+        p.End();
+        return InstanceDto.From(await _backend.Catalog.SetEnabledAsync(scriptName, instanceName, enabled, cancellationToken));
     }
 
     [JsonRpcMethod("script_instance_delete", UseSingleObjectParameterDeserialization = true)]
@@ -185,6 +201,37 @@ public sealed partial class RpcMethods
 
         return LimitOverrides.FromWire(wire);
     }
+
+    private const int MaxRestartSeconds = 24 * 3600;
+
+    /// <summary><c>restart</c>: <c>on</c> is required, the rest default as in <see cref="RestartPolicy"/>.</summary>
+    private static RestartPolicy ReadRestart(ParamsReader restart)
+    {
+        var on = restart.RequiredString("on");
+        if (!RestartPolicy.TryParseOn(on, out var when))
+        {
+            throw new InvalidParameterException(restart.PathOf("on"), "must be one of failure, always");
+        }
+
+        var defaults = new RestartPolicy(when);
+        var delay = (int)(restart.OptionalInteger("delay_s", 0, MaxRestartSeconds) ?? defaults.DelaySeconds);
+        var maxDelay = (int)(restart.OptionalInteger("max_delay_s", 0, MaxRestartSeconds) ?? Math.Max(defaults.MaxDelaySeconds, delay));
+        var policy = new RestartPolicy(
+            when,
+            delay,
+            maxDelay >= delay ? maxDelay : throw new InvalidParameterException(restart.PathOf("max_delay_s"), "must not be below delay_s"),
+            (int)(restart.OptionalInteger("max_restarts", 0, 10_000) ?? defaults.MaxRestarts),
+            (int)(restart.OptionalInteger("window_s", 1, 30 * MaxRestartSeconds) ?? defaults.WindowSeconds));
+        restart.End();
+        return policy;
+    }
+
+    private static OverlapPolicy ReadOverlap(ParamsReader p) => p.OptionalString("overlap") switch
+    {
+        null => OverlapPolicy.Skip,
+        var text when OverlapPolicies.TryParse(text, out var overlap) => overlap,
+        _ => throw new InvalidParameterException("overlap", "must be one of skip, queue"),
+    };
 
     private static string? ReadWorkingDirectory(ParamsReader p)
     {

@@ -1,3 +1,4 @@
+using ScriptExec.Core;
 using ScriptExec.Rpc.Results;
 using ScriptExec.Rpc.Sessions;
 using ScriptExec.Store;
@@ -33,6 +34,8 @@ public sealed partial class RpcMethods
 
     private ExecutionSupervisor Supervisor => _backend.Supervisor;
 
+    private Supervisor.Workflows.InstanceRestarts Restarts => _backend.Control.Restarts;
+
     /// <summary>RipEX2's overview: every script with its instances and each instance's last execution.</summary>
     private List<ScriptOverviewDto> Overview()
     {
@@ -43,11 +46,20 @@ public sealed partial class RpcMethods
             s.Name,
             s.Version,
             s.Description,
-            [.. instances[s.Name].Select(i => new InstanceOverviewDto(
-                i.InstanceName,
-                TriggerDto.From(i.StartTrigger),
-                i.StopTrigger is { } stop ? TriggerDto.From(stop) : null,
-                last.TryGetValue((i.ScriptName, i.InstanceName), out var e) ? ExecutionDto.From(e) : null,
-                Supervisor.Workdirs?.SizeBytes(i.ScriptName, i.InstanceName) ?? 0))]))];
+            [.. instances[s.Name].Select(i => InstanceOverview(i, last))]))];
+    }
+
+    private InstanceOverviewDto InstanceOverview(InstanceDefinition i, IReadOnlyDictionary<(string Script, string Instance), Execution> last)
+    {
+        var restart = Restarts.StatusOf(i.ScriptName, i.InstanceName);
+        return new InstanceOverviewDto(
+            i.InstanceName,
+            TriggerDto.From(i.StartTrigger),
+            i.StopTrigger is { } stop ? TriggerDto.From(stop) : null,
+            last.TryGetValue((i.ScriptName, i.InstanceName), out var e) ? ExecutionDto.From(e) : null,
+            Supervisor.Workdirs?.SizeBytes(i.ScriptName, i.InstanceName) ?? 0,
+            i.Enabled,
+            restart?.NextStart?.ToUnixTimeSeconds(),
+            restart?.GaveUp == true ? true : null);
     }
 }

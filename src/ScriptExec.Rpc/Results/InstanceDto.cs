@@ -15,7 +15,11 @@ public sealed record InstanceDto(
     TriggerDto? StopTrigger,
     long UpdatedTimestamp,
     string Role,
-    IReadOnlyDictionary<string, int?> Limits)
+    IReadOnlyDictionary<string, int?> Limits,
+    bool Enabled,
+    RestartDto? Restart,
+    string Overlap,
+    bool CatchUp)
 {
     public static InstanceDto From(InstanceDefinition d) => new(
         d.ScriptName,
@@ -30,7 +34,11 @@ public sealed record InstanceDto(
         d.StopTrigger is { } stop ? TriggerDto.From(stop) : null,
         d.UpdatedTimestamp,
         d.Role.ToWire(),
-        d.Limits.ToWire());
+        d.Limits.ToWire(),
+        d.Enabled,
+        RestartDto.From(d.Restart),
+        d.Overlap.ToWire(),
+        d.CatchUp);
 
     /// <summary>Plain entries as they are, secret ones as the mask: never a secret value.</summary>
     private static Dictionary<string, string> Masked(InstanceDefinition d)

@@ -70,10 +70,14 @@ public sealed partial class TriggerEngine : IAsyncDisposable
             _tree = LoadTree();
         }
 
+        _control.Supervisor.Outcomes = this;
         lock (_reloadLock)
         {
             ReloadTriggers(atStartup: true);
         }
+
+        CatchUpMissedTicks();
+        ResumeRestarts();
     }
 
     private StateTree LoadTree()
@@ -140,7 +144,11 @@ public sealed partial class TriggerEngine : IAsyncDisposable
             {
                 if (WatchesOf(instance) is { } found)
                 {
-                    watches.AddRange(found);
+                    // A disabled instance's triggers do not fire; enabled again, its conditions start from the tree as it is then.
+                    if (instance.Enabled)
+                    {
+                        watches.AddRange(found);
+                    }
                 }
                 else
                 {
@@ -155,7 +163,7 @@ public sealed partial class TriggerEngine : IAsyncDisposable
             _watches = watches;
         }
 
-        RestartSchedules([.. instances.Where(i => !broken.Contains(i))], atStartup);
+        RestartSchedules([.. instances.Where(i => !broken.Contains(i) && i.Enabled)], atStartup);
     }
 
     /// <summary>
@@ -207,13 +215,12 @@ public sealed partial class TriggerEngine : IAsyncDisposable
     /// <summary>Sets (or, with null, deletes) a node, persists the tree, and fires the triggers the change satisfies.</summary>
     public void SetState(StatePath path, JsonNode? value)
     {
-        var fired = new List<Watch>();
+        List<Watch> fired;
         lock (_lock)
         {
-            var affected = _watches.Where(w => w.Trigger.Path.Overlaps(path)).ToList();
-            var before = affected.Select(w => _tree.Get(w.Trigger.Path)?.DeepClone()).ToList();
             var previous = _tree.ToJson();
-            _tree.Set(path, value?.DeepClone());
+            var previousTruth = new Dictionary<Watch, bool>(_truth);
+            fired = ApplyLocked(path, value?.DeepClone());
             try
             {
                 var document = _tree.ToJson();
@@ -229,33 +236,49 @@ public sealed partial class TriggerEngine : IAsyncDisposable
             catch
             {
                 _tree = StateTree.FromJson(previous);
+                _truth = previousTruth;
                 throw;
             }
+        }
 
-            for (var i = 0; i < affected.Count; i++)
+        Fire(fired);
+    }
+
+    /// <summary>Changes the tree in memory (under <see cref="_lock"/>) and returns the watches the change fires.</summary>
+    private List<Watch> ApplyLocked(StatePath path, JsonNode? value)
+    {
+        var fired = new List<Watch>();
+        var affected = _watches.Where(w => w.Trigger.Path.Overlaps(path)).ToList();
+        var before = affected.Select(w => _tree.Get(w.Trigger.Path)?.DeepClone()).ToList();
+        _tree.Set(path, value);
+        for (var i = 0; i < affected.Count; i++)
+        {
+            var watch = affected[i];
+            var now = _tree.Get(watch.Trigger.Path);
+            if (!watch.Trigger.IsCondition)
             {
-                var watch = affected[i];
-                var now = _tree.Get(watch.Trigger.Path);
-                if (!watch.Trigger.IsCondition)
-                {
-                    if (!JsonNode.DeepEquals(before[i], now))
-                    {
-                        fired.Add(watch);
-                    }
-
-                    continue;
-                }
-
-                var truth = watch.Trigger.Evaluate(now);
-                if (truth && !_truth.GetValueOrDefault(watch))
+                if (!JsonNode.DeepEquals(before[i], now))
                 {
                     fired.Add(watch);
                 }
 
-                _truth[watch] = truth;
+                continue;
             }
+
+            var truth = watch.Trigger.Evaluate(now);
+            if (truth && !_truth.GetValueOrDefault(watch))
+            {
+                fired.Add(watch);
+            }
+
+            _truth[watch] = truth;
         }
 
+        return fired;
+    }
+
+    private void Fire(List<Watch> fired)
+    {
         foreach (var watch in fired)
         {
             Interlocked.Increment(ref _xpathFired);
@@ -284,13 +307,25 @@ public sealed partial class TriggerEngine : IAsyncDisposable
         }
         catch (ScriptExecException e) when (e.Kind == ErrorKind.AlreadyRunning)
         {
-            // A start trigger that fires while the instance runs does nothing.
-            return false;
+            // A start trigger that fires while the instance runs does nothing, unless its overlap policy queues it.
+            return OverlapOf(script, instance) == OverlapPolicy.Queue && _control.Queued.TryQueue(script, instance, trigger);
         }
         catch (Exception e) when (e is ScriptExecException or InvalidParameterException or OperationCanceledException)
         {
             Log.TriggerFailed(_logger, script, instance, trigger.Setting ?? "", e.Message);
             return true;
+        }
+    }
+
+    private OverlapPolicy OverlapOf(string script, string instance)
+    {
+        try
+        {
+            return _scripts.GetInstance(script, instance)?.Overlap ?? OverlapPolicy.Skip;
+        }
+        catch (ScriptExecException)
+        {
+            return OverlapPolicy.Skip;
         }
     }
 

@@ -14,13 +14,15 @@ public sealed class ScriptCatalog
     private readonly ScriptStore _scripts;
     private readonly ExecutionSupervisor _supervisor;
     private readonly TriggerEngine _triggers;
+    private readonly ExecutionControl _control;
     private readonly TimeProvider _time;
 
-    public ScriptCatalog(ScriptStore scripts, ExecutionSupervisor supervisor, TriggerEngine triggers, TimeProvider time)
+    public ScriptCatalog(ScriptStore scripts, ExecutionSupervisor supervisor, TriggerEngine triggers, ExecutionControl control, TimeProvider time)
     {
         _scripts = scripts;
         _supervisor = supervisor;
         _triggers = triggers;
+        _control = control;
         _time = time;
     }
 
@@ -57,6 +59,7 @@ public sealed class ScriptCatalog
                 throw Catalog.ScriptMissing(name);
             }
 
+            _control.Restarts.CancelScript(name);
             _supervisor.Files.Delete(name);
             _supervisor.Workdirs?.Delete(name, instanceName: null);
             _triggers.Reload();
@@ -65,10 +68,14 @@ public sealed class ScriptCatalog
 
     /// <summary>
     /// Stores an instance (its script must exist). A secret entry given as the mask keeps the stored value of that
-    /// name, so a UI can write back what it read. Returns the instance as stored, secret values included.
+    /// name, so a UI can write back what it read. A null <paramref name="enabled"/> keeps the stored instance's (a new
+    /// one is enabled): pausing is the operator's, not undone by a change of configuration. Returns the instance as
+    /// stored, secret values included.
     /// </summary>
-    public async Task<InstanceDefinition> SetInstanceAsync(InstanceDefinition instance, CancellationToken cancellationToken)
+    public async Task<InstanceDefinition> SetInstanceAsync(InstanceDefinition instance, CancellationToken cancellationToken, bool? enabled = null)
     {
+        instance = instance with { Enabled = enabled ?? (_scripts.InstanceExists(instance.ScriptName, instance.InstanceName) ? StoredEnabled(instance) : true) };
+
         if (instance.SecretEnvironment.Values.Contains(InstanceDefinition.SecretMask))
         {
             instance = instance with { SecretEnvironment = KeepStoredSecrets(instance) };
@@ -77,6 +84,27 @@ public sealed class ScriptCatalog
         Catalog.RequireScript(_scripts, instance.ScriptName);
         instance = instance with { UpdatedTimestamp = _time.GetUtcNow().ToUnixTimeSeconds() };
         await _scripts.SetInstanceAsync(instance, cancellationToken);
+        _control.CancelPending(instance.ScriptName, instance.InstanceName);
+        _triggers.Reload();
+        return instance;
+    }
+
+    /// <summary>
+    /// Enables or disables an instance. Disabling silences its triggers and refuses starts; a running execution is
+    /// left alone. Returns the instance as stored.
+    /// </summary>
+    public async Task<InstanceDefinition> SetEnabledAsync(string scriptName, string instanceName, bool enabled, CancellationToken cancellationToken)
+    {
+        var stored = _scripts.GetInstance(scriptName, instanceName, withSecrets: true)
+            ?? throw (_scripts.GetScript(scriptName) is null ? Catalog.ScriptMissing(scriptName) : Catalog.InstanceMissing(scriptName, instanceName));
+        if (stored.Enabled == enabled)
+        {
+            return stored;
+        }
+
+        var instance = stored with { Enabled = enabled, UpdatedTimestamp = _time.GetUtcNow().ToUnixTimeSeconds() };
+        await _scripts.SetInstanceAsync(instance, cancellationToken);
+        _control.CancelPending(scriptName, instanceName);
         _triggers.Reload();
         return instance;
     }
@@ -98,8 +126,22 @@ public sealed class ScriptCatalog
                 throw Catalog.InstanceMissing(scriptName, instanceName);
             }
 
+            _control.CancelPending(scriptName, instanceName);
             _supervisor.Workdirs?.Delete(scriptName, instanceName);
             _triggers.Reload();
+        }
+    }
+
+    // One that no longer loads is being set again to repair it: it comes back enabled.
+    private bool StoredEnabled(InstanceDefinition instance)
+    {
+        try
+        {
+            return _scripts.GetInstance(instance.ScriptName, instance.InstanceName)?.Enabled ?? true;
+        }
+        catch (ScriptExecException e) when (e.Kind == ErrorKind.Conflict)
+        {
+            return true;
         }
     }
 

@@ -18,15 +18,18 @@ public static class ParamsMutations
     {
         ["status"] = """{"filter":{"instances":[{"script_name":"fz","instance_names":["main"]}]}}""",
         ["script_overview_get"] = "{}",
+        ["authenticate"] = """{"token":"not-a-run-token"}""",
         ["script_set"] = """{"name":"fz-new","source":"true","description":"d"}""",
         ["script_get"] = """{"name":"fz"}""",
         ["script_delete"] = """{"name":"fz"}""",
         ["script_instance_set"] = """
             {"script_name":"fz","instance_name":"new","arguments":"a 'b c'","env":{"A":"1"},"working_dir":"/tmp","user":"root",
              "timeout_s":5,"stop_grace_s":1,"start_trigger":{"type":"xpath","setting":"/fz/x = 'a'"},
-             "stop_trigger":{"type":"xpath","setting":"/fz/y"}}
+             "stop_trigger":{"type":"xpath","setting":"/fz/y"},
+             "restart":{"on":"failure","delay_s":1,"max_delay_s":4,"max_restarts":2,"window_s":60},"overlap":"queue","catch_up":true,"enabled":true}
             """,
         ["script_instance_get"] = """{"script_name":"fz","instance_name":"main"}""",
+        ["script_instance_enabled_set"] = """{"script_name":"fz","instance_name":"main","enabled":true}""",
         ["script_instance_delete"] = """{"script_name":"fz","instance_name":"main"}""",
         ["script_start"] = """{"script_name":"fz","instance_name":"main","arguments":"x"}""",
         ["script_stop"] = """{"script_name":"fz","instance_name":"main","force":true}""",
@@ -40,7 +43,6 @@ public static class ParamsMutations
         ["script_execution_filter_options_get"] = """{"include_outdated":true}""",
         ["state_set"] = """{"xpath":"/fz/hostile","value":1}""",
         ["state_get"] = """{"xpath":"/fz/link"}""",
-        ["authenticate"] = """{"token":"not-a-token-of-any-run"}""",
         ["execution_subscribe"] = """{"filter":{"instances":[{"script_name":"fz"}]},"output":true}""",
         ["execution_unsubscribe"] = """{"subscription_id":1}""",
     };
