@@ -24,6 +24,7 @@ internal static class HelpText
               --grace S                          seconds between SIGTERM and SIGKILL on stop (default 10)
               --start-trigger manual|xpath:SETTING|scheduler:CRON|scheduler:@reboot   (default manual)
               --stop-trigger manual|xpath:SETTING
+          instance get SCRIPT INSTANCE           an instance's configuration, policy, next start and last run
           instance delete SCRIPT INSTANCE        delete an instance
           start SCRIPT INSTANCE [--args "ARGS"] [--wait]
                                                  start a run and print its execution id; --wait waits for

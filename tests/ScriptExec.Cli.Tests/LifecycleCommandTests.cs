@@ -54,3 +54,43 @@ public sealed class LifecycleCommandTests : CliFixture
         Assert.That(ParseId(restart.Stdout), Is.GreaterThan(0));
     }
 }
+
+/// <summary><c>instance get</c>: the configuration with its policy, then what is pending and the last run.</summary>
+public sealed class InstanceGetCommandTests : CliFixture
+{
+    [Test]
+    public async Task Instance_get_shows_policy_limits_next_start_and_the_last_run()
+    {
+        var (script, instance) = await CreateAsync("exit 3");
+        await using (var rpc = await Daemon.ConnectAsync("unix"))
+        {
+            // A restart far in the future: pending, so the overview has its time.
+            await rpc.CallAsync("script_instance_set", new
+            {
+                script_name = script, instance_name = instance, start_trigger = new { type = "manual" },
+                restart = new { on = "failure", delay_s = 3600 }, limits = new { open_files = 64 },
+            });
+        }
+
+        var (id, _) = await RunToEndAsync(script, instance);
+        var shown = await Eventually.ValueAsync(
+            async () => (await ExpectSuccessAsync("instance", "get", script, instance)).Stdout,
+            s => !s.Contains("next_start: -", StringComparison.Ordinal),
+            "the pending restart shows");
+        var json = await ExpectSuccessAsync("--json", "instance", "get", script, instance);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(shown, Does.StartWith($"{script}/{instance}\n"));
+            Assert.That(shown, Does.Contain("  enabled: true\n"));
+            Assert.That(shown, Does.Contain("  limits: {\"open_files\":64}\n"));
+            Assert.That(shown, Does.Contain("  restart: {\"on\":\"failure\"").And.Contain("\"delay_s\":3600"));
+            Assert.That(shown, Does.Contain("  overlap: skip\n"));
+            Assert.That(shown, Does.Match(@"  next_start: \d{4}-\d\d-\d\d \d\d:\d\d:\d\d\n"));
+            Assert.That(shown, Does.Contain($"  last_execution: {id} finished\n"));
+            Assert.That(json.Stdout, Does.Contain("\"script_name\"").And.Contain("\"restart\""));
+        });
+
+        await ExpectSuccessAsync("disable", script, instance);
+    }
+}

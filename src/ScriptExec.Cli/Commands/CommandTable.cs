@@ -13,6 +13,7 @@ internal static class CommandTable
         new("script get", ScriptCommands.GetUsage, [], ScriptCommands.GetAsync),
         new("script delete", ScriptCommands.DeleteUsage, [], ScriptCommands.DeleteAsync),
         new("instance set", InstanceCommands.SetUsage, InstanceCommands.SetOptions, InstanceCommands.SetAsync),
+        new("instance get", InstanceGetCommand.Usage, [], InstanceGetCommand.RunAsync),
         new("instance delete", InstanceCommands.DeleteUsage, [], InstanceCommands.DeleteAsync),
         new("start", ControlCommands.StartUsage, ControlCommands.StartOptions, ControlCommands.StartAsync),
         new("stop", ControlCommands.StopUsage, ControlCommands.StopOptions, ControlCommands.StopAsync),
