@@ -22,7 +22,7 @@ public sealed class ScheduleCatchUpTests
                 await client.CallAsync("script_instance_set", new
                 {
                     script_name = "c", instance_name = name, catch_up = catchUp,
-                    start_trigger = new { type = "schedule", setting = "0 * * * *" },
+                    start_trigger = new { type = "scheduler", setting = "0 * * * *" },
                 });
             }
         }
@@ -46,7 +46,7 @@ public sealed class ScheduleCatchUpTests
 
         Assert.Multiple(() =>
         {
-            Assert.That(late[0]!["start_trigger"]!["type"]!.GetValue<string>(), Is.EqualTo("schedule"));
+            Assert.That(late[0]!["start_trigger"]!["type"]!.GetValue<string>(), Is.EqualTo("scheduler"));
             Assert.That(late[0]!["start_trigger"]!["setting"]!.GetValue<string>(), Is.EqualTo("0 * * * *"));
             Assert.That(skipped, Is.Empty, "without catch_up the missed tick is not run late");
             Assert.That(skippedLog, Has.Count.EqualTo(1), "the missed tick is recorded in the log");

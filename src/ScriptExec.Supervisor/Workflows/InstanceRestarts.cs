@@ -56,7 +56,7 @@ public sealed class InstanceRestarts : IDisposable
     {
         foreach (var execution in newestRuns)
         {
-            OnExecutionChanged(execution);
+            Decide(execution, daemonStarting: true);
         }
     }
 
@@ -102,7 +102,17 @@ public sealed class InstanceRestarts : IDisposable
         _disposed.Dispose();
     }
 
-    private void OnExecutionChanged(Execution execution)
+    private void OnExecutionChanged(Execution execution) => Decide(execution, daemonStarting: false);
+
+    /// <summary>
+    /// A run the daemon itself ended because it went away (shutdown, or recovery after a crash) was not stopped by
+    /// anyone: at the next start an instance with a restart policy comes back, so a continuous script (@reboot with
+    /// restart always) survives a daemon restart. Once: the reservation keeps it from running twice.
+    /// </summary>
+    private static bool EndedWithTheDaemon(Execution execution) =>
+        execution.StopTrigger is { Type: TriggerType.System, Reason: Trigger.ShutdownCause or Trigger.RecoveryCause };
+
+    private void Decide(Execution execution, bool daemonStarting)
     {
         if (execution.State is not (ExecutionState.Finished or ExecutionState.Killed) || _disposed.IsCancellationRequested)
         {
@@ -127,7 +137,8 @@ public sealed class InstanceRestarts : IDisposable
                 state.GaveUp = false;
             }
 
-            if (instance is not { Enabled: true, Restart: { } policy } || !policy.Applies(execution.State, execution.ExitCode, execution.StopTrigger))
+            if (instance is not { Enabled: true, Restart: { } policy }
+                || !(policy.Applies(execution.State, execution.ExitCode, execution.StopTrigger) || daemonStarting && EndedWithTheDaemon(execution)))
             {
                 _states.Remove(key);
                 return;
