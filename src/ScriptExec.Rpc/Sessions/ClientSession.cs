@@ -14,7 +14,7 @@ public static class ClientSession
         RpcBackend backend, IMessageTransport transport, CallerIdentity caller, ILogger logger, CancellationToken cancellationToken)
     {
         using var counted = backend.Server.Connected(caller.Transport);
-        using var subscriptions = new ExecutionSubscriptions(backend.Supervisor.Dispatcher);
+        using var subscriptions = new ExecutionSubscriptions(backend.Supervisor.Dispatcher, backend.Control.Restarts);
         var methods = new RpcMethods(backend, caller, subscriptions);
         await using var connection = new RpcConnection(
             transport, methods, logger, MethodRoles.Names, gate: MethodRoles.GateFor(() => methods.Caller, backend.Supervisor.Tokens));

@@ -2,6 +2,7 @@ using System.Threading.Channels;
 using ScriptExec.Rpc.Results;
 using ScriptExec.Core;
 using ScriptExec.Supervisor;
+using ScriptExec.Supervisor.Workflows;
 using StreamJsonRpc;
 
 namespace ScriptExec.Rpc.Sessions;
@@ -28,6 +29,7 @@ public sealed class ExecutionSubscriptions : IExecutionListener, IDisposable
     private const int ChangeBytes = 512;
 
     private readonly OutputDispatcher _dispatcher;
+    private readonly InstanceRestarts? _restarts;
     private readonly Lock _subscriptionsLock = new();
     private readonly Channel<Item> _queue = Channel.CreateUnbounded<Item>(new UnboundedChannelOptions { SingleReader = true });
     private readonly CancellationTokenSource _closed = new();
@@ -39,9 +41,14 @@ public sealed class ExecutionSubscriptions : IExecutionListener, IDisposable
     private long _nextId;
     private Task _pump = Task.CompletedTask;
 
-    public ExecutionSubscriptions(OutputDispatcher dispatcher)
+    public ExecutionSubscriptions(OutputDispatcher dispatcher, InstanceRestarts? restarts = null)
     {
         _dispatcher = dispatcher;
+        _restarts = restarts;
+        if (restarts is not null)
+        {
+            restarts.GaveUp += OnRestartsGaveUp;
+        }
     }
 
     /// <summary>Starts delivering over <paramref name="rpc"/>; call once the connection exists.</summary>
@@ -87,6 +94,11 @@ public sealed class ExecutionSubscriptions : IExecutionListener, IDisposable
             _dispatcher.SetInterest(this, changes: false, output: false);
         }
 
+        if (_restarts is not null)
+        {
+            _restarts.GaveUp -= OnRestartsGaveUp;
+        }
+
         _queue.Writer.TryComplete();
         _closed.Cancel();
         _closed.Dispose();
@@ -99,6 +111,17 @@ public sealed class ExecutionSubscriptions : IExecutionListener, IDisposable
             if (subscription.Filter.Matches(execution))
             {
                 Enqueue(new Item(subscription, execution, null, ChangeBytes), 1);
+            }
+        }
+    }
+
+    private void OnRestartsGaveUp(Execution execution, int restarts, int windowSeconds)
+    {
+        foreach (var subscription in Volatile.Read(ref _subscriptions))
+        {
+            if (subscription.Filter.Matches(execution))
+            {
+                Enqueue(new Item(subscription, execution, null, ChangeBytes) { GaveUp = (restarts, windowSeconds) }, 1);
             }
         }
     }
@@ -192,6 +215,13 @@ public sealed class ExecutionSubscriptions : IExecutionListener, IDisposable
                     continue;
                 }
 
+                if (item is { Execution: { } gaveUpOn, GaveUp: var (restarts, window) })
+                {
+                    await rpc.NotifyWithParameterObjectAsync("instance_restart_gave_up", new RestartGaveUpNotification(
+                        subscription.Id, gaveUpOn.ScriptName, gaveUpOn.InstanceName, gaveUpOn.Id, restarts, window, TakeDropped(subscription)));
+                    continue;
+                }
+
                 if (item.Execution is { } execution)
                 {
                     await rpc.NotifyWithParameterObjectAsync("execution_changed", new ExecutionChangedNotification(
@@ -281,5 +311,9 @@ public sealed class ExecutionSubscriptions : IExecutionListener, IDisposable
     }
 
     /// <summary>A change, an output batch, or (neither) a wake-up to report drops.</summary>
-    private sealed record Item(Subscription? Subscription, Execution? Execution, CapturedOutput? Output, int Bytes);
+    private sealed record Item(Subscription? Subscription, Execution? Execution, CapturedOutput? Output, int Bytes)
+    {
+        /// <summary>Set when the item tells that <see cref="Execution"/>'s instance gave up restarting: (restarts, window_s).</summary>
+        public (int Restarts, int WindowSeconds)? GaveUp { get; init; }
+    }
 }

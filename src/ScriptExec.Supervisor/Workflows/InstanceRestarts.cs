@@ -52,6 +52,9 @@ public sealed class InstanceRestarts : IDisposable
     /// from the stored policy and each instance's newest run, so it is neither lost nor doubled. Runs a crash left
     /// running were recovered with a system stop trigger and are not restarted.
     /// </summary>
+    /// <summary>Raised when an instance's restarts give up: its newest run, the restarts made within the window, the window (s).</summary>
+    public event Action<Execution, int, int>? GaveUp;
+
     public void Resume(IEnumerable<Execution> newestRuns)
     {
         foreach (var execution in newestRuns)
@@ -150,6 +153,9 @@ public sealed class InstanceRestarts : IDisposable
             {
                 state.GaveUp = true;
                 Log.RestartGaveUp(_logger, execution.ScriptName, execution.InstanceName, state.Restarts.Count, policy.WindowSeconds);
+
+                // Listeners only enqueue (subscriptions), so raising it under the lock blocks nothing.
+                GaveUp?.Invoke(execution, state.Restarts.Count, policy.WindowSeconds);
                 return;
             }
 

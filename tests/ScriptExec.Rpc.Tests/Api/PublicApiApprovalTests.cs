@@ -20,7 +20,7 @@ namespace ScriptExec.Rpc.Tests.Api;
 public sealed class PublicApiApprovalTests
 {
     private static readonly Type[] NotificationTypes =
-        [typeof(ExecutionChangedNotification), typeof(ExecutionDroppedNotification), typeof(ExecutionOutputNotification)];
+        [typeof(ExecutionChangedNotification), typeof(ExecutionDroppedNotification), typeof(ExecutionOutputNotification), typeof(RestartGaveUpNotification)];
 
     [Test]
     public void Methods_roles_and_result_fields_match_the_approved_file()
