@@ -29,7 +29,7 @@ public sealed partial class ExecutionSupervisor
         environment["SCRIPTEXEC_SCRIPT"] = script.Name;
         environment["SCRIPTEXEC_INSTANCE"] = instance.InstanceName;
         environment["SCRIPTEXEC_TRIGGER"] = trigger.Type.ToWire();
-        var workdir = _workdirs?.Ensure(script.Name, instance.InstanceName, instance.User);
+        var workdir = Workdirs?.Ensure(script.Name, instance.InstanceName, instance.User);
         var workingDirectory = instance.WorkingDirectory ?? workdir ?? _options.DefaultWorkingDirectory;
         if (instance.User is { } user)
         {

@@ -28,7 +28,6 @@ public sealed partial class ExecutionSupervisor : IAsyncDisposable
     private readonly string? _bootId = ProcessRecovery.ReadBootId();
     private readonly ExecutionReaper _reaper;
     private readonly LimitsWrapper _limits = LimitsWrapper.Detect();
-    private readonly Workdirs? _workdirs;
     private long _changeVersion;
 
     public ExecutionSupervisor(
@@ -46,7 +45,10 @@ public sealed partial class ExecutionSupervisor : IAsyncDisposable
         _files = new ScriptFiles(options.ScriptDirectory);
         Statistics = new ExecutionStatistics(executions);
         _reaper = CreateReaper(options, logger);
-        _workdirs = options.WorkDirectory is { } work ? new Workdirs(work) : null;
+        Workdirs = options.WorkDirectory is { } work ? new Workdirs(work) : null;
+
+        // Fixed for the daemon's life: status reads it on every call, dashboards poll status.
+        Confinement = new Confinement(_limits.CanApplyAll, _reaper.Cgroups is not null, CgroupControllers(_reaper.Cgroups));
         Dispatcher = new OutputDispatcher(executions);
         OutputBudget = new Runtime.OutputBudget(options.OutputBudget, time);
     }
@@ -76,19 +78,19 @@ public sealed partial class ExecutionSupervisor : IAsyncDisposable
     public ScriptFiles Files => _files;
 
     /// <summary>The instances' persistent working directories; null when the daemon keeps none.</summary>
-    public Workdirs? Workdirs => _workdirs;
+    public Workdirs? Workdirs { get; }
 
     /// <summary>The tokens of the running executions (the stdin payload's <c>token</c>): issued at start, revoked at the end.</summary>
     public RunTokens Tokens { get; } = new();
 
     /// <summary>What confines a run on this machine, as <c>status.confinement</c> reports it.</summary>
-    public Confinement Confinement => new(_limits.CanApplyAll, _reaper.Cgroups is not null, CgroupControllers());
+    public Confinement Confinement { get; }
 
-    private string[] CgroupControllers()
+    private static string[] CgroupControllers(ExecutionCgroups? cgroups)
     {
         try
         {
-            return _reaper.Cgroups is { } cgroups
+            return cgroups is not null
                 ? File.ReadAllText(Path.Combine(cgroups.Root, "cgroup.controllers")).Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
                 : [];
         }
