@@ -1,3 +1,4 @@
+using System.Globalization;
 using ScriptExec.Supervisor.Processes;
 
 namespace ScriptExec.Supervisor.Tests.Processes;
@@ -33,18 +34,37 @@ public class ProcessRecoveryTests
         Assert.That(ProcessRecovery.ReadProcStartTime(Environment.ProcessId), Is.GreaterThan(0));
     }
 
+    /// <summary>
+    /// Exactly what a crashed daemon leaves behind: a session whose leader nobody waits on (a supervised leader's
+    /// reaper would kill its group itself and race the scan), with a child: (leader, child).
+    /// </summary>
+    private static async Task<(int Leader, int Child)> StartOrphanedSession()
+    {
+        var start = new System.Diagnostics.ProcessStartInfo("setsid")
+        {
+            ArgumentList = { "--fork", "sh", "-c", "sleep 1000 >/dev/null 2>&1 &\necho $$ $!\nexec >/dev/null\nwait" },
+            RedirectStandardOutput = true,
+        };
+        using var setsid = System.Diagnostics.Process.Start(start)!;
+        var pids = (await setsid.StandardOutput.ReadLineAsync())!.Split(' ');
+        return (int.Parse(pids[0], CultureInfo.InvariantCulture), int.Parse(pids[1], CultureInfo.InvariantCulture));
+    }
+
     [Test]
     public async Task Kills_every_process_of_a_live_session()
     {
-        var (process, grandchild) = await StartTree();
-        using (process)
+        var (leader, child) = await StartOrphanedSession();
+        try
         {
-            var killed = ProcessRecovery.KillSession(process.Pid, ProcessRecovery.ReadBootId(), process.ProcStartTime);
-            var outcome = await ProcessWait.Outcome(process);
+            var killed = ProcessRecovery.KillSession(leader, ProcessRecovery.ReadBootId(), ProcessRecovery.ReadProcStartTime(leader));
 
             Assert.That(killed, Is.EqualTo(2));
-            Assert.That(outcome.ExitCode, Is.EqualTo(-9));
-            await ProcessWait.UntilDead(grandchild);
+            await ProcessWait.UntilDead(leader);
+            await ProcessWait.UntilDead(child);
+        }
+        finally
+        {
+            NativeMethods.Kill(-leader, Signals.SIGKILL);
         }
     }
 
