@@ -1,4 +1,5 @@
 using System.Reflection;
+using System.Runtime.CompilerServices;
 
 namespace ScriptExec.Daemon;
 
@@ -60,6 +61,12 @@ internal static class AssemblyPreload
     /// <summary>Loads the serving path's assemblies; returns how many assemblies are loaded in all.</summary>
     public static int LoadServingPath()
     {
+        if (!RuntimeFeature.IsDynamicCodeSupported)
+        {
+            // The native binary: its code is all in one file, there is no assembly to load.
+            return 0;
+        }
+
         foreach (var name in ServingPath)
         {
             try

@@ -95,7 +95,7 @@ public static class DaemonHost
         var app = builder.Build();
         app.Use(TimedUpgradeFeature.Middleware(options.MessageTimeout, app.Services.GetRequiredService<TimeProvider>()));
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
-        app.Map(WebSocketEndpoint.Path, (HttpContext context, WebSocketEndpoint endpoint) => endpoint.HandleAsync(context));
+        app.Map(WebSocketEndpoint.Path, static (HttpContext context) => context.RequestServices.GetRequiredService<WebSocketEndpoint>().HandleAsync(context));
         AssemblyPreload.BuildEndpoints(app);
         app.Lifetime.ApplicationStarted.Register(() =>
         {

@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using Dapper;
 using ScriptExec.Core;
 
 namespace ScriptExec.Store;
@@ -16,14 +15,14 @@ namespace ScriptExec.Store;
 /// states — into one branch per value, each pinned with <c>INDEXED BY</c> to an index ending in <c>id</c>, each
 /// limited to the page size; the union of at most branches × page rows is sorted once. The other filters are
 /// residual conditions inside every branch. The SQL text depends only on which filters are present and how many
-/// branches there are, never on values (all values are parameters), so Dapper's per-text cache stays small.
+/// branches there are, never on values (all values are parameters), so the statement cache stays small.
 /// </remarks>
 internal sealed class ExecutionQuery
 {
     /// <summary>More branches than this and the driving dimension becomes a residual condition instead.</summary>
     public const int MaxBranches = 64;
 
-    private ExecutionQuery(string sql, DynamicParameters parameters, bool empty)
+    private ExecutionQuery(string sql, QueryParameters parameters, bool empty)
     {
         Sql = sql;
         Parameters = parameters;
@@ -32,14 +31,14 @@ internal sealed class ExecutionQuery
 
     public string Sql { get; }
 
-    public DynamicParameters Parameters { get; }
+    public QueryParameters Parameters { get; }
 
     /// <summary>True when the filter can match nothing (an empty list); no SQL needs to run.</summary>
     public bool IsEmpty { get; }
 
     public static ExecutionQuery Build(ExecutionFilter filter, Pagination page)
     {
-        var parameters = new DynamicParameters();
+        var parameters = new QueryParameters();
         var residual = new StringBuilder();
         var instances = NormalizeInstances(filter.Instances);
         var exitCodes = filter.ExitCodes?.Distinct().ToArray();
@@ -134,7 +133,7 @@ internal sealed class ExecutionQuery
 
     private static void AppendResiduals(
         StringBuilder residual,
-        DynamicParameters parameters,
+        QueryParameters parameters,
         ExecutionFilter filter,
         IReadOnlyList<(string Script, IReadOnlyList<string>? Names)>? instances,
         int[]? exitCodes,

@@ -1,3 +1,4 @@
+using Microsoft.Data.Sqlite;
 using ScriptExec.Core;
 
 namespace ScriptExec.Store;
@@ -49,6 +50,30 @@ internal sealed class ExecutionRow
 
     public long OutputDroppedLines { get; init; }
 
+    /// <summary>The row at the reader's position, its columns in <see cref="Columns"/>' order (a run-time-built query).</summary>
+    public static ExecutionRow Read(SqliteDataReader reader) => new()
+    {
+        Id = reader.GetInt64(0),
+        ScriptName = reader.GetString(1),
+        InstanceName = reader.GetString(2),
+        ScriptVersion = reader.GetString(3),
+        StartTimestamp = reader.GetInt64(4),
+        StartTriggerType = reader.GetString(5),
+        StartTriggerSetting = NullableString(reader, 6),
+        StartTriggerUsername = NullableString(reader, 7),
+        State = reader.GetString(8),
+        Arguments = NullableString(reader, 9),
+        Pid = NullableInt64(reader, 10),
+        DurationMs = NullableInt64(reader, 11),
+        ExitCode = NullableInt64(reader, 12),
+        StopTriggerType = NullableString(reader, 13),
+        StopTriggerSetting = NullableString(reader, 14),
+        StopTriggerUsername = NullableString(reader, 15),
+        Outdated = reader.GetInt64(16),
+        OutputTruncated = reader.GetInt64(17),
+        OutputDroppedLines = reader.GetInt64(18),
+    };
+
     public Execution ToExecution()
     {
         var state = StoreMapping.ParseState(State);
@@ -73,4 +98,8 @@ internal sealed class ExecutionRow
             OutputDroppedLines = OutputDroppedLines,
         };
     }
+
+    private static string? NullableString(SqliteDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
+
+    private static long? NullableInt64(SqliteDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetInt64(ordinal);
 }

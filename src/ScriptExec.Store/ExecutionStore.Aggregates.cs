@@ -22,10 +22,12 @@ public sealed partial class ExecutionStore
         """;
 
     private const string InstancesPredicate = """
-         WHERE EXISTS (SELECT 1 FROM json_each(@instances) j
+         WHERE EXISTS (SELECT 1 FROM json_each(@instancesJson) j
                        WHERE json_extract(j.value, '$[0]') = script_name
                          AND (json_array_length(j.value) = 1 OR json_extract(j.value, '$[1]') = instance_name))
         """;
+
+    private const string AggregateOfInstancesSql = AggregateSql + InstancesPredicate + ";";
 
     private const string DistinctInstancesSql =
         "SELECT DISTINCT script_name, instance_name FROM executions WHERE (@all OR outdated = 0) ORDER BY script_name, instance_name;";
@@ -59,18 +61,18 @@ public sealed partial class ExecutionStore
         var pairs = instances
             .SelectMany(i => i.InstanceNames is null ? [new[] { i.ScriptName }] : i.InstanceNames.Select(n => new[] { i.ScriptName, n }))
             .ToArray();
-        return connection.QuerySingle<CountsRow>(
-            AggregateSql + InstancesPredicate + ";",
-            new { instances = JsonSerializer.Serialize(pairs, StoreJson.Default.StringArrayArray) }).ToCounts();
+        // Typed, not var: source generators do not see each other's output, so to Dapper.AOT StoreJson.Default has no type.
+        string instancesJson = JsonSerializer.Serialize(pairs, StoreJson.Default.StringArrayArray);
+        return connection.QuerySingle<CountsRow>(AggregateOfInstancesSql, new { instancesJson }).ToCounts();
     }
 
     public ExecutionFilterOptions FilterOptions(bool includeOutdated)
     {
         using var connection = _db.OpenRead();
         var args = new { all = includeOutdated };
-        var instances = connection.Query<(string Script, string Instance)>(DistinctInstancesSql, args)
-            .GroupBy(r => r.Script)
-            .Select(g => new InstanceSelector(g.Key, [.. g.Select(r => r.Instance)]))
+        var instances = connection.Query<InstanceKeyRow>(DistinctInstancesSql, args)
+            .GroupBy(r => r.ScriptName)
+            .Select(g => new InstanceSelector(g.Key, [.. g.Select(r => r.InstanceName)]))
             .ToList();
         var exitCodes = connection.Query<int>(DistinctExitCodesSql, args).ToList();
         var states = connection.Query<string>(DistinctStatesSql, args).Select(StoreMapping.ParseState).Order().ToList();
@@ -79,7 +81,7 @@ public sealed partial class ExecutionStore
         return new ExecutionFilterOptions(instances, exitCodes, states, triggers, users);
     }
 
-    private sealed class CountsRow
+    internal sealed class CountsRow
     {
         public long Running { get; init; }
 

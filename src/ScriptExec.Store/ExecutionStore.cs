@@ -58,7 +58,7 @@ public sealed partial class ExecutionStore
         WHERE id IN (
             SELECT (SELECT MAX(id) FROM executions INDEXED BY ix_executions_instance
                     WHERE script_name = json_extract(j.value, '$[0]') AND instance_name = json_extract(j.value, '$[1]'))
-            FROM json_each(@pairs) j);
+            FROM json_each(@pairsJson) j);
         """;
 
     private readonly SqliteDatabase _db;
@@ -150,7 +150,18 @@ public sealed partial class ExecutionStore
         }
 
         using var connection = _db.OpenRead();
-        var rows = connection.Query<ExecutionRow>(query.Sql, query.Parameters).Select(r => r.ToExecution()).ToList();
+        using var command = connection.CreateCommand();
+        command.CommandText = query.Sql;
+        query.Parameters.BindTo(command);
+        var rows = new List<Execution>();
+        using (var reader = command.ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                rows.Add(ExecutionRow.Read(reader).ToExecution());
+            }
+        }
+
         if (page.Ascending)
         {
             rows.Reverse();
@@ -178,26 +189,39 @@ public sealed partial class ExecutionStore
         }
 
         using var connection = _db.OpenRead();
-        return connection.Query<ExecutionRow>(SelectLastOfInstancesSql, new { pairs = System.Text.Json.JsonSerializer.Serialize(pairs, StoreJson.Default.StringArrayArray) })
+        // Typed, not var: source generators do not see each other's output, so to Dapper.AOT StoreJson.Default has no type.
+        string pairsJson = System.Text.Json.JsonSerializer.Serialize(pairs, StoreJson.Default.StringArrayArray);
+        return connection.Query<ExecutionRow>(SelectLastOfInstancesSql, new { pairsJson })
             .Select(r => r.ToExecution())
             .ToDictionary(e => (e.ScriptName, e.InstanceName));
     }
 
-    private static object FinishParameters(long id, ExecutionEnd end) => new
-    {
-        Id = id,
-        State = end.State.ToWire(),
+    private static FinishArgs FinishParameters(long id, ExecutionEnd end) => new(
+        id,
+        end.State.ToWire(),
         end.ExitCode,
         end.DurationMs,
-        StopType = end.StopTrigger?.Type.ToStored(),
-        StopSetting = end.StopTrigger?.Setting,
-        StopUsername = end.StopTrigger?.Username,
-        OutputTruncated = end.OutputTruncated ? 1 : 0,
+        end.StopTrigger?.Type.ToStored(),
+        end.StopTrigger?.Setting,
+        end.StopTrigger?.Username,
+        end.OutputTruncated ? 1 : 0,
         end.EndTimestamp,
         end.OutputBytes,
-        end.OutputDroppedLines,
-    };
+        end.OutputDroppedLines);
 
-    private sealed record ActiveRow(
+    internal sealed record FinishArgs(
+        long Id,
+        string State,
+        int? ExitCode,
+        long DurationMs,
+        string? StopType,
+        string? StopSetting,
+        string? StopUsername,
+        int OutputTruncated,
+        long EndTimestamp,
+        long OutputBytes,
+        long OutputDroppedLines);
+
+    internal sealed record ActiveRow(
         long Id, string ScriptName, string InstanceName, string State, long? Pid, long? ProcStartTime, string? BootId, long StartTimestamp);
 }

@@ -180,7 +180,7 @@ public sealed class OutputStore : IAsyncDisposable
 
     private readonly record struct Pending(long ExecutionId, OutputLine? Line, TaskCompletionSource? Flushed);
 
-    private sealed record LineRow(long Id, string Content, long Stream, long TimestampMs);
+    internal sealed record LineRow(long Id, string Content, long Stream, long TimestampMs);
 }
 
 /// <summary>Captured lines of one execution the store refused: how many, and their UTF-8 bytes.</summary>

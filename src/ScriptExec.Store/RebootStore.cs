@@ -71,7 +71,8 @@ public sealed class RebootStore
     {
         EnsureTable();
         using var connection = _db.OpenRead();
-        var stale = connection.Query<(string Script, string Instance)>(ListSql)
+        var stale = connection.Query<InstanceKeyRow>(ListSql)
+            .Select(k => (k.ScriptName, k.InstanceName))
             .Where(k => !keep.Contains(k))
             .ToList();
         if (stale.Count > 0)

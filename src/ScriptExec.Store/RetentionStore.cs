@@ -56,7 +56,7 @@ public sealed class RetentionStore
                 return total;
             }
 
-            var pruned = await DeleteOldestAsync(OldestEndedSql, new { limit = Math.Min(excess, Batch) }, cancellationToken);
+            var pruned = await DeleteAsync(OldestEnded(Math.Min(excess, Batch)), cancellationToken);
             if (pruned.Executions == 0)
             {
                 return total;
@@ -72,7 +72,7 @@ public sealed class RetentionStore
         var total = PruneResult.None;
         while (true)
         {
-            var pruned = await DeleteOldestAsync(OldestEndedBeforeSql, new { cutoff = cutoffTimestamp, limit = Batch }, cancellationToken);
+            var pruned = await DeleteAsync(OldestEndedBefore(cutoffTimestamp, Batch), cancellationToken);
             if (pruned.Executions == 0)
             {
                 return total;
@@ -89,8 +89,8 @@ public sealed class RetentionStore
         var excess = Scalar(OutputBytesSql) - maxBytes;
         while (excess > 0)
         {
-            var candidates = Candidates(OldestEndedSql, new { limit = Batch });
-            var chosen = new List<(long Id, long OutputBytes)>();
+            var candidates = OldestEnded(Batch);
+            var chosen = new List<PruneCandidate>();
             foreach (var candidate in candidates)
             {
                 if (excess <= 0)
@@ -113,20 +113,23 @@ public sealed class RetentionStore
         return total;
     }
 
-    private async Task<PruneResult> DeleteOldestAsync(string selectSql, object args, CancellationToken cancellationToken) =>
-        await DeleteAsync(Candidates(selectSql, args), cancellationToken);
-
-    private List<(long Id, long OutputBytes)> Candidates(string sql, object args)
+    private List<PruneCandidate> OldestEnded(long limit)
     {
         using var connection = _db.OpenRead();
-        return [.. connection.Query<(long, long)>(sql, args)];
+        return connection.Query<PruneCandidate>(OldestEndedSql, new { limit }).ToList();
     }
 
-    private Task<PruneResult> DeleteAsync(IReadOnlyList<(long Id, long OutputBytes)> executions, CancellationToken cancellationToken) =>
+    private List<PruneCandidate> OldestEndedBefore(long cutoff, long limit)
+    {
+        using var connection = _db.OpenRead();
+        return connection.Query<PruneCandidate>(OldestEndedBeforeSql, new { cutoff, limit }).ToList();
+    }
+
+    private Task<PruneResult> DeleteAsync(IReadOnlyList<PruneCandidate> executions, CancellationToken cancellationToken) =>
         _db.WriteAsync((c, t) =>
         {
             long rows = 0, lines = 0;
-            foreach (var (id, _) in executions)
+            foreach (var id in executions.Select(e => e.Id))
             {
                 // The state check in the DELETE guards against a row that changed since it was read.
                 var deleted = c.Execute(DeleteExecutionSql, new { id }, t);
@@ -145,4 +148,6 @@ public sealed class RetentionStore
         using var connection = _db.OpenRead();
         return connection.ExecuteScalar<long>(sql);
     }
+
+    internal sealed record PruneCandidate(long Id, long OutputBytes);
 }

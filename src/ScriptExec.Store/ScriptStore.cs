@@ -64,9 +64,13 @@ public sealed class ScriptStore
 
     // The start path's one read: script, instance and secret values in a single statement. The LEFT JOIN tells a
     // missing script (no row) from a missing instance (a row whose instance columns are null).
+    // One row per start: the script's columns under script_* names, the instance's (all null when it does not exist)
+    // under its own, flat, so that the build-time mapper (Dapper.AOT) reads it without a multi-map.
     private const string SelectRunnableSql = $"""
-        SELECT s.name, s.source, s.version, s.description, s.updated_timestamp,
-               i.script_name, i.name, i.arguments, i.env, i.working_dir, i.run_as_user, i.timeout_s, i.stop_grace_s,
+        SELECT s.name AS script_name, s.source AS script_source, s.version AS script_version,
+               s.description AS script_description, s.updated_timestamp AS script_updated_timestamp,
+               i.name IS NOT NULL AS has_instance,
+               i.name, i.arguments, i.env, i.working_dir, i.run_as_user, i.timeout_s, i.stop_grace_s,
                i.start_trigger_type, i.start_trigger_setting, i.stop_trigger_type, i.stop_trigger_setting, i.updated_timestamp,
                i.role, i.limits, i.enabled, i.restart, i.overlap, i.catch_up,
                (SELECT json_group_object(x.name, x.value) FROM instance_secrets x
@@ -149,7 +153,7 @@ public sealed class ScriptStore
 
         var instance = Load(row) ?? throw Unloadable(scriptName, name);
 
-        var secrets = connection.Query<(string Name, string Value)>(SelectSecretsSql, new { scriptName, name })
+        var secrets = connection.Query<SecretRow>(SelectSecretsSql, new { scriptName, name })
             .ToDictionary(s => s.Name, s => withSecrets ? s.Value : InstanceDefinition.SecretMask, StringComparer.Ordinal);
         return instance with { SecretEnvironment = secrets };
     }
@@ -162,21 +166,20 @@ public sealed class ScriptStore
     public (ScriptDefinition? Script, InstanceDefinition? Instance) GetRunnable(string scriptName, string name)
     {
         using var connection = _db.OpenRead();
-        var found = connection.Query<ScriptRow, InstanceRow, (ScriptRow Script, InstanceRow? Instance)>(
-            SelectRunnableSql, (s, i) => (s, i), new { scriptName, name }, splitOn: "script_name").SingleOrDefault();
-        if (found.Script is null || !Loadable(found.Script))
+        var found = connection.QuerySingleOrDefault<RunnableRow>(SelectRunnableSql, new { scriptName, name });
+        if (found is null || found.Script is not { } scriptRow || !Loadable(scriptRow))
         {
             return (null, null);
         }
 
-        var script = found.Script.ToDefinition();
-        if (found.Instance is not { } row)
+        var script = scriptRow.ToDefinition();
+        if (!found.HasInstance)
         {
             return (script, null);
         }
 
-        var instance = Load(row) ?? throw Unloadable(scriptName, name);
-        var secrets = row.Secrets is null ? [] : JsonSerializer.Deserialize(row.Secrets, StoreJson.Default.DictionaryStringString) ?? [];
+        var instance = Load(found) ?? throw Unloadable(scriptName, name);
+        var secrets = found.Secrets is null ? [] : JsonSerializer.Deserialize(found.Secrets, StoreJson.Default.DictionaryStringString) ?? [];
         return (script, instance with { SecretEnvironment = secrets });
     }
 
@@ -184,8 +187,8 @@ public sealed class ScriptStore
     public IReadOnlyList<InstanceDefinition> ListInstances()
     {
         using var connection = _db.OpenRead();
-        var secrets = connection.Query<(string Script, string Instance, string Name)>(SelectAllSecretNamesSql)
-            .ToLookup(s => (s.Script, s.Instance), s => s.Name);
+        var secrets = connection.Query<SecretNameRow>(SelectAllSecretNamesSql)
+            .ToLookup(s => (s.ScriptName, s.InstanceName), s => s.Name);
         return [.. connection.Query<InstanceRow>(SelectInstancesSql).Select(Load).OfType<InstanceDefinition>().Select(i => i with
         {
             SecretEnvironment = secrets[(i.ScriptName, i.InstanceName)].ToDictionary(n => n, _ => InstanceDefinition.SecretMask, StringComparer.Ordinal),
@@ -275,12 +278,30 @@ public sealed class ScriptStore
         }
     }
 
-    private sealed record ScriptRow(string Name, string Source, string Version, string? Description, long UpdatedTimestamp)
+    internal sealed record ScriptRow(string Name, string Source, string Version, string? Description, long UpdatedTimestamp)
     {
         public ScriptDefinition ToDefinition() => new(Name, Source, Version, Description, UpdatedTimestamp);
     }
 
-    private sealed class InstanceRow
+    /// <summary>The runnable query's row: an instance row (empty when <see cref="HasInstance"/> is false) and its script.</summary>
+    internal sealed class RunnableRow : InstanceRow
+    {
+        public string? ScriptSource { get; init; }
+
+        public string? ScriptVersion { get; init; }
+
+        public string? ScriptDescription { get; init; }
+
+        public long ScriptUpdatedTimestamp { get; init; }
+
+        public bool HasInstance { get; init; }
+
+        public ScriptRow? Script => ScriptSource is null || ScriptVersion is null
+            ? null
+            : new ScriptRow(ScriptName, ScriptSource, ScriptVersion, ScriptDescription, ScriptUpdatedTimestamp);
+    }
+
+    internal class InstanceRow
     {
         public string ScriptName { get; init; } = "";
 

@@ -1,4 +1,3 @@
-using Dapper;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -36,7 +35,6 @@ public sealed partial class SqliteDatabase : IDisposable
             throw new ArgumentException($"store synchronous level '{options.Synchronous}' is not one of OFF, NORMAL, FULL, EXTRA", nameof(options));
         }
 
-        StoreMapping.EnsureConfigured();
         DatabasePath = Path.GetFullPath(options.DatabasePath);
         Directory.CreateDirectory(Path.GetDirectoryName(DatabasePath)!);
         _connectionString = new SqliteConnectionStringBuilder
@@ -53,9 +51,9 @@ public sealed partial class SqliteDatabase : IDisposable
         RestrictFileMode(DatabasePath);
 
         // WAL lets readers proceed while the writer commits; the mode is stored in the file.
-        _writer.Execute("PRAGMA journal_mode = WAL;");
-        _writer.Execute($"PRAGMA synchronous = {options.Synchronous};");
-        _writer.Execute("PRAGMA foreign_keys = ON;");
+        Pragma(_writer, "journal_mode = WAL");
+        Pragma(_writer, $"synchronous = {options.Synchronous}");
+        Pragma(_writer, "foreign_keys = ON");
         Migrations.Apply(_writer);
         if (_reserve.IsEnabled && !_reserve.TryAllocate())
         {
@@ -159,7 +157,7 @@ public sealed partial class SqliteDatabase : IDisposable
             try
             {
                 // Fold the WAL back so the file is self-contained after a clean stop.
-                _writer.Execute("PRAGMA wal_checkpoint(TRUNCATE);");
+                Pragma(_writer, "wal_checkpoint(TRUNCATE)");
             }
             catch (SqliteException e)
             {
@@ -176,6 +174,14 @@ public sealed partial class SqliteDatabase : IDisposable
         }
 
         SqliteConnection.ClearPool(new SqliteConnection(_connectionString));
+    }
+
+    /// <summary>Runs a PRAGMA on <paramref name="connection"/> (no parameters, so no Dapper needed).</summary>
+    private static void Pragma(SqliteConnection connection, string pragma)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA " + pragma + ";";
+        command.ExecuteNonQuery();
     }
 
     private static void RestrictFileMode(string path)

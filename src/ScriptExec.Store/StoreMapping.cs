@@ -1,4 +1,3 @@
-using Dapper;
 using ScriptExec.Core;
 
 namespace ScriptExec.Store;
@@ -6,17 +5,6 @@ namespace ScriptExec.Store;
 /// <summary>Conversions between stored text and domain enums.</summary>
 internal static class StoreMapping
 {
-    static StoreMapping()
-    {
-        // Row classes use PascalCase properties for snake_case columns.
-        DefaultTypeMap.MatchNamesWithUnderscores = true;
-    }
-
-    /// <summary>Runs the static constructor; called by every store before its first query.</summary>
-    public static void EnsureConfigured()
-    {
-    }
-
     public static TriggerType ParseTrigger(string value) =>
         TriggerTypes.TryParse(value, out var type) ? type : throw new InvalidDataException($"unknown trigger type '{value}' in store");
 

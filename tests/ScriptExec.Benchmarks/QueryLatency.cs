@@ -20,7 +20,8 @@ internal static class QueryLatency
     public static async Task<JsonObject> RunAsync(
         Store large, Store small, BenchOptions options, Report report, CancellationToken cancellationToken)
     {
-        StoreMapping.EnsureConfigured();
+        // The raw baseline maps rows with plain Dapper (reflection), which needs to be told about snake_case columns.
+        Dapper.DefaultTypeMap.MatchNamesWithUnderscores = true;
         var targets = new List<Target>();
         try
         {

@@ -1,4 +1,5 @@
 using System.Collections.Frozen;
+using System.Diagnostics.CodeAnalysis;
 using System.Reflection;
 using Microsoft.Extensions.Logging;
 using StreamJsonRpc;
@@ -17,11 +18,14 @@ public sealed class RpcConnection : IAsyncDisposable
     private readonly ErrorMappingJsonRpc _rpc;
     private readonly ILogger _logger;
 
+    /// <param name="target">The object whose <c>[JsonRpcMethod]</c> methods serve the requests.</param>
+    /// <param name="targetType">The type whose public methods are looked up: named, so the trimmer keeps them.</param>
     /// <param name="methodNames">The method names to treat as existing; by default those of the target's attributes.</param>
     /// <param name="gate">Checks every request before dispatch (roles); none: every request is dispatched.</param>
     public RpcConnection(
         IMessageTransport transport,
         object target,
+        [DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicMethods)] Type targetType,
         ILogger logger,
         IReadOnlySet<string>? methodNames = null,
         int maxBatchMembers = SpecCompliantMessageHandler.DefaultMaxBatchMembers,
@@ -30,10 +34,16 @@ public sealed class RpcConnection : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(transport);
         ArgumentNullException.ThrowIfNull(target);
+        ArgumentNullException.ThrowIfNull(targetType);
         ArgumentNullException.ThrowIfNull(logger);
+        if (!targetType.IsInstanceOfType(target))
+        {
+            throw new ArgumentException($"The target is not a {targetType.Name}.", nameof(target));
+        }
+
         _logger = logger;
-        var methods = RpcMethodsOf(target.GetType());
-        var formatter = new SystemTextJsonFormatter { JsonSerializerOptions = RpcJson.Options };
+        var methods = RpcMethodsOf(targetType);
+        var formatter = CreateFormatter();
         var handler = new SpecCompliantMessageHandler(
             transport,
             formatter,
@@ -59,19 +69,20 @@ public sealed class RpcConnection : IAsyncDisposable
     public JsonRpc Rpc => _rpc;
 
     /// <summary>Serves one connection until the peer leaves, the connection fails, or <paramref name="cancellationToken"/> fires.</summary>
-    public static async Task RunAsync(
+    public static async Task RunAsync<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicMethods)] TTarget>(
         IMessageTransport transport,
-        object target,
+        TTarget target,
         IReadOnlySet<string>? methodNames,
         ILogger logger,
         CancellationToken cancellationToken)
+        where TTarget : class
     {
-        await using var connection = new RpcConnection(transport, target, logger, methodNames);
+        await using var connection = new RpcConnection(transport, target, typeof(TTarget), logger, methodNames);
         await connection.RunAsync(cancellationToken);
     }
 
     /// <summary>Gets the names of the target type's <c>[JsonRpcMethod("name")]</c> methods.</summary>
-    public static IReadOnlySet<string> MethodNamesOf(Type targetType) =>
+    public static IReadOnlySet<string> MethodNamesOf([DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicMethods)] Type targetType) =>
         RpcMethodsOf(targetType).Select(m => m.Attribute.Name!).ToFrozenSet(StringComparer.Ordinal);
 
     /// <summary>Starts listening and completes when the connection has ended and its transport is closed.</summary>
@@ -103,7 +114,15 @@ public sealed class RpcConnection : IAsyncDisposable
         }
     }
 
-    private static List<(MethodInfo Method, JsonRpcMethodAttribute Attribute)> RpcMethodsOf(Type targetType) =>
+    // StreamJsonRpc calls it "partially NativeAOT safe": its formatter is marked as reflecting over user types, but with
+    // a resolver in its options it serializes params, results and error data only through it, and RpcJson's resolver
+    // is the build-time RpcJsonContext in the native binary (reflection disabled there).
+    [UnconditionalSuppressMessage("Trimming", "IL2026:RequiresUnreferencedCode", Justification = "User data goes through RpcJson.Options' source-generated resolver.")]
+    [UnconditionalSuppressMessage("AOT", "IL3050:RequiresDynamicCode", Justification = "User data goes through RpcJson.Options' source-generated resolver.")]
+    private static SystemTextJsonFormatter CreateFormatter() => new() { JsonSerializerOptions = RpcJson.Options };
+
+    private static List<(MethodInfo Method, JsonRpcMethodAttribute Attribute)> RpcMethodsOf(
+        [DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicMethods)] Type targetType) =>
         targetType
             .GetMethods(BindingFlags.Public | BindingFlags.Instance | BindingFlags.Static)
             .Select(m => (Method: m, Attribute: m.GetCustomAttribute<JsonRpcMethodAttribute>()))

@@ -17,7 +17,7 @@ public static class ClientSession
         using var subscriptions = new ExecutionSubscriptions(backend.Supervisor.Dispatcher, backend.Control.Restarts);
         var methods = new RpcMethods(backend, caller, subscriptions);
         await using var connection = new RpcConnection(
-            transport, methods, logger, MethodRoles.Names, gate: MethodRoles.GateFor(() => methods.Caller, backend.Supervisor.Tokens));
+            transport, methods, typeof(RpcMethods), logger, MethodRoles.Names, gate: MethodRoles.GateFor(() => methods.Caller, backend.Supervisor.Tokens));
         subscriptions.Attach(connection.Rpc);
         await connection.RunAsync(cancellationToken);
     }

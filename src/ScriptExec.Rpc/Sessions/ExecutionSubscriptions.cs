@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Threading.Channels;
 using ScriptExec.Rpc.Results;
 using ScriptExec.Core;
@@ -217,14 +218,14 @@ public sealed class ExecutionSubscriptions : IExecutionListener, IDisposable
 
                 if (item is { Execution: { } gaveUpOn, GaveUp: var (restarts, window) })
                 {
-                    await rpc.NotifyWithParameterObjectAsync("instance_restart_gave_up", new RestartGaveUpNotification(
+                    await NotifyAsync(rpc, "instance_restart_gave_up", new RestartGaveUpNotification(
                         subscription.Id, gaveUpOn.ScriptName, gaveUpOn.InstanceName, gaveUpOn.Id, restarts, window, TakeDropped(subscription)));
                     continue;
                 }
 
                 if (item.Execution is { } execution)
                 {
-                    await rpc.NotifyWithParameterObjectAsync("execution_changed", new ExecutionChangedNotification(
+                    await NotifyAsync(rpc, "execution_changed", new ExecutionChangedNotification(
                         subscription.Id, ExecutionDto.From(execution), TakeDropped(subscription)));
                     continue;
                 }
@@ -249,7 +250,7 @@ public sealed class ExecutionSubscriptions : IExecutionListener, IDisposable
                     }
                 }
 
-                await rpc.NotifyWithParameterObjectAsync("execution_output", new ExecutionOutputNotification(
+                await NotifyAsync(rpc, "execution_output", new ExecutionOutputNotification(
                     subscription.Id, output.ExecutionId, new SharedLinesJson([.. lines]), TakeDropped(subscription)));
             }
         }
@@ -283,10 +284,19 @@ public sealed class ExecutionSubscriptions : IExecutionListener, IDisposable
         {
             if (TakeDropped(subscription) is { } dropped)
             {
-                await rpc.NotifyWithParameterObjectAsync("execution_dropped", new ExecutionDroppedNotification(subscription.Id, dropped));
+                await NotifyAsync(rpc, "execution_dropped", new ExecutionDroppedNotification(subscription.Id, dropped));
             }
         }
     }
+
+    /// <summary>Sends a notification whose params object is <paramref name="notification"/>, serialized as a whole.</summary>
+    [UnconditionalSuppressMessage(
+        "Trimming",
+        "IL2026:RequiresUnreferencedCode",
+        Justification = "SystemTextJsonFormatter writes a params object as one value with RpcJson.Options, whose resolver is the build-time RpcJsonContext; every notification type is listed there (RpcJsonContextTests).")]
+    private static Task NotifyAsync<TNotification>(JsonRpc rpc, string method, TNotification notification)
+        where TNotification : class =>
+        rpc.NotifyWithParameterObjectAsync(method, (object)notification);
 
     private void Release(Item item) => Interlocked.Add(ref _queuedBytes, -item.Bytes);
 

@@ -27,9 +27,9 @@ public sealed class SharedLinesJson
 
     /// <summary>The batch's lines as JSON objects (as <see cref="LineDto"/> serializes), computed by the first caller.</summary>
     public static byte[][] Of(CapturedOutput output) =>
-        Serialized.GetValue(output, static o => [.. o.Lines.Select(l => JsonSerializer.SerializeToUtf8Bytes(LineDto.From(l), RpcJson.Options))]);
+        Serialized.GetValue(output, static o => [.. o.Lines.Select(l => JsonSerializer.SerializeToUtf8Bytes(LineDto.From(l), RpcJsonContext.Default.LineDto))]);
 
-    private sealed class Converter : JsonConverter<SharedLinesJson>
+    internal sealed class Converter : JsonConverter<SharedLinesJson>
     {
         public override SharedLinesJson Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
             throw new NotSupportedException("execution_output lines are only ever written");

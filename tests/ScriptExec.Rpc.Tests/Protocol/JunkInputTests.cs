@@ -128,7 +128,7 @@ public sealed class InvalidUtf8Tests
     {
         (IDuplexPipe server, IDuplexPipe client) = FullDuplexStream.CreatePipePair();
         await using var connection = new RpcConnection(
-            new NdjsonTransport(server.Input, server.Output, maxMessageBytes: 1000), new SpecExampleTarget(), NullLogger.Instance);
+            new NdjsonTransport(server.Input, server.Output, maxMessageBytes: 1000), new SpecExampleTarget(), typeof(SpecExampleTarget), NullLogger.Instance);
         Task serving = connection.RunAsync(CancellationToken.None);
 
         // In the id, which would otherwise be echoed byte for byte, and in the params.

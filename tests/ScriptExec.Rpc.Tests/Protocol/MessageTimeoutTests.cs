@@ -118,7 +118,7 @@ public sealed class MessageTimeoutTests
     [Test]
     public async Task The_connection_answers_a_timed_out_message_with_invalid_request_and_closes()
     {
-        await using var connection = new RpcConnection(CreateNdjson(), new SpecExampleTarget(), NullLogger.Instance);
+        await using var connection = new RpcConnection(CreateNdjson(), new SpecExampleTarget(), typeof(SpecExampleTarget), NullLogger.Instance);
         Task serving = connection.RunAsync(CancellationToken.None);
 
         await WriteAsync("{\"jsonrpc\": \"2.0\", \"method\": \"subtract\", ");

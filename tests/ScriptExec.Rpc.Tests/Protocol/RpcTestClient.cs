@@ -42,9 +42,11 @@ internal abstract class RpcTestClient : IAsyncDisposable
             TransportKind.Ndjson => NdjsonClient.Create(maxMessageBytes),
             _ => WebSocketClient.Create(maxMessageBytes),
         };
+        target ??= new SpecExampleTarget();
         client._connection = new RpcConnection(
             transport,
-            target ?? new SpecExampleTarget(),
+            target,
+            target.GetType(),
             logger ?? NullLogger.Instance,
             maxUnansweredRequests: maxUnansweredRequests);
         client._serving = client._connection.RunAsync(CancellationToken.None);
