@@ -125,6 +125,7 @@ internal static class ExecutionsCommand
             if (name == "script")
             {
                 current = new JsonObject { ["script_name"] = value };
+                // As JsonNode: the generic JsonArray.Add<T> serializes by reflection (IL2026/IL3050 in the native build).
                 entries.Add((JsonNode)current);
             }
             else if (name == "instance")
