@@ -1,6 +1,8 @@
+using System.Runtime.InteropServices;
 using System.Text;
 using ScriptExec.Cli.CommandLine;
 using ScriptExec.Cli.Commands;
+using ScriptExec.Cli.Output;
 
 namespace ScriptExec.Cli;
 
@@ -10,18 +12,23 @@ public static class Program
     public static async Task<int> Main(string[] args)
     {
         using var interrupted = new CancellationTokenSource();
-        Console.CancelKeyPress += (_, e) =>
+
+        // Ctrl-C: let the command unwind (close the connection, flush what was printed) instead of dying mid-write.
+        // A signal registration, not Console.CancelKeyPress, which would set up the whole terminal to get there.
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, context =>
         {
-            // Let the command unwind (close the connection, flush what was printed) instead of dying mid-write.
-            e.Cancel = true;
+            context.Cancel = true;
             interrupted.Cancel();
-        };
+        });
 
         // Buffered: `logs` of a long run must not cost a write(2) per line. Commands flush where timing matters.
         var utf8 = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false);
-        await using var stdout = new StreamWriter(Console.OpenStandardOutput(), utf8, 64 * 1024) { AutoFlush = false };
-        await using var stderr = new StreamWriter(Console.OpenStandardError(), utf8) { AutoFlush = true };
-        return await RunAsync(args, stdout, stderr, Console.In, Environment.GetEnvironmentVariable, interrupted.Token);
+        await using var stdout = new StreamWriter(StandardStream.Output, utf8, 64 * 1024) { AutoFlush = false };
+        await using var stderr = new StreamWriter(StandardStream.Error, utf8) { AutoFlush = true };
+
+        // Only `script set -` reads stdin; opening it here costs a dup(2), and nothing touches the terminal until a read.
+        using var stdin = new StreamReader(Console.OpenStandardInput(), utf8, detectEncodingFromByteOrderMarks: false);
+        return await RunAsync(args, stdout, stderr, stdin, Environment.GetEnvironmentVariable, interrupted.Token);
     }
 
     /// <summary>Runs one command line; returns the exit code. Environment variables are the process's own.</summary>

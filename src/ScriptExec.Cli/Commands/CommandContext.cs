@@ -8,8 +8,6 @@ namespace ScriptExec.Cli.Commands;
 /// <summary>What a command runs with: its standard streams, the global options and a way to reach the daemon.</summary>
 internal sealed class CommandContext
 {
-    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
-
     public CommandContext(TextWriter output, TextWriter error, TextReader input, ParsedArguments arguments, Func<string, string?> environment, CancellationToken cancellationToken)
     {
         Out = output;
@@ -44,8 +42,8 @@ internal sealed class CommandContext
 
     /// <summary>Writes a result as indented JSON, for <c>--json</c> and <c>jq</c>.</summary>
     public Task WriteJsonAsync(JsonElement result) =>
-        Out.WriteLineAsync(JsonSerializer.Serialize(result, Indented).AsMemory(), CancellationToken);
+        Out.WriteLineAsync(JsonSerializer.Serialize(result, IndentedJsonContext.Default.JsonElement).AsMemory(), CancellationToken);
 
     public Task WriteJsonAsync(JsonNode result) =>
-        Out.WriteLineAsync(result.ToJsonString(Indented).AsMemory(), CancellationToken);
+        Out.WriteLineAsync(result.ToJsonString(IndentedJsonContext.Default.Options).AsMemory(), CancellationToken);
 }

@@ -82,7 +82,7 @@ internal sealed class ExecutionWaiter
             var notification = await _client.NextNotificationAsync(RecheckInterval, cancellationToken);
             if (notification is { Method: "execution_changed" })
             {
-                var changed = ReplyReader.Read<WireExecutionChanged>(notification.Params, "execution_changed");
+                var changed = ReplyReader.Read(notification.Params, CliJsonContext.Default.WireExecutionChanged, "execution_changed");
                 if (changed.Execution.Id == id && changed.Execution.HasEnded)
                 {
                     return ExecutionRecord.From(notification.Params, "execution_changed");
@@ -120,6 +120,6 @@ internal sealed record ExecutionRecord(WireExecution Execution, JsonElement Raw)
     /// <summary>Reads the <c>execution</c> member of a result or notification.</summary>
     public static ExecutionRecord From(JsonElement container, string what) =>
         container.ValueKind == JsonValueKind.Object && container.TryGetProperty("execution", out var raw)
-            ? new ExecutionRecord(ReplyReader.Read<WireExecution>(raw, what), raw)
+            ? new ExecutionRecord(ReplyReader.Read(raw, CliJsonContext.Default.WireExecution, what), raw)
             : throw new ProtocolException($"{what}: no execution in the result");
 }

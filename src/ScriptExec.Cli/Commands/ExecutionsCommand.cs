@@ -33,7 +33,7 @@ internal static class ExecutionsCommand
         }
 
         var table = new Table("ID", "SCRIPT", "INSTANCE", "STATE", "EXIT", "DURATION", "STARTED", "TRIGGER", "STOPPED BY");
-        foreach (var e in ReplyReader.Read<WireExecutions>(result, "script_execution_get").Executions)
+        foreach (var e in ReplyReader.Read(result, CliJsonContext.Default.WireExecutions, "script_execution_get").Executions)
         {
             table.Add(
                 Format.Number(e.Id),
@@ -125,7 +125,8 @@ internal static class ExecutionsCommand
             if (name == "script")
             {
                 current = new JsonObject { ["script_name"] = value };
-                entries.Add(current);
+                // As JsonNode: the generic JsonArray.Add<T> serializes by reflection (IL2026/IL3050 in the native build).
+                entries.Add((JsonNode)current);
             }
             else if (name == "instance")
             {
@@ -139,7 +140,7 @@ internal static class ExecutionsCommand
                     current["instance_names"] = names = [];
                 }
 
-                names.Add(value);
+                names.Add((JsonNode?)JsonValue.Create(value));
             }
         }
 

@@ -92,7 +92,7 @@ internal sealed class LogFollower
         switch (notification.Method)
         {
             case "execution_output":
-                var output = ReplyReader.Read<WireExecutionOutput>(notification.Params, "execution_output");
+                var output = ReplyReader.Read(notification.Params, CliJsonContext.Default.WireExecutionOutput, "execution_output");
                 if (output.ExecutionId == _id)
                 {
                     foreach (var line in output.Lines.Where(l => l.Id > _printer.LastId))
@@ -105,7 +105,7 @@ internal sealed class LogFollower
                 await _printer.FlushAsync(cancellationToken);
                 return output.Dropped is > 0 || _pending.Count > 0;
             case "execution_changed":
-                var changed = ReplyReader.Read<WireExecutionChanged>(notification.Params, "execution_changed");
+                var changed = ReplyReader.Read(notification.Params, CliJsonContext.Default.WireExecutionChanged, "execution_changed");
                 _endNotified |= changed.Execution.Id == _id && changed.Execution.HasEnded;
                 return _endNotified || changed.Dropped is > 0;
             case "execution_dropped":

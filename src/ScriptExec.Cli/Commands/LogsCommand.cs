@@ -76,6 +76,6 @@ internal static class LogsCommand
         }
 
         var result = await client.CallAsync("script_execution_output_get", new JsonObject { ["filter"] = filter, ["pagination"] = pagination }, cancellationToken);
-        return ReplyReader.Read<WireOutputPage>(result, "script_execution_output_get");
+        return ReplyReader.Read(result, CliJsonContext.Default.WireOutputPage, "script_execution_output_get");
     }
 }

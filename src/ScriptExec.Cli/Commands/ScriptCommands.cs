@@ -31,7 +31,7 @@ internal static class ScriptCommands
             return ExitCodes.Success;
         }
 
-        var script = ReplyReader.Read<WireScript>(result, "script_set");
+        var script = ReplyReader.Read(result, CliJsonContext.Default.WireScript, "script_set");
         await context.Out.WriteLineAsync($"{script.Name}: saved, version {script.Version}".AsMemory(), context.CancellationToken);
         return ExitCodes.Success;
     }
@@ -47,7 +47,7 @@ internal static class ScriptCommands
         }
 
         // The source exactly as stored, so that `script get x > x.sh` round-trips.
-        await context.Out.WriteAsync((ReplyReader.Read<WireScript>(result, "script_get").Source ?? string.Empty).AsMemory(), context.CancellationToken);
+        await context.Out.WriteAsync((ReplyReader.Read(result, CliJsonContext.Default.WireScript, "script_get").Source ?? string.Empty).AsMemory(), context.CancellationToken);
         return ExitCodes.Success;
     }
 

@@ -18,7 +18,7 @@ internal static class ScriptsCommand
         }
 
         var table = new Table("SCRIPT", "VERSION", "INSTANCE", "START TRIGGER", "LAST", "STATE", "EXIT");
-        foreach (var script in ReplyReader.Read<WireOverview>(result, "script_overview_get").Scripts)
+        foreach (var script in ReplyReader.Read(result, CliJsonContext.Default.WireOverview, "script_overview_get").Scripts)
         {
             if (script.Instances.Count == 0)
             {

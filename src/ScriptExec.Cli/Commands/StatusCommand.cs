@@ -19,7 +19,7 @@ internal static class StatusCommand
             return ExitCodes.Success;
         }
 
-        var s = ReplyReader.Read<Status>(result, "status");
+        var s = ReplyReader.Read(result, CliJsonContext.Default.Status, "status");
         var c = s.Executions;
         var d = s.Durations;
         var text = new StringBuilder();
@@ -50,7 +50,7 @@ internal static class StatusCommand
     private static void Line(StringBuilder text, string label, string value) =>
         text.Append(CultureInfo.InvariantCulture, $"{label,-12}{value}\n");
 
-    private sealed record Status(
+    internal sealed record Status(
         string Version,
         int Pid,
         long StartedTimestamp,
@@ -64,17 +64,17 @@ internal static class StatusCommand
         TriggerCounts Triggers);
 
     // Writable defaults to true: a daemon from before storage faults were reported never says otherwise.
-    private sealed record StoreInfo(string Path, long SizeBytes, bool Writable = true, string? LastError = null, long? SinceTimestamp = null);
+    internal sealed record StoreInfo(string Path, long SizeBytes, bool Writable = true, string? LastError = null, long? SinceTimestamp = null);
 
-    private sealed record Counts(long Total, long Running, long Terminating, long Finished, long Killed, long FinishedExitZero, long FinishedExitNonZero);
+    internal sealed record Counts(long Total, long Running, long Terminating, long Finished, long Killed, long FinishedExitZero, long FinishedExitNonZero);
 
-    private sealed record Running(long Id, string ScriptName, string InstanceName, string State, int? Pid, long StartTimestamp);
+    internal sealed record Running(long Id, string ScriptName, string InstanceName, string State, int? Pid, long StartTimestamp);
 
-    private sealed record Clients(int Unix, int Websocket);
+    internal sealed record Clients(int Unix, int Websocket);
 
-    private sealed record Limits(int MaxConcurrentExecutions, int MaxMessageBytes, long OutputMaxBytesPerExecution);
+    internal sealed record Limits(int MaxConcurrentExecutions, int MaxMessageBytes, long OutputMaxBytesPerExecution);
 
-    private sealed record Durations(long Count, double AvgMs, long? MinMs, long? MaxMs);
+    internal sealed record Durations(long Count, double AvgMs, long? MinMs, long? MaxMs);
 
-    private sealed record TriggerCounts(long XpathFired, long ScheduleFired, long ScheduleSkipped);
+    internal sealed record TriggerCounts(long XpathFired, long ScheduleFired, long ScheduleSkipped);
 }

@@ -1,21 +1,18 @@
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 
 namespace ScriptExec.Cli.Connection;
 
 /// <summary>Reads wire results into the records of ReplyShapes.cs; a shape mismatch is a protocol error.</summary>
 internal static class ReplyReader
 {
-    private static readonly JsonSerializerOptions Options = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-    };
-
-    public static T Read<T>(JsonElement element, string what)
+    /// <summary>Reads <paramref name="element"/> as <typeparamref name="T"/>, e.g. with <c>CliJsonContext.Default.WireScript</c>.</summary>
+    public static T Read<T>(JsonElement element, JsonTypeInfo<T> shape, string what)
         where T : class
     {
         try
         {
-            return element.Deserialize<T>(Options) ?? throw new ProtocolException($"{what}: the daemon returned null");
+            return element.Deserialize(shape) ?? throw new ProtocolException($"{what}: the daemon returned null");
         }
         catch (JsonException e)
         {

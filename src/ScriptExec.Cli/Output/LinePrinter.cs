@@ -60,7 +60,7 @@ internal sealed class LinePrinter
 
         _lastWriter = writer;
         var text = _json
-            ? JsonSerializer.Serialize(new { id = line.Id, stream = line.Stream, timestamp_ms = line.TimestampMs, content = line.Content })
+            ? JsonSerializer.Serialize(new JsonOutputLine(line.Id, line.Stream, line.TimestampMs, line.Content), CliJsonContext.Default.JsonOutputLine)
             : line.Content;
         await writer.WriteLineAsync(text.AsMemory(), cancellationToken);
     }
@@ -71,3 +71,6 @@ internal sealed class LinePrinter
         await _error.FlushAsync(cancellationToken);
     }
 }
+
+/// <summary>One output line as <c>logs --json</c> prints it; the members in this order, as scripts parsing it expect.</summary>
+internal sealed record JsonOutputLine(long Id, string Stream, long TimestampMs, string Content);

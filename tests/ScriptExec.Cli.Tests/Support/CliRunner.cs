@@ -6,14 +6,17 @@ public sealed record CliResult(int ExitCode, string Stdout, string Stderr)
     public override string ToString() => $"exit {ExitCode}\n--- stdout\n{Stdout}--- stderr\n{Stderr}";
 }
 
-/// <summary>A CLI run in progress, in-process, with its output readable while it runs.</summary>
+/// <summary>A CLI run in progress, in-process or as a child process, with its output readable while it runs.</summary>
 public sealed class RunningCli
 {
-    public RunningCli(CapturedWriter stdout, CapturedWriter stderr, Task<int> exit)
+    private readonly Action _abandon;
+
+    public RunningCli(CapturedWriter stdout, CapturedWriter stderr, Task<int> exit, Action? abandon = null)
     {
         Stdout = stdout;
         Stderr = stderr;
         Exit = exit;
+        _abandon = abandon ?? (() => { });
     }
 
     public CapturedWriter Stdout { get; }
@@ -31,6 +34,8 @@ public sealed class RunningCli
         }
         catch (TimeoutException)
         {
+            // A hung child process must not outlive the test that started it.
+            _abandon();
             Assert.Fail($"the CLI did not exit in time; stdout so far:\n{Stdout.Text}\nstderr:\n{Stderr.Text}");
             throw;
         }
@@ -40,8 +45,12 @@ public sealed class RunningCli
 }
 
 /// <summary>
-/// Runs <c>scriptexec</c> through <see cref="Program.RunAsync(string[], TextWriter, TextWriter, TextReader, Func{string, string?}, CancellationToken)"/>
-/// with fixed connection options and an empty environment, so the machine's SCRIPTEXEC_* variables cannot interfere.
+/// Runs <c>scriptexec</c> with fixed connection options and an environment without the machine's SCRIPTEXEC_*
+/// variables, so they cannot interfere. By default in-process, through
+/// <see cref="Program.RunAsync(string[], TextWriter, TextWriter, TextReader, Func{string, string?}, CancellationToken)"/>.
+/// When the environment variable <c>SCRIPTEXEC_CLI_BINARY</c> names a file (the published native binary, or a
+/// <c>scriptexec.dll</c>, run under <c>dotnet</c>), every run is that program in a child process instead: the
+/// same tests then check the artifact that ships, its exit codes and its bytes on stdout and stderr.
 /// </summary>
 public sealed class CliRunner
 {
@@ -65,11 +74,16 @@ public sealed class CliRunner
 
     public RunningCli Start(string[] args, string? stdin = null)
     {
+        string[] all = [.. _connection, .. args];
+        return CliBinary.Path is { } binary ? CliProcess.Start(binary, all, stdin, _environment) : StartInProcess(all, stdin);
+    }
+
+    private RunningCli StartInProcess(string[] args, string? stdin)
+    {
         var stdout = new CapturedWriter();
         var stderr = new CapturedWriter();
-        string[] all = [.. _connection, .. args];
         var exit = Task.Run(() => Program.RunAsync(
-            all, stdout, stderr, new StringReader(stdin ?? string.Empty), name => _environment.GetValueOrDefault(name), CancellationToken.None));
+            args, stdout, stderr, new StringReader(stdin ?? string.Empty), name => _environment.GetValueOrDefault(name), CancellationToken.None));
         return new RunningCli(stdout, stderr, exit);
     }
 }
