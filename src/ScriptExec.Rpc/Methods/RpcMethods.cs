@@ -57,7 +57,7 @@ public sealed partial class RpcMethods
             TriggerDto.From(i.StartTrigger),
             i.StopTrigger is { } stop ? TriggerDto.From(stop) : null,
             last.TryGetValue((i.ScriptName, i.InstanceName), out var e) ? ExecutionDto.From(e) : null,
-            Supervisor.Workdirs?.SizeBytes(i.ScriptName, i.InstanceName) ?? 0,
+            Supervisor.Workdirs?.SizeBytes(i.ScriptName, i.InstanceName, running: Supervisor.IsReserved(i.ScriptName, i.InstanceName)) ?? 0,
             i.Enabled,
             restart?.NextStart?.ToUnixTimeSeconds(),
             restart?.GaveUp == true ? true : null);

@@ -45,6 +45,7 @@ public sealed class ScriptCatalog
         }
 
         await _scripts.SetScriptAsync(script, cancellationToken);
+        _supervisor.ScriptVersionStored(script.Name, script.Version);
         return script;
     }
 
@@ -60,6 +61,7 @@ public sealed class ScriptCatalog
             }
 
             _control.Restarts.CancelScript(name);
+            _control.Restarts.InstanceChanged(name, instanceName: null);
             _supervisor.Files.Delete(name);
             _supervisor.Workdirs?.Delete(name, instanceName: null);
             _triggers.Reload();
@@ -84,6 +86,7 @@ public sealed class ScriptCatalog
         Catalog.RequireScript(_scripts, instance.ScriptName);
         instance = instance with { UpdatedTimestamp = _time.GetUtcNow().ToUnixTimeSeconds() };
         await _scripts.SetInstanceAsync(instance, cancellationToken);
+        _control.Restarts.InstanceChanged(instance.ScriptName, instance.InstanceName);
         _control.CancelPending(instance.ScriptName, instance.InstanceName);
         _triggers.Reload();
         return instance;
@@ -104,6 +107,7 @@ public sealed class ScriptCatalog
 
         var instance = stored with { Enabled = enabled, UpdatedTimestamp = _time.GetUtcNow().ToUnixTimeSeconds() };
         await _scripts.SetInstanceAsync(instance, cancellationToken);
+        _control.Restarts.InstanceChanged(scriptName, instanceName);
         _control.CancelPending(scriptName, instanceName);
         _triggers.Reload();
         return instance;
@@ -126,7 +130,8 @@ public sealed class ScriptCatalog
                 throw Catalog.InstanceMissing(scriptName, instanceName);
             }
 
-            _control.CancelPending(scriptName, instanceName);
+            _control.Restarts.InstanceChanged(scriptName, instanceName);
+        _control.CancelPending(scriptName, instanceName);
             _supervisor.Workdirs?.Delete(scriptName, instanceName);
             _triggers.Reload();
         }
