@@ -39,9 +39,8 @@ public sealed partial class RpcMethods
     /// <summary>RipEX2's overview: every script with its instances and each instance's last execution.</summary>
     private List<ScriptOverviewDto> Overview()
     {
-        var scripts = Scripts.ListScripts();
-        var instances = Scripts.ListInstances().ToLookup(i => i.ScriptName);
-        var last = Executions.LastOf(instances.SelectMany(g => g).Select(i => (i.ScriptName, i.InstanceName)));
+        // From memory: it is in every start and stop reply.
+        var (scripts, instances, last) = _backend.Catalog.Overview.Get(_backend.Retention.Counts.PrunedExecutions);
         return [.. scripts.Select(s => new ScriptOverviewDto(
             s.Name,
             s.Version,
