@@ -201,6 +201,9 @@ public sealed partial class ExecutionSupervisor : IAsyncDisposable
                 process = ProcessLauncher.Start(spec, sink);
                 entry.Process = process;
                 CrashSwitch.Reached(CrashPoint.Spawned);
+
+                // After the spawn, not between start record and spawn: nothing but the spawn belongs in that window.
+                Workdirs?.Forget(scriptName, instanceName);
             }
             catch (Exception e)
             {

@@ -31,7 +31,6 @@ public sealed class Workdirs
     /// <summary>Creates the directory if needed and gives it to <paramref name="user"/> (null: the daemon's own user).</summary>
     public string Ensure(string scriptName, string instanceName, string? user)
     {
-        Forget(scriptName, instanceName);
         var scriptDir = Path.Combine(_root, scriptName);
         var dir = Path.Combine(scriptDir, instanceName);
         Directory.CreateDirectory(_root, PassThrough);
