@@ -72,6 +72,35 @@ public sealed class RunCostTests
         });
     }
 
+    [Test]
+    public async Task A_reply_built_from_memory_says_outdated_once_the_script_changed_during_the_run()
+    {
+        await _client.CallAsync("script_set", new { name = "cost", source = "exec sleep 30" });
+        var started = await _client.CallAsync("script_start", new { script_name = "cost", instance_name = "once" });
+        await _client.CallAsync("script_set", new { name = "cost", source = "exec sleep 31" });
+
+        var stopped = await _client.CallAsync("script_stop", new { script_name = "cost", instance_name = "once", force = true });
+        var id = started["execution"]!["id"]!.GetValue<long>();
+        var stored = await Eventually.ValueAsync(
+            async () => (await _client.CallAsync("script_execution_output_get", new
+            {
+                filter = new { execution_id = id },
+                pagination = new { limit = 1 },
+            }))["execution"]!,
+            e => e["state"]!.GetValue<string>() == "killed",
+            "the stopped run ends");
+        var overview = stopped["scripts"]![0]!["instances"]![0]!["last_execution"]!;
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(started["execution"]!["is_outdated"]!.GetValue<bool>(), Is.False);
+            Assert.That(stopped["execution"]!["is_outdated"]!.GetValue<bool>(), Is.True, "the stop's reply");
+            Assert.That(overview["id"]!.GetValue<long>(), Is.EqualTo(id), "the overview's newest run is the one stopped");
+            Assert.That(overview["is_outdated"]!.GetValue<bool>(), Is.True, "the overview read again after the script changed");
+            Assert.That(stored["is_outdated"]!.GetValue<bool>(), Is.True, "as stored");
+        });
+    }
+
     /// <summary>The statements of one run, from its start request until its end was raised.</summary>
     private async Task<List<string>> RunTracedAsync()
     {
