@@ -131,7 +131,26 @@ internal static class Migrations
         ALTER TABLE instances ADD COLUMN overlap  TEXT    NOT NULL DEFAULT 'skip';
         ALTER TABLE instances ADD COLUMN catch_up INTEGER NOT NULL DEFAULT 0;
         """,
+
+        // 8: output stored in chunks of consecutive lines (see OutputChunk); OutputChunkMigration then moves the
+        // lines of output_lines into it and drops that table. streams: which streams the chunk holds, as bits.
+        """
+        CREATE TABLE output_chunks (
+            execution_id INTEGER NOT NULL,
+            first_line   INTEGER NOT NULL,
+            line_count   INTEGER NOT NULL,
+            streams      INTEGER NOT NULL,
+            lines        BLOB    NOT NULL,
+            PRIMARY KEY (execution_id, first_line)
+        ) WITHOUT ROWID;
+        """,
     ];
+
+    // Steps whose data cannot move in SQL alone: run after the step's SQL, in its transaction.
+    private static readonly Dictionary<int, Action<SqliteConnection, SqliteTransaction>> DataSteps = new()
+    {
+        [8] = OutputChunkMigration.Apply,
+    };
 
     public static int Latest => Steps.Length;
 
@@ -148,6 +167,10 @@ internal static class Migrations
         {
             using var transaction = connection.BeginTransaction();
             connection.Execute(Steps[step], transaction: transaction);
+            if (DataSteps.TryGetValue(step + 1, out var moveData))
+            {
+                moveData(connection, transaction);
+            }
 
             // user_version takes no parameters; the number comes from this array, never from input.
             connection.Execute($"PRAGMA user_version = {step + 1};", transaction: transaction);

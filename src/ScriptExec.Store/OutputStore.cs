@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
+using System.Text;
 using System.Threading.Channels;
-using Dapper;
 using Microsoft.Data.Sqlite;
 using ScriptExec.Core;
 
@@ -8,29 +8,28 @@ namespace ScriptExec.Store;
 
 /// <summary>
 /// Captured output lines. Writers enqueue; one background loop commits them in batches, so a chatty script costs
-/// one transaction per batch rather than per line. The queue is bounded: when the disk falls that far behind,
+/// one transaction per batch rather than per line, and stores each batch's consecutive lines of an execution as
+/// chunks (<see cref="OutputChunk"/>): a row per few hundred lines instead of one per line. The queue is bounded: when the disk falls that far behind,
 /// appends wait (and so, through its full socket buffer, does the script) instead of memory growing.
 /// </summary>
 public sealed class OutputStore : IAsyncDisposable
 {
     public const int QueueCapacity = 32 * 1024;
     private const int MaxBatch = 8192;
+    private const int MaxSpareChunks = 4;
 
     private const string InsertSql = """
-        INSERT INTO output_lines (execution_id, line_id, stream, timestamp_ms, content)
-        VALUES ($execution, $line, $stream, $ts, $content);
+        INSERT INTO output_chunks (execution_id, first_line, line_count, streams, lines)
+        VALUES ($execution, $first, $count, $streams, $lines);
         """;
 
+    // From the chunk holding the line after $after (the newest chunk starting at or before it), in line order: one
+    // index seek, then a range. The caller stops reading once the page is full.
     private const string SelectSql = """
-        SELECT line_id AS id, content, stream, timestamp_ms FROM output_lines
-        WHERE execution_id = @executionId AND line_id > @after
-        ORDER BY line_id LIMIT @limit;
-        """;
-
-    private const string SelectStreamSql = """
-        SELECT line_id AS id, content, stream, timestamp_ms FROM output_lines
-        WHERE execution_id = @executionId AND line_id > @after AND stream = @stream
-        ORDER BY line_id LIMIT @limit;
+        SELECT first_line, line_count, streams, lines FROM output_chunks
+        WHERE execution_id = $execution AND first_line >= COALESCE(
+            (SELECT MAX(first_line) FROM output_chunks WHERE execution_id = $execution AND first_line <= $after), 0)
+        ORDER BY first_line;
         """;
 
     private readonly SqliteDatabase _db;
@@ -38,6 +37,10 @@ public sealed class OutputStore : IAsyncDisposable
         new BoundedChannelOptions(QueueCapacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
 
     private readonly Task _writerLoop;
+
+    // The chunk under way per execution within the batch being written; touched by the writer loop only.
+    private readonly Dictionary<long, OutputChunkBuilder> _chunks = [];
+    private readonly Stack<OutputChunkBuilder> _spareChunks = new();
 
     // Lines the store refused, per execution still running; taken when its end is recorded.
     private readonly ConcurrentDictionary<long, LostOutput> _lost = new();
@@ -80,17 +83,55 @@ public sealed class OutputStore : IAsyncDisposable
     /// <summary>Lines of an execution after <paramref name="afterId"/>, ascending; optionally one stream only.</summary>
     public IReadOnlyList<OutputLine> Read(long executionId, long afterId, int limit, OutputStreamKind? stream = null)
     {
+        var lines = new List<OutputLine>(Math.Min(limit, 256));
+        if (limit <= 0)
+        {
+            return lines;
+        }
+
         using var connection = _db.OpenRead();
-        var rows = stream is { } s
-            ? connection.Query<LineRow>(SelectStreamSql, new { executionId, after = afterId, limit, stream = (int)s })
-            : connection.Query<LineRow>(SelectSql, new { executionId, after = afterId, limit });
-        return [.. rows.Select(r => new OutputLine(r.Id, r.Content, (OutputStreamKind)r.Stream, r.TimestampMs))];
+        using var command = connection.CreateCommand();
+        command.CommandText = SelectSql;
+        command.Parameters.AddWithValue("$execution", executionId);
+        command.Parameters.AddWithValue("$after", afterId);
+        using var reader = command.ExecuteReader();
+        var wanted = stream is { } s ? OutputChunk.StreamBit(s) : -1;
+        while (lines.Count < limit && reader.Read())
+        {
+            var first = reader.GetInt64(0);
+            if (first + reader.GetInt64(1) - 1 <= afterId || (reader.GetInt32(2) & wanted) == 0)
+            {
+                continue;
+            }
+
+            // One copy of the BLOB per chunk read (the provider copies it whichever accessor is used).
+            var chunk = new OutputChunkReader(reader.GetFieldValue<byte[]>(3), first);
+            while (lines.Count < limit)
+            {
+                var id = chunk.NextLineId;
+                if (!chunk.Next(out var lineStream, out var timestamp, out var content))
+                {
+                    break;
+                }
+
+                if (id > afterId && (stream is null || lineStream == stream))
+                {
+                    lines.Add(new OutputLine(id, Encoding.UTF8.GetString(content), lineStream, timestamp));
+                }
+            }
+        }
+
+        return lines;
     }
 
     public async ValueTask DisposeAsync()
     {
         _queue.Writer.TryComplete();
         await _writerLoop;
+        while (_spareChunks.TryPop(out var spare))
+        {
+            spare.Dispose();
+        }
     }
 
     private async Task WriteLoopAsync()
@@ -145,42 +186,90 @@ public sealed class OutputStore : IAsyncDisposable
         }
     }
 
-    private static int InsertBatch(SqliteConnection connection, SqliteTransaction transaction, List<Pending> batch)
+    private int InsertBatch(SqliteConnection connection, SqliteTransaction transaction, List<Pending> batch)
     {
-        // The hot path of output capture: one prepared command re-bound per line (Dapper would rebuild
-        // its parameter set per row).
+        // The hot path of output capture: one prepared command re-bound per chunk (Dapper would rebuild its
+        // parameter set per row). A batch interleaves executions: each has its own chunk under way.
         using var command = connection.CreateCommand();
         command.Transaction = transaction;
         command.CommandText = InsertSql;
         var execution = command.Parameters.Add("$execution", SqliteType.Integer);
-        var line = command.Parameters.Add("$line", SqliteType.Integer);
-        var stream = command.Parameters.Add("$stream", SqliteType.Integer);
-        var ts = command.Parameters.Add("$ts", SqliteType.Integer);
-        var content = command.Parameters.Add("$content", SqliteType.Text);
+        var first = command.Parameters.Add("$first", SqliteType.Integer);
+        var count = command.Parameters.Add("$count", SqliteType.Integer);
+        var streams = command.Parameters.Add("$streams", SqliteType.Integer);
+        var lines = command.Parameters.Add("$lines", SqliteType.Blob);
         command.Prepare();
-        var written = 0;
-        foreach (var item in batch)
+
+        void Insert(OutputChunkBuilder chunk)
         {
-            if (item.Line is not { } l)
+            execution.Value = chunk.ExecutionId;
+            first.Value = chunk.FirstLine;
+            count.Value = chunk.LineCount;
+            streams.Value = chunk.Streams;
+            lines.Value = chunk.Encoded.ToArray();
+            command.ExecuteNonQuery();
+            chunk.Clear();
+        }
+
+        var written = 0;
+        try
+        {
+            foreach (var item in batch)
             {
-                continue;
+                if (item.Line is not { } line)
+                {
+                    continue;
+                }
+
+                if (!_chunks.TryGetValue(item.ExecutionId, out var chunk))
+                {
+                    chunk = _spareChunks.TryPop(out var spare) ? spare : new OutputChunkBuilder();
+                    _chunks.Add(item.ExecutionId, chunk);
+                }
+                else if (!chunk.Accepts(item.ExecutionId, line.Id))
+                {
+                    Insert(chunk);
+                }
+
+                chunk.Append(item.ExecutionId, line);
+                written++;
             }
 
-            execution.Value = item.ExecutionId;
-            line.Value = l.Id;
-            stream.Value = (int)l.Stream;
-            ts.Value = l.TimestampMs;
-            content.Value = l.Content;
-            command.ExecuteNonQuery();
-            written++;
+            foreach (var chunk in _chunks.Values)
+            {
+                Insert(chunk);
+            }
+        }
+        finally
+        {
+            ReleaseChunks();
         }
 
         return written;
     }
 
+    // Builders go back to a few spares after every batch (a failed one too), their buffers to the shared pool beyond
+    // that: what a flood of many executions borrowed does not stay with the writer.
+    private void ReleaseChunks()
+    {
+        foreach (var chunk in _chunks.Values)
+        {
+            chunk.Clear();
+            if (_spareChunks.Count < MaxSpareChunks)
+            {
+                _spareChunks.Push(chunk);
+            }
+            else
+            {
+                chunk.Dispose();
+            }
+        }
+
+        _chunks.Clear();
+    }
+
     private readonly record struct Pending(long ExecutionId, OutputLine? Line, TaskCompletionSource? Flushed);
 
-    internal sealed record LineRow(long Id, string Content, long Stream, long TimestampMs);
 }
 
 /// <summary>Captured lines of one execution the store refused: how many, and their UTF-8 bytes.</summary>

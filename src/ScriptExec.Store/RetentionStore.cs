@@ -33,7 +33,8 @@ public sealed class RetentionStore
         WHERE state IN ('finished', 'killed') AND start_timestamp < @cutoff ORDER BY id LIMIT @limit;
         """;
 
-    private const string DeleteLinesSql = "DELETE FROM output_lines WHERE execution_id = @id;";
+    // Returns each chunk's line count: what a prune removed is counted in lines, as before chunks.
+    private const string DeleteChunksSql = "DELETE FROM output_chunks WHERE execution_id = @id RETURNING line_count;";
 
     private const string DeleteExecutionSql = "DELETE FROM executions WHERE id = @id AND state IN ('finished', 'killed');";
 
@@ -136,7 +137,7 @@ public sealed class RetentionStore
                 if (deleted > 0)
                 {
                     rows += deleted;
-                    lines += c.Execute(DeleteLinesSql, new { id }, t);
+                    lines += c.Query<long>(DeleteChunksSql, new { id }, t).Sum();
                 }
             }
 

@@ -213,7 +213,10 @@ public sealed partial class ExecutionSupervisor
             entry.Gate.Release();
         }
 
+        // Its run may have changed the workdir: the overview walks it again (Forget comes after the release, so a
+        // walk between them cannot keep a size from before the end).
         await RecordEndAsync(entry);
+        Workdirs?.Forget(entry.ScriptName, entry.InstanceName);
         entry.Dispose();
     }
 

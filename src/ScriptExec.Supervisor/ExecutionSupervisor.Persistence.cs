@@ -133,36 +133,42 @@ public sealed partial class ExecutionSupervisor
         }
     }
 
-    /// <summary>The execution as the supervisor knows it: the stored row, with what memory knows and the store may not yet.</summary>
+    /// <summary>
+    /// The execution as the supervisor knows it, built from memory: the start record as written, then what happened
+    /// since (the store may not hold all of it yet). Once the end is recorded it is exactly the stored row.
+    /// </summary>
     private Execution Known(RunningExecution entry)
     {
-        var stored = _executions.Get(entry.Id)!;
-        if (entry.Recorded)
+        if (entry.Started is not { } started)
         {
-            return stored;
+            // An end a recovery left pending: the row is all there is to tell.
+            return _executions.Get(entry.Id)!;
         }
 
-        // Only once the store has refused it: in the moment between outcome and end record the row stays the truth,
-        // so nothing reads as ended while the instance is still reserved.
-        if (entry.PendingEnd is { } end && entry.EndDeferred)
+        // Ended as memory knows it once the end is stored, or once the store has refused it: in the moment between
+        // outcome and end record the running view stands, so nothing reads as ended while the instance is reserved.
+        if (entry.PendingEnd is { } end && (entry.Recorded || entry.EndDeferred))
         {
-            return stored with
+            return started with
             {
                 State = end.State,
                 ExitCode = end.ExitCode,
                 DurationMs = end.DurationMs,
-                StopTrigger = end.StopTrigger ?? stored.StopTrigger,
-                Pid = null,
+
+                // As the end record stores it: its own stop trigger, else the one recorded when termination began.
+                StopTrigger = end.StopTrigger ?? entry.StopTrigger,
+                IsOutdated = entry.Outdated,
                 OutputTruncated = end.OutputTruncated,
                 OutputDroppedLines = end.OutputDroppedLines,
             };
         }
 
-        return stored with
+        return started with
         {
             State = entry.State,
-            StopTrigger = entry.StopTrigger ?? stored.StopTrigger,
-            Pid = entry.Process?.Pid ?? stored.Pid,
+            StopTrigger = entry.State == ExecutionState.Running ? null : entry.StopTrigger,
+            Pid = entry.Process?.Pid,
+            IsOutdated = entry.Outdated,
             OutputDroppedLines = OutputBudget.DroppedLines(entry.Id),
         };
     }

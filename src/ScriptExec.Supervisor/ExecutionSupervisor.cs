@@ -108,6 +108,21 @@ public sealed partial class ExecutionSupervisor : IAsyncDisposable
             .OrderBy(e => e.Id)];
 
     /// <summary>
+    /// The script now has <paramref name="version"/> (committed): its runs of another version are outdated, as the
+    /// store has just marked their rows, so what is built from memory says so too.
+    /// </summary>
+    public void ScriptVersionStored(string scriptName, string version)
+    {
+        foreach (var entry in _running.Values)
+        {
+            if (entry.ScriptName == scriptName && entry.Started is { } started && started.ScriptVersion != version)
+            {
+                entry.Outdated = true;
+            }
+        }
+    }
+
+    /// <summary>
     /// Starts an instance as <paramref name="runnable"/> describes it (read by the caller, secrets included).
     /// <paramref name="argumentsOverride"/> replaces the instance's arguments for this run. Null when the catalog
     /// changed since <paramref name="catalogVersion"/> was read: the caller reads the instance again.
@@ -160,6 +175,17 @@ public sealed partial class ExecutionSupervisor : IAsyncDisposable
                 CancellationToken.None,
                 Statistics.Started);
             startRecorded = true;
+            entry.Started = new Execution
+            {
+                Id = entry.Id,
+                ScriptName = scriptName,
+                InstanceName = instanceName,
+                ScriptVersion = script.Version,
+                StartTimestamp = entry.StartTimestamp,
+                StartTrigger = trigger,
+                State = ExecutionState.Running,
+                Arguments = arguments,
+            };
             CrashSwitch.Reached(CrashPoint.StartRowCommitted);
             var sink = new ExecutionOutputSink(_output, Dispatcher) { ExecutionId = entry.Id };
             if (unspawnable is { } stored)
@@ -175,6 +201,9 @@ public sealed partial class ExecutionSupervisor : IAsyncDisposable
                 process = ProcessLauncher.Start(spec, sink);
                 entry.Process = process;
                 CrashSwitch.Reached(CrashPoint.Spawned);
+
+                // After the spawn, not between start record and spawn: nothing but the spawn belongs in that window.
+                Workdirs?.Forget(scriptName, instanceName);
             }
             catch (Exception e)
             {

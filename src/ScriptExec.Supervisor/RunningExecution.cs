@@ -23,6 +23,15 @@ internal sealed class RunningExecution : IDisposable
 
     public long StartTimestamp { get; set; }
 
+    /// <summary>
+    /// The execution as its start record stored it: replies and notifications are built from it and what follows in
+    /// memory, never read back. Null for an end a recovery left pending (nothing of it is in memory).
+    /// </summary>
+    public Execution? Started { get; set; }
+
+    /// <summary>Set when the script got another version while this ran (the store marked the row outdated).</summary>
+    public bool Outdated { get; set; }
+
     public SpawnedProcess? Process { get; set; }
 
     /// <summary>True when the process was started inside its own cgroup.</summary>

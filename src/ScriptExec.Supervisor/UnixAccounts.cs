@@ -56,19 +56,39 @@ public static partial class UnixAccounts
         return null;
     }
 
-    private static IEnumerable<(string Name, uint Uid, uint Gid, string Home)> Entries()
+    // /etc/passwd as last parsed, with the modification time and length it had: a start as another user looks its
+    // account up several times (script file, workdir, run-as wrapper), and a stat is all each lookup costs until
+    // the file changes.
+    private static PasswdSnapshot? _passwd;
+
+    private static (string Name, uint Uid, uint Gid, string Home)[] Entries()
     {
-        foreach (var line in File.ReadLines("/etc/passwd"))
+        const string path = "/etc/passwd";
+        var info = new FileInfo(path);
+        var (written, length) = info.Exists ? (info.LastWriteTimeUtc, info.Length) : (DateTime.MinValue, -1L);
+        if (Volatile.Read(ref _passwd) is { } cached && cached.Written == written && cached.Length == length)
+        {
+            return cached.Entries;
+        }
+
+        var entries = new List<(string, uint, uint, string)>();
+        foreach (var line in File.ReadLines(path))
         {
             var fields = line.Split(':');
             if (fields.Length >= 7
                 && uint.TryParse(fields[2], CultureInfo.InvariantCulture, out var uid)
                 && uint.TryParse(fields[3], CultureInfo.InvariantCulture, out var gid))
             {
-                yield return (fields[0], uid, gid, fields[5]);
+                entries.Add((fields[0], uid, gid, fields[5]));
             }
         }
+
+        var snapshot = new PasswdSnapshot(written, length, [.. entries]);
+        Volatile.Write(ref _passwd, snapshot);
+        return snapshot.Entries;
     }
+
+    private sealed record PasswdSnapshot(DateTime Written, long Length, (string Name, uint Uid, uint Gid, string Home)[] Entries);
 
     [LibraryImport("libc", EntryPoint = "geteuid")]
     private static partial uint GetEffectiveUserId();

@@ -62,7 +62,7 @@ public sealed class RetentionTests
         using var connection = new SqliteConnection($"Data Source={Path.Combine(dataDir, "scriptexec.db")};Mode=ReadOnly;Pooling=False");
         connection.Open();
         using var command = connection.CreateCommand();
-        command.CommandText = $"SELECT COUNT(*) FROM output_lines WHERE execution_id IN ({string.Join(',', executionIds)});";
+        command.CommandText = $"SELECT COALESCE(SUM(line_count), 0) FROM output_chunks WHERE execution_id IN ({string.Join(',', executionIds)});";
         return (long)command.ExecuteScalar()!;
     }
 }

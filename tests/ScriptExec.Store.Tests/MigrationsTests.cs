@@ -1,13 +1,14 @@
 using System.Reflection;
 using Dapper;
 using Microsoft.Data.Sqlite;
+using ScriptExec.Core;
 
 namespace ScriptExec.Store.Tests;
 
 public sealed class MigrationsTests
 {
     private static readonly string[] ExpectedTables =
-        ["executions", "instance_secrets", "instances", "output_lines", "quarantined_rows", "scripts", "state_tree"];
+        ["executions", "instance_secrets", "instances", "output_chunks", "quarantined_rows", "scripts", "state_tree"];
 
     private string _dir = "";
 
@@ -95,6 +96,61 @@ public sealed class MigrationsTests
             Assert.That(UserVersion(DatabasePath), Is.EqualTo(Migrations.Latest));
             Assert.That(Schema(DatabasePath), Is.EqualTo(Schema(freshPath)));
             Assert.That(ScriptNames(DatabasePath), Is.EqualTo(version >= 1 ? new[] { "kept" } : Array.Empty<string>()));
+        });
+    }
+
+    [Test]
+    public async Task Upgrading_to_chunked_output_carries_over_every_stored_line()
+    {
+        // Output as version 7 stored it, a row per line: two executions, both streams, a gap (lines a full disk lost)
+        // and more lines than one chunk holds.
+        var expected = new List<(long Execution, OutputLine Line)>();
+        using (var connection = Open(DatabasePath))
+        {
+            foreach (var step in Steps().Take(7))
+            {
+                connection.Execute(step);
+            }
+
+            connection.Execute("PRAGMA user_version = 7;");
+            using var transaction = connection.BeginTransaction();
+            var lineIds = Enumerable.Range(1, 2_500).Concat(Enumerable.Range(2_510, 5)).Select(i => (long)i);
+            foreach (var (execution, id) in lineIds.Select(i => (3L, i)).Append((9L, 1L)).Append((9L, 2L)))
+            {
+                var line = new OutputLine(id, id == 2 ? "grüße 🚀" : $"{execution}:{id}", id % 3 == 0 ? OutputStreamKind.Stderr : OutputStreamKind.Stdout, 1_700_000_000_000 + id);
+                connection.Execute(
+                    "INSERT INTO output_lines (execution_id, line_id, stream, timestamp_ms, content) VALUES (@execution, @Id, @stream, @TimestampMs, @Content);",
+                    new { execution, line.Id, stream = (int)line.Stream, line.TimestampMs, line.Content },
+                    transaction);
+                expected.Add((execution, line));
+            }
+
+            transaction.Commit();
+        }
+
+        using var db = new SqliteDatabase(new StoreOptions { DatabasePath = DatabasePath });
+        await using var output = new OutputStore(db);
+        var read = new List<(long, OutputLine)>();
+        foreach (var execution in new long[] { 3, 9 })
+        {
+            for (long after = 0; ;)
+            {
+                var page = output.Read(execution, after, 1000);
+                if (page.Count == 0)
+                {
+                    break;
+                }
+
+                read.AddRange(page.Select(l => (execution, l)));
+                after = page[^1].Id;
+            }
+        }
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(UserVersion(DatabasePath), Is.EqualTo(Migrations.Latest));
+            Assert.That(read, Is.EqualTo(expected));
+            Assert.That(Schema(DatabasePath).Select(o => o.Name), Does.Not.Contain("output_lines"));
         });
     }
 

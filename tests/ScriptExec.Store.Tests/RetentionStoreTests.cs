@@ -41,7 +41,7 @@ public sealed class RetentionStoreTests : StoreFixture
     private long LineCount(long executionId)
     {
         using var connection = Db.OpenRead();
-        return connection.ExecuteScalar<long>("SELECT COUNT(*) FROM output_lines WHERE execution_id = @executionId;", new { executionId });
+        return connection.ExecuteScalar<long>("SELECT COALESCE(SUM(line_count), 0) FROM output_chunks WHERE execution_id = @executionId;", new { executionId });
     }
 
     [Test]

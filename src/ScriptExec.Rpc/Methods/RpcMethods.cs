@@ -39,9 +39,8 @@ public sealed partial class RpcMethods
     /// <summary>RipEX2's overview: every script with its instances and each instance's last execution.</summary>
     private List<ScriptOverviewDto> Overview()
     {
-        var scripts = Scripts.ListScripts();
-        var instances = Scripts.ListInstances().ToLookup(i => i.ScriptName);
-        var last = Executions.LastOf(instances.SelectMany(g => g).Select(i => (i.ScriptName, i.InstanceName)));
+        // From memory: it is in every start and stop reply.
+        var (scripts, instances, last) = _backend.Catalog.Overview.Get(_backend.Retention.Counts.PrunedExecutions);
         return [.. scripts.Select(s => new ScriptOverviewDto(
             s.Name,
             s.Version,
@@ -57,7 +56,7 @@ public sealed partial class RpcMethods
             TriggerDto.From(i.StartTrigger),
             i.StopTrigger is { } stop ? TriggerDto.From(stop) : null,
             last.TryGetValue((i.ScriptName, i.InstanceName), out var e) ? ExecutionDto.From(e) : null,
-            Supervisor.Workdirs?.SizeBytes(i.ScriptName, i.InstanceName) ?? 0,
+            Supervisor.Workdirs?.SizeBytes(i.ScriptName, i.InstanceName, running: Supervisor.IsReserved(i.ScriptName, i.InstanceName)) ?? 0,
             i.Enabled,
             restart?.NextStart?.ToUnixTimeSeconds(),
             restart?.GaveUp == true ? true : null);

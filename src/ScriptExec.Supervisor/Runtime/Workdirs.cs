@@ -17,6 +17,10 @@ public sealed class Workdirs
 
     private readonly string _root;
 
+    // Sizes of idle instances' directories as last walked: the overview is in every start and stop reply, and only a
+    // run (or a delete) changes an idle directory. Forgotten when a run starts and when it ends.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Script, string Instance), long> _idleSizes = new();
+
     public Workdirs(string root)
     {
         _root = Path.GetFullPath(root);
@@ -48,6 +52,31 @@ public sealed class Workdirs
         return dir;
     }
 
+    /// <summary>
+    /// Bytes in the directory's files, walked once while the instance is idle (<paramref name="running"/> false) and
+    /// again after its next run; walked every time while it runs.
+    /// </summary>
+    public long SizeBytes(string scriptName, string instanceName, bool running)
+    {
+        if (running)
+        {
+            return SizeBytes(scriptName, instanceName);
+        }
+
+        var key = (scriptName, instanceName);
+        if (_idleSizes.TryGetValue(key, out var size))
+        {
+            return size;
+        }
+
+        size = SizeBytes(scriptName, instanceName);
+        _idleSizes[key] = size;
+        return size;
+    }
+
+    /// <summary>A run started or ended in the directory: its size is walked again when next asked.</summary>
+    public void Forget(string scriptName, string instanceName) => _idleSizes.TryRemove((scriptName, instanceName), out _);
+
     /// <summary>Bytes in the directory's files (0 when it does not exist yet); what cannot be read is left out.</summary>
     public long SizeBytes(string scriptName, string instanceName)
     {
@@ -65,6 +94,11 @@ public sealed class Workdirs
     public void Delete(string scriptName, string? instanceName)
     {
         var dir = instanceName is null ? Path.Combine(_root, scriptName) : PathOf(scriptName, instanceName);
+        foreach (var key in _idleSizes.Keys.Where(k => k.Script == scriptName && (instanceName is null || k.Instance == instanceName)))
+        {
+            _idleSizes.TryRemove(key, out _);
+        }
+
         if (Directory.Exists(dir))
         {
             Directory.Delete(dir, recursive: true);

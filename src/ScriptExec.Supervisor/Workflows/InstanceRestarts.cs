@@ -25,6 +25,11 @@ public sealed class InstanceRestarts : IDisposable
     private readonly Func<string, string, Trigger, Task> _start;
     private readonly CancellationTokenSource _disposed = new();
 
+    // The instances as last read, so an end decides without reading its instance again; forgotten whenever the
+    // catalog changes one (InstanceChanged). The version tells a read that raced such a change not to be kept.
+    private readonly Dictionary<(string Script, string Instance), InstanceDefinition?> _instances = [];
+    private long _instancesVersion;
+
     public InstanceRestarts(
         ScriptStore scripts, ExecutionSupervisor supervisor, TimeProvider time, ILogger logger, Func<string, string, Trigger, Task> start)
     {
@@ -60,6 +65,22 @@ public sealed class InstanceRestarts : IDisposable
         foreach (var execution in newestRuns)
         {
             Decide(execution, daemonStarting: true);
+        }
+    }
+
+    /// <summary>
+    /// The catalog changed the instance (set, enabled or disabled, deleted) or, with a null
+    /// <paramref name="instanceName"/>, every instance of the script: the next decision reads it again.
+    /// </summary>
+    public void InstanceChanged(string scriptName, string? instanceName)
+    {
+        lock (_lock)
+        {
+            _instancesVersion++;
+            foreach (var key in _instances.Keys.Where(k => k.Script == scriptName && (instanceName is null || k.Instance == instanceName)).ToList())
+            {
+                _instances.Remove(key);
+            }
         }
     }
 
@@ -208,14 +229,38 @@ public sealed class InstanceRestarts : IDisposable
 
     private InstanceDefinition? Instance(string scriptName, string instanceName)
     {
+        var key = (scriptName, instanceName);
+        long version;
+        lock (_lock)
+        {
+            if (_instances.TryGetValue(key, out var known))
+            {
+                return known;
+            }
+
+            version = _instancesVersion;
+        }
+
+        InstanceDefinition? read;
         try
         {
-            return _scripts.GetInstance(scriptName, instanceName);
+            read = _scripts.GetInstance(scriptName, instanceName);
         }
         catch (ScriptExecException)
         {
+            // Stored but not loadable: decided as missing, and read again next time (it may be set meanwhile).
             return null;
         }
+
+        lock (_lock)
+        {
+            if (version == _instancesVersion)
+            {
+                _instances[key] = read;
+            }
+        }
+
+        return read;
     }
 
     private sealed class State

@@ -24,7 +24,11 @@ public sealed class ScriptCatalog
         _triggers = triggers;
         _control = control;
         _time = time;
+        Overview = new CatalogOverview(scripts, control.Executions, supervisor);
     }
+
+    /// <summary>The overview of scripts, instances and their newest executions, kept in memory.</summary>
+    public CatalogOverview Overview { get; }
 
     /// <summary>
     /// Stores a script's source as its current version. A null <paramref name="description"/> keeps the current
@@ -45,6 +49,8 @@ public sealed class ScriptCatalog
         }
 
         await _scripts.SetScriptAsync(script, cancellationToken);
+        _supervisor.ScriptVersionStored(script.Name, script.Version);
+        Overview.CatalogChanged();
         return script;
     }
 
@@ -60,6 +66,7 @@ public sealed class ScriptCatalog
             }
 
             _control.Restarts.CancelScript(name);
+            Changed(name, instanceName: null);
             _supervisor.Files.Delete(name);
             _supervisor.Workdirs?.Delete(name, instanceName: null);
             _triggers.Reload();
@@ -84,6 +91,7 @@ public sealed class ScriptCatalog
         Catalog.RequireScript(_scripts, instance.ScriptName);
         instance = instance with { UpdatedTimestamp = _time.GetUtcNow().ToUnixTimeSeconds() };
         await _scripts.SetInstanceAsync(instance, cancellationToken);
+        Changed(instance.ScriptName, instance.InstanceName);
         _control.CancelPending(instance.ScriptName, instance.InstanceName);
         _triggers.Reload();
         return instance;
@@ -104,6 +112,7 @@ public sealed class ScriptCatalog
 
         var instance = stored with { Enabled = enabled, UpdatedTimestamp = _time.GetUtcNow().ToUnixTimeSeconds() };
         await _scripts.SetInstanceAsync(instance, cancellationToken);
+        Changed(scriptName, instanceName);
         _control.CancelPending(scriptName, instanceName);
         _triggers.Reload();
         return instance;
@@ -126,10 +135,18 @@ public sealed class ScriptCatalog
                 throw Catalog.InstanceMissing(scriptName, instanceName);
             }
 
+            Changed(scriptName, instanceName);
             _control.CancelPending(scriptName, instanceName);
             _supervisor.Workdirs?.Delete(scriptName, instanceName);
             _triggers.Reload();
         }
+    }
+
+    /// <summary>What is kept in memory of the catalog (restart policies, the overview) is read again after a change.</summary>
+    private void Changed(string scriptName, string? instanceName)
+    {
+        _control.Restarts.InstanceChanged(scriptName, instanceName);
+        Overview.CatalogChanged();
     }
 
     // One that no longer loads is being set again to repair it: it comes back enabled.

@@ -1,0 +1,74 @@
+using Microsoft.Data.Sqlite;
+using ScriptExec.Core;
+
+namespace ScriptExec.Store;
+
+/// <summary>
+/// Migration 8's data: every row of <c>output_lines</c> (one per line) goes into <c>output_chunks</c>, cut where
+/// the writer would cut (a gap in line ids, <see cref="OutputChunk.MaxLines"/>, <see cref="OutputChunk.MaxBytes"/>),
+/// then the old table is dropped, all in the migration's transaction: an upgrade keeps every stored line or
+/// changes nothing. Streams the old table in key order, one chunk in memory at a time.
+/// </summary>
+internal static class OutputChunkMigration
+{
+    private const string SelectLinesSql = """
+        SELECT execution_id, line_id, stream, timestamp_ms, content FROM output_lines ORDER BY execution_id, line_id;
+        """;
+
+    private const string InsertChunkSql = """
+        INSERT INTO output_chunks (execution_id, first_line, line_count, streams, lines)
+        VALUES ($execution, $first, $count, $streams, $lines);
+        """;
+
+    public static void Apply(SqliteConnection connection, SqliteTransaction transaction)
+    {
+        using var insert = connection.CreateCommand();
+        insert.Transaction = transaction;
+        insert.CommandText = InsertChunkSql;
+        var execution = insert.Parameters.Add("$execution", SqliteType.Integer);
+        var first = insert.Parameters.Add("$first", SqliteType.Integer);
+        var count = insert.Parameters.Add("$count", SqliteType.Integer);
+        var streams = insert.Parameters.Add("$streams", SqliteType.Integer);
+        var lines = insert.Parameters.Add("$lines", SqliteType.Blob);
+
+        void Insert(OutputChunkBuilder chunk)
+        {
+            execution.Value = chunk.ExecutionId;
+            first.Value = chunk.FirstLine;
+            count.Value = chunk.LineCount;
+            streams.Value = chunk.Streams;
+            lines.Value = chunk.Encoded.ToArray();
+            insert.ExecuteNonQuery();
+            chunk.Clear();
+        }
+
+        using var chunk = new OutputChunkBuilder();
+        using (var select = connection.CreateCommand())
+        {
+            select.Transaction = transaction;
+            select.CommandText = SelectLinesSql;
+            using var reader = select.ExecuteReader();
+            while (reader.Read())
+            {
+                var executionId = reader.GetInt64(0);
+                var line = new OutputLine(reader.GetInt64(1), reader.GetString(4), (OutputStreamKind)reader.GetInt32(2), reader.GetInt64(3));
+                if (!chunk.Accepts(executionId, line.Id))
+                {
+                    Insert(chunk);
+                }
+
+                chunk.Append(executionId, line);
+            }
+        }
+
+        if (!chunk.IsEmpty)
+        {
+            Insert(chunk);
+        }
+
+        using var drop = connection.CreateCommand();
+        drop.Transaction = transaction;
+        drop.CommandText = "DROP TABLE output_lines;";
+        drop.ExecuteNonQuery();
+    }
+}
