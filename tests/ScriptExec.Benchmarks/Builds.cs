@@ -7,21 +7,29 @@ namespace ScriptExec.Benchmarks;
 /// NativeAOT publish, run directly). <see cref="NotBuiltReason"/> says why a build is missing; its figures are then
 /// reported as not built instead of failing the run.
 /// </summary>
-internal sealed record ProgramBuild(string Name, string? Dll, string? Executable, string? NotBuiltReason = null)
+internal sealed record ProgramBuild(string Name, string? Dll, string? Executable, string? NotBuiltReason = null, string? NotRunReason = null)
 {
     public const string Jit = "jit";
     public const string Native = "native";
 
     public bool IsBuilt => NotBuiltReason is null;
 
+    /// <summary>Built, and not left out of the section at hand.</summary>
+    public bool Runs => IsBuilt && NotRunReason is null;
+
     /// <summary>The file whose process is the daemon: the native executable, or the dll run by dotnet.</summary>
     public string Path => Executable ?? Dll ?? "";
 
     public string Command => Executable ?? $"dotnet {Dll}";
 
-    public JsonObject ToJson() => IsBuilt
-        ? new JsonObject { ["built"] = true, ["command"] = Command }
-        : new JsonObject { ["built"] = false, ["reason"] = NotBuiltReason };
+    /// <summary>This build, not run (when it was built at all): <paramref name="reason"/> says why.</summary>
+    public ProgramBuild Skipped(string reason) => this with { NotRunReason = reason };
+
+    public JsonObject ToJson() => !IsBuilt
+        ? new JsonObject { ["built"] = false, ["reason"] = NotBuiltReason }
+        : NotRunReason is null
+            ? new JsonObject { ["built"] = true, ["command"] = Command }
+            : new JsonObject { ["built"] = true, ["run"] = false, ["reason"] = NotRunReason };
 }
 
 /// <summary>The builds of a run: the daemon and the CLI, each as JIT and native.</summary>
