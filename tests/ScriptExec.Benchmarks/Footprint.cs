@@ -40,9 +40,10 @@ internal static class Footprint
             report.Add(check with { Pass = check.Pass == true && files == 1, Note = $"{files} file(s) to deploy" });
         }
 
-        // One daemon answers both CLIs, so the figures differ only by the client: the native one if there is one.
-        var daemonBuild = builds.Native.IsBuilt ? builds.Native : builds.Jit;
-        await using var daemon = await BenchDaemons.StartAsync(daemonBuild, temp, "footprint", SeededStore.DaemonConfig(), cancellationToken);
+        // One daemon answers both CLIs, so the figures differ only by the client: the native one if it starts (its
+        // own sections report it if it does not), else the JIT one.
+        var (daemonBuild, daemon) = await StartDaemonAsync(builds, temp, cancellationToken);
+        await using var stopDaemon = daemon;
         var floor = await TimeAsync("/bin/true", [], options.CliRuns, cancellationToken);
         var cli = new JsonObject
         {
@@ -70,6 +71,23 @@ internal static class Footprint
 
         report.Scope = null;
         return new JsonObject { ["daemon_size"] = sizes, ["cli_status"] = cli };
+    }
+
+    private static async Task<(ProgramBuild Build, DaemonProcess Daemon)> StartDaemonAsync(Builds builds, string temp, CancellationToken cancellationToken)
+    {
+        if (builds.Native.IsBuilt)
+        {
+            try
+            {
+                return (builds.Native, await BenchDaemons.StartAsync(builds.Native, temp, "footprint-native", SeededStore.DaemonConfig(), cancellationToken));
+            }
+            catch (InvalidOperationException e)
+            {
+                Progress.Say("  the native daemon did not start; the CLIs ask the JIT one: " + e.Message.Split('\n')[0]);
+            }
+        }
+
+        return (builds.Jit, await BenchDaemons.StartAsync(builds.Jit, temp, "footprint", SeededStore.DaemonConfig(), cancellationToken));
     }
 
     /// <summary>Wall time of each run, after one unmeasured run; every run must exit 0.</summary>

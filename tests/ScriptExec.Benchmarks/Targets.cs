@@ -75,7 +75,7 @@ internal static class Targets
 
         if (check is null)
         {
-            return new JsonObject { ["result"] = "not run", ["met"] = null };
+            return new JsonObject { ["result"] = "not measured (section not run, or failed: see summary.errors)", ["met"] = null };
         }
 
         return new JsonObject
