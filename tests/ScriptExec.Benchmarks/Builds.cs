@@ -17,9 +17,6 @@ internal sealed record ProgramBuild(string Name, string? Dll, string? Executable
     /// <summary>Built, and not left out of the section at hand.</summary>
     public bool Runs => IsBuilt && NotRunReason is null;
 
-    /// <summary>The file whose process is the daemon: the native executable, or the dll run by dotnet.</summary>
-    public string Path => Executable ?? Dll ?? "";
-
     public string Command => Executable ?? $"dotnet {Dll}";
 
     /// <summary>This build, not run (when it was built at all): <paramref name="reason"/> says why.</summary>
@@ -82,7 +79,7 @@ internal sealed record Builds(ProgramBuild Jit, ProgramBuild Native, ProgramBuil
             return new ProgramBuild(ProgramBuild.Native, null, null, $"not built: {defaultPath} is missing ({publishCommand})");
         }
 
-        var dll = System.IO.Path.Combine(System.IO.Path.GetDirectoryName(defaultPath)!, managedDll);
+        var dll = Path.Combine(Path.GetDirectoryName(defaultPath)!, managedDll);
         return File.Exists(dll)
             ? new ProgramBuild(ProgramBuild.Native, null, null, $"not built: {defaultPath} is a framework-dependent apphost ({managedDll} beside it), not NativeAOT")
             : new ProgramBuild(ProgramBuild.Native, null, defaultPath);
