@@ -13,11 +13,11 @@ internal static class BenchDaemons
     private const int LogLinesKept = 40;
 
     /// <summary>
-    /// Starts scriptexecd in <paramref name="directory"/>/<paramref name="name"/> and waits until it is ready.
+    /// Starts the given build of scriptexecd in <paramref name="directory"/>/<paramref name="name"/> and waits until it is ready.
     /// <paramref name="config"/> becomes its <c>--config</c> file (snake_case keys, as in DaemonOptions).
     /// </summary>
     public static Task<DaemonProcess> StartAsync(
-        string dll, string directory, string name, JsonObject? config, CancellationToken cancellationToken)
+        ProgramBuild build, string directory, string name, JsonObject? config, CancellationToken cancellationToken)
     {
         List<string> extraArgs = [];
         if (config is not null)
@@ -30,7 +30,8 @@ internal static class BenchDaemons
         return DaemonProcess.StartAsync(
             new DaemonLaunch(Path.Combine(directory, name))
             {
-                Dll = dll,
+                Dll = build.Dll,
+                Executable = build.Executable,
                 SocketPath = Path.Combine(directory, name + ".sock"),
                 ExtraArgs = extraArgs,
                 ClearDaemonEnvironment = true,
@@ -41,10 +42,13 @@ internal static class BenchDaemons
     }
 
     /// <summary>Memory from /proc/PID/status: resident, split by kind, and the peak.</summary>
-    public static MemoryUse Memory(this DaemonProcess daemon)
+    public static MemoryUse Memory(this DaemonProcess daemon) => Memory(daemon.Pid);
+
+    /// <summary>Memory of any process (supervisord's too) from /proc/PID/status.</summary>
+    public static MemoryUse Memory(int pid)
     {
         var values = new Dictionary<string, long>(StringComparer.Ordinal);
-        foreach (var line in File.ReadLines($"/proc/{daemon.Pid}/status"))
+        foreach (var line in File.ReadLines(string.Create(CultureInfo.InvariantCulture, $"/proc/{pid}/status")))
         {
             var colon = line.IndexOf(':', StringComparison.Ordinal);
             if (colon > 0 && line.EndsWith(" kB", StringComparison.Ordinal))

@@ -12,10 +12,16 @@ internal sealed record BenchOptions
           --out FILE       also write the JSON report to FILE
           --explain        only print EXPLAIN QUERY PLAN of every script_execution_get shape (10k-row store) and exit
           --daemon DLL     benchmark this scriptexecd.dll instead of src/ScriptExec.Daemon/bin/Release/net10.0/
+          --native EXE     the native scriptexecd to benchmark beside the JIT build (default: the output of
+                           dotnet publish src/ScriptExec.Daemon -r linux-x64 -c Release, if it is NativeAOT;
+                           missing: its figures are reported as "not built")
+          --native-cli EXE the native scriptexec CLI (default: src/ScriptExec.Cli/bin/Release/net10.0/linux-x64/publish/)
+          --no-native      benchmark the JIT build only
           --no-supervisord skip the supervisord baseline (reported as unavailable)
           --fail-on-miss   exit 3 when a target is missed (default: report only)
           --keep           keep the temporary directory (stores, logs) and print its path
-          --only SECTION   run one section: startup, query_latency, work_daemon, subscriber_flood or output_budget
+          --only SECTION   run one section: footprint, startup, query_latency, work_daemon,
+                           subscriber_flood or output_budget
           --flood-rounds N rounds of the subscriber flood variants (default 3, --quick 1)
         """;
 
@@ -28,6 +34,12 @@ internal sealed record BenchOptions
     public string? DaemonDll { get; init; }
 
     public bool SkipSupervisord { get; init; }
+
+    public string? NativeDaemon { get; init; }
+
+    public string? NativeCli { get; init; }
+
+    public bool SkipNative { get; init; }
 
     public bool FailOnMiss { get; init; }
 
@@ -86,6 +98,9 @@ internal sealed record BenchOptions
 
     public TimeSpan StatusDuration => Quick ? TimeSpan.FromSeconds(3) : TimeSpan.FromSeconds(10);
 
+    /// <summary>Timed runs of <c>scriptexec status</c> per CLI build.</summary>
+    public int CliRuns => Quick ? 5 : 20;
+
     /// <summary>Cold starts on fresh data directories (the work daemon's start adds one more).</summary>
     public int StartupSamples => Quick ? 2 : 4;
 
@@ -101,6 +116,9 @@ internal sealed record BenchOptions
                 "--out" => options with { OutPath = Value(args, ref i) },
                 "--daemon" => options with { DaemonDll = Path.GetFullPath(Value(args, ref i)) },
                 "--no-supervisord" => options with { SkipSupervisord = true },
+                "--native" => options with { NativeDaemon = Path.GetFullPath(Value(args, ref i)) },
+                "--native-cli" => options with { NativeCli = Path.GetFullPath(Value(args, ref i)) },
+                "--no-native" => options with { SkipNative = true },
                 "--fail-on-miss" => options with { FailOnMiss = true },
                 "--keep" => options with { Keep = true },
                 "--only" => options with { Only = Value(args, ref i) },

@@ -14,7 +14,7 @@ internal static class OutputBudgetCost
 {
     private const string ScriptName = "bench-flood";
 
-    public static async Task<JsonNode> RunAsync(string dll, string directory, BenchOptions options, Report report, CancellationToken cancellationToken)
+    public static async Task<JsonNode> RunAsync(ProgramBuild build, string directory, BenchOptions options, Report report, CancellationToken cancellationToken)
     {
         var lines = options.FloodLines;
         var source = string.Create(CultureInfo.InvariantCulture, $"#!/bin/sh\nseq -f 'flood line %g of the output budget benchmark' 1 {lines}\n");
@@ -26,10 +26,10 @@ internal static class OutputBudgetCost
         var config = SeededStore.DaemonConfig();
         config.Remove("output_budget_bytes_per_s");
         config.Remove("output_budget_lines_per_s");
-        var (underBudget, droppedLines) = await MeasureDaemonAsync(dll, directory, "budget", config, source, options, cancellationToken);
+        var (underBudget, droppedLines) = await MeasureDaemonAsync(build, directory, "budget", config, source, options, cancellationToken);
 
         // For the record: the same flood with the budget off, every line stored (what capture and store cost alone).
-        var (budgetOff, _) = await MeasureDaemonAsync(dll, directory, "nobudget", SeededStore.DaemonConfig(), source, options, cancellationToken);
+        var (budgetOff, _) = await MeasureDaemonAsync(build, directory, "nobudget", SeededStore.DaemonConfig(), source, options, cancellationToken);
 
         var toDevNull = new Samples();
         await FloodToDevNullAsync(scriptPath, cancellationToken);
@@ -67,9 +67,9 @@ internal static class OutputBudgetCost
 
     /// <summary>Timed runs of the flood on a fresh daemon with <paramref name="config"/>; the dropped lines of the last run.</summary>
     private static async Task<(Samples Runs, long DroppedLines)> MeasureDaemonAsync(
-        string dll, string directory, string name, JsonObject config, string source, BenchOptions options, CancellationToken cancellationToken)
+        ProgramBuild build, string directory, string name, JsonObject config, string source, BenchOptions options, CancellationToken cancellationToken)
     {
-        await using var daemon = await BenchDaemons.StartAsync(dll, directory, name, config, cancellationToken);
+        await using var daemon = await BenchDaemons.StartAsync(build, directory, name, config, cancellationToken);
         await InstanceRunner.DefineAsync(daemon, ScriptName, source, ["main"], cancellationToken);
         await using var runner = await InstanceRunner.CreateAsync(daemon, ScriptName, "main", cancellationToken);
 

@@ -70,9 +70,9 @@ internal static class OutputCapture
             };
 
             var figure = "output_capture." + name;
-            var rate = Check.AtLeast(figure + ".stored_rate", storedMbPerS, "MB/s", 50,
+            var rate = Check.AtLeast(figure + ".stored_rate", storedMbPerS, "MB/s", 100,
                 "script to /dev/null (MB/s)", bytes / 1_000_000.0 / (baseline.P50 / 1000));
-            var wall = Check.RatioAtMost(figure + ".script_wall_time", durationMs, "ms", "same script to /dev/null (median of 3)", baseline.P50, 1.2);
+            var wall = Check.RatioAtMost(figure + ".script_wall_time", durationMs, "ms", "same script to /dev/null (median of 3)", baseline.P50, 3);
             if (!complete)
             {
                 rate = rate with { Pass = false, Note = $"not all output stored: truncated={truncated}, last line {lastLine} of {lines}" };

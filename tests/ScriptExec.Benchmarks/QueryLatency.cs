@@ -60,6 +60,9 @@ internal static class QueryLatency
                 }
             }
 
+            var worst = targets.Where(t => t.Store == large).MaxBy(t => t.Rpc.P99)!;
+            report.Add(Check.AtMost("script_execution_get.p99_worst_shape", worst.Rpc.P99, "ms", 1.0, $"raw query p99 ({large.Label}, {worst.Shape.Name})",
+                worst.RawSql.P99) with { Note = $"the highest p99 of the {targets.Count(t => t.Store == large)} shapes on the {large.Label} store: {worst.Shape.Name}" });
             foreach (var shape in QueryShape.For(large.Rows))
             {
                 var l = targets.Single(t => t.Store == large && t.Shape.Name == shape.Name);

@@ -14,6 +14,14 @@ internal sealed class RepoLayout
 
     public string ReleaseDaemonDll => Path.Combine(Root, "src", "ScriptExec.Daemon", "bin", "Release", "net10.0", "scriptexecd.dll");
 
+    /// <summary>Where <c>dotnet publish src/ScriptExec.Daemon -r linux-x64 -c Release</c> puts the native daemon.</summary>
+    public string NativeDaemonPublish => Path.Combine(Root, "src", "ScriptExec.Daemon", "bin", "Release", "net10.0", "linux-x64", "publish", "scriptexecd");
+
+    /// <summary>The JIT CLI; <c>dotnet run -c Release</c> of this tool builds it (a build-only project reference).</summary>
+    public string ReleaseCliDll => Path.Combine(Root, "src", "ScriptExec.Cli", "bin", "Release", "net10.0", "scriptexec.dll");
+
+    public string NativeCliPublish => Path.Combine(Root, "src", "ScriptExec.Cli", "bin", "Release", "net10.0", "linux-x64", "publish", "scriptexec");
+
     public static RepoLayout Locate()
     {
         foreach (var start in new[] { Environment.CurrentDirectory, AppContext.BaseDirectory })

@@ -23,7 +23,8 @@ internal sealed class Report
             ["started_utc"] = DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture),
             ["machine"] = new JsonObject
             {
-                ["cores"] = Environment.ProcessorCount,
+                // What nproc prints: the CPUs this process may run on.
+                ["nproc"] = Environment.ProcessorCount,
                 ["os"] = System.Runtime.InteropServices.RuntimeInformation.OSDescription,
                 ["runtime"] = System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription,
                 ["loadavg_at_start"] = LoadAverage(),
@@ -36,6 +37,11 @@ internal sealed class Report
         };
     }
 
+    /// <summary>The build the next figures belong to (jit, native): their names start with it; null for none.</summary>
+    public string? Scope { get; set; }
+
+    public IReadOnlyList<Check> Checks => _checks;
+
     public bool HasErrors => _errors.Count > 0;
 
     public int Misses => _checks.Count(c => c.Pass == false);
@@ -46,6 +52,7 @@ internal sealed class Report
 
     public void Add(Check check)
     {
+        check = Scope is null ? check : check with { Figure = Scope + "." + check.Figure };
         _checks.Add(check);
         Progress.Say($"  {check.Result,-12} {check.Figure} = {Format(check.Value)} {check.Unit}"
                      + (check.Ratio is { } r ? $" (ratio {Format(r)} vs {check.Baseline})" : "") + $"  target {check.Target}");
@@ -53,6 +60,7 @@ internal sealed class Report
 
     public void Error(string section, Exception e)
     {
+        section = Scope is null ? section : Scope + "." + section;
         _errors[section] = e.GetType().Name + ": " + e.Message;
         Progress.Say($"  ERROR in {section}: {e}");
     }
@@ -70,6 +78,7 @@ internal sealed class Report
             ["misses"] = new JsonArray([.. _checks.Where(c => c.Pass == false).Select(c => (JsonNode?)JsonValue.Create(c.Figure))]),
             ["errors"] = _errors.DeepClone(),
         };
+        _root["targets"] = Targets.ToJson(_checks, (JsonObject)_root["machine"]!.DeepClone(), _root["builds"]?.DeepClone());
         _root["checks"] = new JsonArray([.. _checks.Select(c => (JsonNode?)c.ToJson())]);
         _root["details"] = _sections.DeepClone();
         return _root.ToJsonString(Indented);

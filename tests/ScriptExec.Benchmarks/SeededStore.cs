@@ -4,7 +4,7 @@ namespace ScriptExec.Benchmarks;
 
 /// <summary>
 /// A store of N executions for the query benchmarks: the daemon creates the schema (start, stop), the seeder
-/// bulk-inserts through that schema, and the daemon is started again on the result.
+/// bulk-inserts through that schema, and each build is then started on the result in turn.
 /// </summary>
 internal static class SeededStore
 {
@@ -20,11 +20,14 @@ internal static class SeededStore
         ["output_budget_lines_per_s"] = 0,
     };
 
-    /// <summary>Creates, seeds and starts; the daemon is running on the store when this returns.</summary>
-    public static async Task<(DaemonProcess Daemon, JsonObject Info)> CreateAsync(
-        string dll, string directory, string name, int rows, CancellationToken cancellationToken)
+    /// <summary>
+    /// Creates the schema with <paramref name="build"/> (start, stop) and seeds it; any build can then be started on
+    /// it with <see cref="BenchDaemons.StartAsync"/> and the same <paramref name="name"/>.
+    /// </summary>
+    public static async Task<JsonObject> SeedAsync(
+        ProgramBuild build, string directory, string name, int rows, CancellationToken cancellationToken)
     {
-        await using (var schema = await BenchDaemons.StartAsync(dll, directory, name, DaemonConfig(), cancellationToken))
+        await using (var schema = await BenchDaemons.StartAsync(build, directory, name, DaemonConfig(), cancellationToken))
         {
             await schema.StopAsync(TimeSpan.FromSeconds(30));
         }
@@ -32,14 +35,11 @@ internal static class SeededStore
         var databasePath = Path.Combine(directory, name, "scriptexec.db");
         Progress.Say($"  seeding {rows:N0} executions into {databasePath}");
         var seeding = Seeder.Seed(databasePath, rows);
-        var daemon = await BenchDaemons.StartAsync(dll, directory, name, DaemonConfig(), cancellationToken);
-        var info = new JsonObject
+        return new JsonObject
         {
             ["rows"] = rows,
             ["seed_s"] = Report.Round(seeding.TotalSeconds),
             ["database_bytes"] = new FileInfo(databasePath).Length,
-            ["startup_to_ready_ms"] = Report.Round(daemon.ReadyAfter.TotalMilliseconds),
         };
-        return (daemon, info);
     }
 }

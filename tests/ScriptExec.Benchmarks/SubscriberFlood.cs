@@ -25,9 +25,9 @@ internal static class SubscriberFlood
         OutputSubscribers,
     }
 
-    public static async Task<JsonNode> RunAsync(string dll, string temp, BenchOptions options, Report report, CancellationToken cancellationToken)
+    public static async Task<JsonNode> RunAsync(ProgramBuild build, string temp, BenchOptions options, Report report, CancellationToken cancellationToken)
     {
-        await using var daemon = await BenchDaemons.StartAsync(dll, temp, "flood", SeededStore.DaemonConfig(), cancellationToken);
+        await using var daemon = await BenchDaemons.StartAsync(build, temp, "flood", SeededStore.DaemonConfig(), cancellationToken);
         var lines = options.FloodBytes / OutputCapture.LineBytes;
         var source = string.Create(CultureInfo.InvariantCulture, $"""
             #!/bin/sh

@@ -31,6 +31,8 @@ internal sealed class Supervisord : IAsyncDisposable
 
     public string Version { get; }
 
+    public int Pid => _process.Id;
+
     public static string ProgramName(int index) => string.Create(CultureInfo.InvariantCulture, $"p{index}");
 
     /// <summary>Null when supervisord is there (installing it if needed), else why it is not.</summary>

@@ -13,7 +13,8 @@ internal static class Throughput
     public const string Source = "#!/bin/sh\nexit 0\n";
 
     public static async Task<JsonObject> RunAsync(
-        DaemonProcess daemon, string directory, BenchOptions options, Report report, CancellationToken cancellationToken)
+        string buildName, DaemonProcess daemon, string directory, BenchOptions options, SupervisordBaseline supervisordBaseline, Report report,
+        CancellationToken cancellationToken)
     {
         var scriptPath = Path.Combine(directory, "noop.sh");
         await File.WriteAllTextAsync(scriptPath, Source, cancellationToken);
@@ -53,7 +54,7 @@ internal static class Throughput
             bareStats[mode] = await BareLoop.RunAsync(scriptPath, options.ShortRuns, parallel, cancellationToken);
         }
 
-        var supervisord = await RunSupervisordAsync(Path.Combine(directory, "supervisord"), scriptPath, options, modes, cancellationToken);
+        var supervisord = await supervisordBaseline.GetAsync(Path.Combine(directory, "supervisord"), scriptPath, options, modes, buildName, cancellationToken);
         foreach (var (mode, _) in modes)
         {
             var ours = daemonStats[mode];
@@ -65,7 +66,7 @@ internal static class Throughput
                 ["supervisord"] = supervisord.Stats.TryGetValue(mode, out var s) ? s.ToJson() : null,
             };
             var figure = "short_script." + mode;
-            report.Add(Check.RatioAtLeast(figure + ".vs_bare_loop", ours.RunsPerSecond, "runs/s", "bare Process.Start loop", bare.RunsPerSecond, 0.5));
+            report.Add(Check.RatioAtLeast(figure + ".vs_bare_loop", ours.RunsPerSecond, "runs/s", "bare Process.Start loop", bare.RunsPerSecond, 0.75));
             report.Add(s is null
                 ? Check.NotMeasured(figure + ".vs_supervisord", "ratio >= 10", supervisord.Unavailable ?? "not run")
                 : Check.RatioAtLeast(figure + ".vs_supervisord", ours.RunsPerSecond, "runs/s", $"supervisord {supervisord.Version}", s.RunsPerSecond, 10));
@@ -78,6 +79,8 @@ internal static class Throughput
                 ["available"] = true,
                 ["version"] = supervisord.Version,
                 ["runs_per_mode"] = options.SupervisordRuns,
+                ["measured_with_build"] = supervisordBaseline.MeasuredWith,
+                ["idle_memory"] = supervisord.IdleMemory?.ToJson(),
                 ["method"] = "XML-RPC over its Unix socket: supervisor.startProcess(name, wait=true) with startsecs=0, "
                              + "then supervisor.getProcessInfo every 1 ms until EXITED",
                 ["start_answered_abnormal_termination"] = supervisord.FastExits,
@@ -85,42 +88,5 @@ internal static class Throughput
                     "the script had exited before startProcess returned (supervisord reaps inside the call); the poll then saw EXITED with status 0",
             };
         return result;
-    }
-
-    private sealed record SupervisordResult(Dictionary<string, RunStats> Stats, string? Version, string? Unavailable, int FastExits = 0);
-
-    private static async Task<SupervisordResult> RunSupervisordAsync(
-        string directory, string scriptPath, BenchOptions options, (string Mode, int Parallel)[] modes, CancellationToken cancellationToken)
-    {
-        var stats = new Dictionary<string, RunStats>();
-        if (options.SkipSupervisord)
-        {
-            return new SupervisordResult(stats, null, "skipped (--no-supervisord)");
-        }
-
-        var unavailable = await Supervisord.EnsureInstalledAsync(cancellationToken);
-        if (unavailable is not null)
-        {
-            return new SupervisordResult(stats, null, unavailable);
-        }
-
-        try
-        {
-            await using var supervisord = await Supervisord.StartAsync(directory, scriptPath, options.ParallelInstances, cancellationToken);
-            foreach (var (mode, parallel) in modes)
-            {
-                Progress.Say($"  supervisord {supervisord.Version} {mode}: {options.SupervisordRuns} runs");
-                var programs = Enumerable.Range(0, parallel).Select(Supervisord.ProgramName).ToList();
-                await RunStats.MeasureAsync(Math.Min(parallel * 2, options.SupervisordRuns), programs, supervisord.RunOnceAsync, cancellationToken);
-                stats[mode] = await RunStats.MeasureAsync(options.SupervisordRuns, programs, supervisord.RunOnceAsync, cancellationToken);
-            }
-
-            return new SupervisordResult(stats, supervisord.Version, null, supervisord.FastExits);
-        }
-        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-        {
-            Progress.Say($"  supervisord baseline failed: {e.Message}");
-            return new SupervisordResult(stats, null, "supervisord installed but the run failed: " + e.Message);
-        }
     }
 }

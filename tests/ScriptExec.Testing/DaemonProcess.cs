@@ -10,6 +10,9 @@ namespace ScriptExec.Testing;
 /// </summary>
 public sealed class DaemonProcess : IDisposable, IAsyncDisposable
 {
+    /// <summary>Names a native scriptexecd executable that every launch without its own Executable or Dll runs.</summary>
+    public const string BinaryVariable = "SCRIPTEXECD_BINARY";
+
     private static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(60);
 
     private readonly Process _process;
@@ -116,7 +119,7 @@ public sealed class DaemonProcess : IDisposable, IAsyncDisposable
     /// <summary>Runs scriptexecd with <paramref name="args"/> that must make it refuse to start; returns its exit status and output.</summary>
     public static async Task<(int ExitCode, string Output)> RunUntilExitAsync(params string[] args)
     {
-        var (fileName, prefix) = Command(null);
+        var (fileName, prefix) = Command(null, null);
         var start = new ProcessStartInfo(fileName) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var argument in prefix.Concat(args))
         {
@@ -251,7 +254,7 @@ public sealed class DaemonProcess : IDisposable, IAsyncDisposable
             start.Environment[name] = value;
         }
 
-        var (fileName, prefix) = Command(launch.Dll);
+        var (fileName, prefix) = Command(launch.Executable, launch.Dll);
         start.FileName = launch.OpenFileLimit is null ? fileName : "prlimit";
         string[] limit = launch.OpenFileLimit is { } nofile ? [$"--nofile={nofile}", "--", fileName] : [];
         foreach (var argument in limit.Concat(prefix).Concat(
@@ -278,15 +281,27 @@ public sealed class DaemonProcess : IDisposable, IAsyncDisposable
     }
 
     /// <summary>
-    /// <c>dotnet scriptexecd.dll</c>: the given one, or the one in the caller's output (the kit references the
-    /// Daemon project), or the daemon project's own apphost build when the output has no runnable copy.
+    /// The given native executable; else <c>dotnet scriptexecd.dll</c>: the given one; else the executable named by
+    /// <c>SCRIPTEXECD_BINARY</c> (to run a suite against a published native build); else the dll in the caller's
+    /// output (the kit references the Daemon project), or the daemon project's own apphost build when the output has
+    /// no runnable copy.
     /// </summary>
-    private static (string FileName, string[] Prefix) Command(string? dll)
+    private static (string FileName, string[] Prefix) Command(string? executable, string? dll)
     {
+        if (executable is not null)
+        {
+            return (executable, []);
+        }
+
         var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : "dotnet";
         if (dll is not null)
         {
             return (dotnet, [dll]);
+        }
+
+        if (Environment.GetEnvironmentVariable(BinaryVariable) is { Length: > 0 } binary)
+        {
+            return (binary, []);
         }
 
         dll = Path.Combine(AppContext.BaseDirectory, "scriptexecd.dll");
@@ -360,8 +375,14 @@ public sealed class DaemonProcess : IDisposable, IAsyncDisposable
 /// <summary>How to start a <see cref="DaemonProcess"/>: the data dir, and what differs from a plain start.</summary>
 public sealed record DaemonLaunch(string DataDir)
 {
-    /// <summary>The scriptexecd.dll to run; null for the one built beside the tests.</summary>
+    /// <summary>The scriptexecd.dll to run with <c>dotnet</c>; null for the one built beside the tests.</summary>
     public string? Dll { get; init; }
+
+    /// <summary>
+    /// A scriptexecd executable to run directly (e.g. the NativeAOT publish), instead of <see cref="Dll"/>; null for
+    /// the dll, or the executable named by <c>SCRIPTEXECD_BINARY</c> when no dll is given.
+    /// </summary>
+    public string? Executable { get; init; }
 
     /// <summary>The Unix socket; null for <c>d.sock</c> in the data dir.</summary>
     public string? SocketPath { get; init; }
