@@ -16,7 +16,7 @@
 set -u -o pipefail
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/scriptexec-arm64.XXXXXX")
-# shellcheck source=lib.sh
+# shellcheck source=contrib/packaging/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 BIN_DIR=''
@@ -80,9 +80,11 @@ fi
 # qemu-aarch64-static is called explicitly (no binfmt_misc needed, which containers often lack); -L /
 # resolves /lib/ld-linux-aarch64.so.1 and libc through multiarch.
 QEMU=(qemu-aarch64-static -L /)
-"${QEMU[@]}" "$BIN_DIR/scriptexec" --version >"$WORK/cli-version.txt" 2>&1 &&
-    pass "scriptexec --version under qemu: $(head -n 1 "$WORK/cli-version.txt")" ||
+if "${QEMU[@]}" "$BIN_DIR/scriptexec" --version >"$WORK/cli-version.txt" 2>&1; then
+    pass "scriptexec --version under qemu: $(head -n 1 "$WORK/cli-version.txt")"
+else
     fail "scriptexec --version under qemu" "$WORK/cli-version.txt"
+fi
 
 SOCKET=$WORK/sx.sock
 DATA=$WORK/data
@@ -91,11 +93,11 @@ log "starting scriptexecd under qemu-aarch64 (socket $SOCKET)"
 DAEMON_PID=$!
 
 export SX_SOCKET=$SOCKET SX_TIMEOUT=30
-# shellcheck source=../shell/scriptexec.sh
+# shellcheck source=contrib/shell/scriptexec.sh
 . "$ROOT/contrib/shell/scriptexec.sh"
 # Emulated start-up is slower than native: allow 60 s.
 for _ in $(seq 1 600); do
-    kill -0 "$DAEMON_PID" 2>/dev/null || abort "scriptexecd exited at start under qemu" "$WORK/daemon.log"
+    kill -0 "$DAEMON_PID" 2>/dev/null || abort "scriptexecd exited at start under qemu (its log follows)"
     [ -S "$SOCKET" ] && sx_call status >/dev/null 2>&1 && break
     sleep 0.1
 done
@@ -141,6 +143,7 @@ fi
 
 kill -TERM "$DAEMON_PID"
 for _ in $(seq 1 300); do kill -0 "$DAEMON_PID" 2>/dev/null || break; sleep 0.1; done
+kill -KILL "$DAEMON_PID" 2>/dev/null
 if wait "$DAEMON_PID"; then
     pass "daemon stops on SIGTERM with status 0"
 else

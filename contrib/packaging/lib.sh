@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared by the scripts in contrib/packaging (sourced, not run): PASS/FAIL counting in the style of
 # contrib/test-contrib.sh, quiet idempotent apt installs, and the native publish of scriptexecd and scriptexec.
 # The sourcing script sets WORK (a scratch directory) before calling anything here.

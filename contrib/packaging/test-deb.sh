@@ -14,7 +14,7 @@
 set -u -o pipefail
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/scriptexec-pkg.XXXXXX")
-# shellcheck source=lib.sh
+# shellcheck source=contrib/packaging/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 BIN_DIR='' DEB=''
@@ -140,16 +140,22 @@ fi
 read -r -a EXEC <<<"$(sed -n 's/^ExecStart=//p' "$UNIT")"
 mapfile -t ENVIRONMENT < <(sed -n 's/^Environment=//p' "$UNIT")
 NOFILE=$(sed -n 's/^LimitNOFILE=//p' "$UNIT")
+# Raising the hard limit needs CAP_SYS_RESOURCE, which a container may not have: then the hard limit we have.
+HARD=$(ulimit -Hn)
+if [ "$HARD" != unlimited ] && [ "$HARD" -lt "$NOFILE" ]; then
+    log "LimitNOFILE=$NOFILE is above this shell's hard limit $HARD: using $HARD"
+    NOFILE=$HARD
+fi
 PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 log "starting ${EXEC[*]} --listen http://127.0.0.1:$PORT (${ENVIRONMENT[*]}, LimitNOFILE=$NOFILE)"
 env "${ENVIRONMENT[@]}" prlimit "--nofile=$NOFILE:$NOFILE" -- "${EXEC[@]}" --listen "http://127.0.0.1:$PORT" >"$WORK/daemon.log" 2>&1 &
 DAEMON_PID=$!
 
 export SX_SOCKET=$SOCKET SX_TIMEOUT=20
-# shellcheck source=../shell/scriptexec.sh
+# shellcheck source=contrib/shell/scriptexec.sh
 . "$ROOT/contrib/shell/scriptexec.sh"
 for _ in $(seq 1 300); do
-    kill -0 "$DAEMON_PID" 2>/dev/null || abort "the installed scriptexecd exited at start" "$WORK/daemon.log"
+    kill -0 "$DAEMON_PID" 2>/dev/null || abort "the installed scriptexecd exited at start (its log follows)"
     [ -S "$SOCKET" ] && sx_call status >/dev/null 2>&1 && break
     sleep 0.1
 done
@@ -169,6 +175,7 @@ fi
 check "installed CLI: scriptexec status (Unix socket, default path)" "$WORK/cli-status.txt" /usr/bin/scriptexec status
 check "installed CLI: scriptexec --url ws://127.0.0.1:$PORT/rpc status (WebSocket, admin.token)" "$WORK/cli-ws.txt" \
     /usr/bin/scriptexec --url "ws://127.0.0.1:$PORT/rpc" status
+# shellcheck disable=SC2016 # $1 is the script's
 printf '#!/bin/sh\necho "packaged: $1"\n' >"$WORK/hello.sh"
 run_hello() {
     /usr/bin/scriptexec script set pkg-hello "$WORK/hello.sh" &&
