@@ -53,10 +53,17 @@ install -d "$STAGE/DEBIAN" "$STAGE/usr/sbin" "$STAGE/usr/bin" "$STAGE/lib/system
 install -m 0755 "$BIN_DIR/scriptexecd" "$STAGE/usr/sbin/scriptexecd"
 install -m 0755 "$BIN_DIR/scriptexec" "$STAGE/usr/bin/scriptexec"
 # The linker's .comment section is of no use at run time (lintian: binary-has-unneeded-section); llvm-objcopy
-# handles both architectures.
+# handles both architectures. Not on a file with data past its section headers (a .NET single-file bundle):
+# objcopy would drop it.
 apt_install llvm
-llvm-objcopy --remove-section=.comment "$STAGE/usr/sbin/scriptexecd"
-llvm-objcopy --remove-section=.comment "$STAGE/usr/bin/scriptexec"
+for binary in "$STAGE/usr/sbin/scriptexecd" "$STAGE/usr/bin/scriptexec"; do
+    if python3 -c 'import os, struct, sys
+f = open(sys.argv[1], "rb").read(64)
+shoff, = struct.unpack_from("<Q", f, 0x28); shentsize, shnum = struct.unpack_from("<HH", f, 0x3A)
+sys.exit(0 if os.path.getsize(sys.argv[1]) == shoff + shentsize * shnum else 1)' "$binary"; then
+        llvm-objcopy --remove-section=.comment "$binary"
+    fi
+done
 install -d "$STAGE/usr/share/lintian/overrides"
 install -m 0644 "$PACKAGING/deb/lintian-overrides" "$STAGE/usr/share/lintian/overrides/$PACKAGE"
 install -m 0644 "$PACKAGING/deb/scriptexec.sysusers" "$STAGE/usr/lib/sysusers.d/scriptexec.conf"
