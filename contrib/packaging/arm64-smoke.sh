@@ -37,8 +37,8 @@ cleanup() {
         wait "$DAEMON_PID" 2>/dev/null
     fi
     if [ "$FAILED" -gt 0 ] && [ -s "$WORK/daemon.log" ]; then
-        echo "-- daemon log (last 30 lines):"
-        tail -n 30 "$WORK/daemon.log" | sed 's/^/    | /'
+        echo "-- daemon log (first 5 and last 25 lines):"
+        { head -n 5 "$WORK/daemon.log"; echo ...; tail -n 25 "$WORK/daemon.log"; } | sed 's/^/    | /'
     fi
     if [ "${KEEP:-0}" = 1 ]; then echo "kept $WORK"; else rm -rf "$WORK"; fi
     echo "arm64 smoke took $((SECONDS - START)) s"

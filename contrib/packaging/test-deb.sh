@@ -41,8 +41,8 @@ cleanup() {
     [ -n "$DAEMON_PID" ] && wait "$DAEMON_PID" 2>/dev/null
     if [ "$INSTALLED" = 1 ]; then dpkg -P scriptexec >>"$WORK/dpkg.log" 2>&1; fi
     if [ "$FAILED" -gt 0 ] && [ -s "$WORK/daemon.log" ]; then
-        echo "-- daemon log (last 30 lines):"
-        tail -n 30 "$WORK/daemon.log" | sed 's/^/    | /'
+        echo "-- daemon log (first 5 and last 25 lines):"
+        { head -n 5 "$WORK/daemon.log"; echo ...; tail -n 25 "$WORK/daemon.log"; } | sed 's/^/    | /'
     fi
     if [ "${KEEP:-0}" = 1 ]; then echo "kept $WORK"; else rm -rf "$WORK"; fi
     echo "packaging checks took $((SECONDS - START)) s"
