@@ -55,7 +55,7 @@ rid_of() { case $1 in amd64) echo linux-x64 ;; arm64) echo linux-arm64 ;; *) ret
 triplet_of() { case $1 in amd64) echo x86_64-linux-gnu ;; arm64) echo aarch64-linux-gnu ;; *) return 1 ;; esac; }
 
 # publish_prerequisites ARCH: what `dotnet publish -p:PublishAot=true` needs to link for ARCH on this host.
-# NativeAOT links with clang; the daemon links Debian's static libsqlite3.a (static-sqlite.targets). For a
+# NativeAOT links with clang; the daemon links Debian's static libsqlite3.a (src/ScriptExec.Daemon/StaticSqlite.targets). For a
 # foreign ARCH: lld links, llvm-objcopy (with clang) strips, and the target's libc, zlib and SQLite come from
 # Debian's multiarch packages, so the sysroot is / itself.
 publish_prerequisites() {
@@ -91,8 +91,7 @@ publish() {
         project=${project%%:*}
         log "dotnet publish src/$project -r $rid (NativeAOT)"
         rm -rf "$WORK/publish-$name"
-        if ! dotnet publish "$ROOT/src/$project" -r "$rid" -c Release -nologo -p:PublishAot=true \
-            "-p:CustomAfterMicrosoftCommonTargets=$PACKAGING/static-sqlite.targets" "${extra[@]}" \
+        if ! dotnet publish "$ROOT/src/$project" -r "$rid" -c Release -nologo "${extra[@]}" \
             -o "$WORK/publish-$name" >"$WORK/publish-$name.log" 2>&1; then
             grep -E ' error |error [A-Z]+[0-9]+' "$WORK/publish-$name.log" | sort -u | head -n 20 >"$WORK/publish-$name.errors"
             abort "dotnet publish src/$project -r $rid" "$WORK/publish-$name.errors"

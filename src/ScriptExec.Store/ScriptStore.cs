@@ -64,15 +64,19 @@ public sealed class ScriptStore
 
     // The start path's one read: script, instance and secret values in a single statement. The LEFT JOIN tells a
     // missing script (no row) from a missing instance (a row whose instance columns are null).
-    // One row per start: the script's columns under script_* names, the instance's (all null when it does not exist)
-    // under its own, flat, so that the build-time mapper (Dapper.AOT) reads it without a multi-map.
-    private const string SelectRunnableSql = $"""
+    // One row per start: the script's columns under script_* names, the instance's under its own, flat, so that the
+    // build-time mapper (Dapper.AOT) reads it without a multi-map. Without an instance (has_instance = 0) its
+    // non-null columns read as placeholders: the generated reader does not take NULL for a non-nullable member.
+    private const string SelectRunnableSql = """
         SELECT s.name AS script_name, s.source AS script_source, s.version AS script_version,
                s.description AS script_description, s.updated_timestamp AS script_updated_timestamp,
                i.name IS NOT NULL AS has_instance,
-               i.name, i.arguments, i.env, i.working_dir, i.run_as_user, i.timeout_s, i.stop_grace_s,
-               i.start_trigger_type, i.start_trigger_setting, i.stop_trigger_type, i.stop_trigger_setting, i.updated_timestamp,
-               i.role, i.limits, i.enabled, i.restart, i.overlap, i.catch_up,
+               COALESCE(i.name, '') AS name, i.arguments, COALESCE(i.env, '{}') AS env, i.working_dir, i.run_as_user,
+               i.timeout_s, COALESCE(i.stop_grace_s, 0) AS stop_grace_s,
+               COALESCE(i.start_trigger_type, 'manual') AS start_trigger_type, i.start_trigger_setting,
+               i.stop_trigger_type, i.stop_trigger_setting, COALESCE(i.updated_timestamp, 0) AS updated_timestamp,
+               COALESCE(i.role, 'operator') AS role, COALESCE(i.limits, '{}') AS limits, COALESCE(i.enabled, 1) AS enabled,
+               i.restart, COALESCE(i.overlap, 'skip') AS overlap, COALESCE(i.catch_up, 0) AS catch_up,
                (SELECT json_group_object(x.name, x.value) FROM instance_secrets x
                  WHERE x.script_name = s.name AND x.instance_name = @name) AS secrets
         FROM scripts s LEFT JOIN instances i ON i.script_name = s.name AND i.name = @name

@@ -47,7 +47,7 @@ public sealed class HardeningTests
             Assert.That(closeStatus, Is.EqualTo(WebSocketCloseStatus.MessageTooBig));
         }
 
-        Assert.That(status["pid"]!.GetValue<int>(), Is.EqualTo(Environment.ProcessId));
+        Assert.That(status["pid"]!.GetValue<int>(), Is.EqualTo(daemon.Pid));
     }
 
     [Test]
@@ -64,7 +64,7 @@ public sealed class HardeningTests
         // The WebSocket layer sends close code 1007, but it also drops the TCP connection at once, so the client
         // does not always read the close frame first.
         Assert.That(connection.CloseStatus, Is.Null.Or.EqualTo(WebSocketCloseStatus.InvalidPayloadData));
-        Assert.That(status["pid"]!.GetValue<int>(), Is.EqualTo(Environment.ProcessId));
+        Assert.That(status["pid"]!.GetValue<int>(), Is.EqualTo(daemon.Pid));
     }
 
     [Test]
@@ -94,10 +94,10 @@ public sealed class HardeningTests
 
             Assert.Multiple(() =>
             {
-                Assert.That(status["pid"]!.GetValue<int>(), Is.EqualTo(Environment.ProcessId));
+                Assert.That(status["pid"]!.GetValue<int>(), Is.EqualTo(daemon.Pid));
                 Assert.That(idle.Count(c => c.Closed.Task.IsCompleted), Is.Zero, "idle connections closed by the daemon");
-                Assert.That(oldest["pid"]!.GetValue<int>(), Is.EqualTo(Environment.ProcessId));
-                Assert.That(newestWebSocket["pid"]!.GetValue<int>(), Is.EqualTo(Environment.ProcessId));
+                Assert.That(oldest["pid"]!.GetValue<int>(), Is.EqualTo(daemon.Pid));
+                Assert.That(newestWebSocket["pid"]!.GetValue<int>(), Is.EqualTo(daemon.Pid));
             });
         }
         finally
@@ -129,8 +129,8 @@ public sealed class HardeningTests
         {
             Assert.That(error["code"]!.GetValue<int>(), Is.EqualTo(-32600));
             Assert.That(error["message"]!.GetValue<string>(), Does.Contain("not completed within 1 s"));
-            Assert.That(unixStatus["pid"]!.GetValue<int>(), Is.EqualTo(Environment.ProcessId));
-            Assert.That(webSocketStatus["pid"]!.GetValue<int>(), Is.EqualTo(Environment.ProcessId));
+            Assert.That(unixStatus["pid"]!.GetValue<int>(), Is.EqualTo(daemon.Pid));
+            Assert.That(webSocketStatus["pid"]!.GetValue<int>(), Is.EqualTo(daemon.Pid));
             Assert.That(idleUnix.Closed.Task.IsCompleted || idleWebSocket.Closed.Task.IsCompleted, Is.False);
         });
     }
@@ -172,7 +172,7 @@ public sealed class HardeningTests
                 Assert.That(error["data"]!["reason"]!.GetValue<string>(), Is.EqualTo("capacity"));
                 Assert.That(error["message"]!.GetValue<string>(), Does.Contain("at most 4"));
                 Assert.That(refusedWebSocket!.Message, Does.Contain("503"));
-                Assert.That(stillServed.Select(s => s["pid"]!.GetValue<int>()), Is.All.EqualTo(Environment.ProcessId));
+                Assert.That(stillServed.Select(s => s["pid"]!.GetValue<int>()), Is.All.EqualTo(daemon.Pid));
                 Assert.That(servedAgain, Is.True);
             });
         }

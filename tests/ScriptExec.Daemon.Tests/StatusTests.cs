@@ -17,7 +17,7 @@ public sealed class StatusTests : TransportFixture
         Assert.Multiple(() =>
         {
             Assert.That(status["version"]!.GetValue<string>(), Is.Not.Empty);
-            Assert.That(status["pid"]!.GetValue<int>(), Is.EqualTo(Environment.ProcessId));
+            Assert.That(status["pid"]!.GetValue<int>(), Is.EqualTo(Daemon.Pid));
             Assert.That(status["store"]!["path"]!.GetValue<string>(), Does.StartWith(Daemon.DataDir));
             Assert.That(status["limits"]!["max_message_bytes"]!.GetValue<int>(), Is.EqualTo(1024 * 1024));
             Assert.That(status["clients"]![Transport]!.GetValue<int>(), Is.GreaterThanOrEqualTo(1));

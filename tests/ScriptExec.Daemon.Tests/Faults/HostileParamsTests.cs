@@ -98,7 +98,7 @@ public sealed class HostileParamsTests
         foreach (var each in new[] { "unix", "websocket" })
         {
             await using var check = await daemon.ConnectAsync(each);
-            Assert.That((await check.CallAsync("status"))["pid"]!.GetValue<int>(), Is.EqualTo(Environment.ProcessId));
+            Assert.That((await check.CallAsync("status"))["pid"]!.GetValue<int>(), Is.EqualTo(daemon.Pid));
         }
 
         TestContext.Out.WriteLine($"{transport}: {Methods.Count} methods, {sent} hostile requests, replies by code: "
