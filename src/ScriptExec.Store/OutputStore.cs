@@ -18,6 +18,12 @@ public sealed class OutputStore : IAsyncDisposable
     private const int MaxBatch = 8192;
     private const int MaxSpareChunks = 4;
 
+    // A flood grows the managed heap to what it needed at its peak, and the GC keeps that memory committed for the
+    // next one. After this many lines, once the queue has drained, the heap is compacted and its free memory handed
+    // back to the OS: a device's daemon should return to its idle footprint, and one blocking collection per
+    // flood's worth of lines is a small price (tens of milliseconds, when nothing is being captured).
+    private const long LinesBeforeMemoryTrim = 250_000;
+
     private const string InsertSql = """
         INSERT INTO output_chunks (execution_id, first_line, line_count, streams, lines)
         VALUES ($execution, $first, $count, $streams, $lines);
@@ -138,6 +144,7 @@ public sealed class OutputStore : IAsyncDisposable
     {
         var batch = new List<Pending>(MaxBatch);
         var reader = _queue.Reader;
+        long linesSinceTrim = 0;
         while (await reader.WaitToReadAsync())
         {
             while (batch.Count < MaxBatch && reader.TryRead(out var item))
@@ -163,7 +170,13 @@ public sealed class OutputStore : IAsyncDisposable
                 item.Flushed?.TrySetResult();
             }
 
+            linesSinceTrim += batch.Count;
             batch.Clear();
+            if (linesSinceTrim >= LinesBeforeMemoryTrim && reader.Count == 0)
+            {
+                linesSinceTrim = 0;
+                GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+            }
         }
     }
 
