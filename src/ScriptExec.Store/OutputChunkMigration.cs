@@ -15,32 +15,9 @@ internal static class OutputChunkMigration
         SELECT execution_id, line_id, stream, timestamp_ms, content FROM output_lines ORDER BY execution_id, line_id;
         """;
 
-    private const string InsertChunkSql = """
-        INSERT INTO output_chunks (execution_id, first_line, line_count, streams, lines)
-        VALUES ($execution, $first, $count, $streams, $lines);
-        """;
-
     public static void Apply(SqliteConnection connection, SqliteTransaction transaction)
     {
-        using var insert = connection.CreateCommand();
-        insert.Transaction = transaction;
-        insert.CommandText = InsertChunkSql;
-        var execution = insert.Parameters.Add("$execution", SqliteType.Integer);
-        var first = insert.Parameters.Add("$first", SqliteType.Integer);
-        var count = insert.Parameters.Add("$count", SqliteType.Integer);
-        var streams = insert.Parameters.Add("$streams", SqliteType.Integer);
-        var lines = insert.Parameters.Add("$lines", SqliteType.Blob);
-
-        void Insert(OutputChunkBuilder chunk)
-        {
-            execution.Value = chunk.ExecutionId;
-            first.Value = chunk.FirstLine;
-            count.Value = chunk.LineCount;
-            streams.Value = chunk.Streams;
-            lines.Value = chunk.Encoded.ToArray();
-            insert.ExecuteNonQuery();
-            chunk.Clear();
-        }
+        using var chunkInsert = new ChunkInsert(connection, transaction);
 
         using var chunk = new OutputChunkBuilder();
         using (var select = connection.CreateCommand())
@@ -54,7 +31,7 @@ internal static class OutputChunkMigration
                 var line = new OutputLine(reader.GetInt64(1), reader.GetString(4), (OutputStreamKind)reader.GetInt32(2), reader.GetInt64(3));
                 if (!chunk.Accepts(executionId, line.Id))
                 {
-                    Insert(chunk);
+                    chunkInsert.Write(chunk);
                 }
 
                 chunk.Append(executionId, line);
@@ -63,7 +40,7 @@ internal static class OutputChunkMigration
 
         if (!chunk.IsEmpty)
         {
-            Insert(chunk);
+            chunkInsert.Write(chunk);
         }
 
         using var drop = connection.CreateCommand();

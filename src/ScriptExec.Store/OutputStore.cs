@@ -24,11 +24,6 @@ public sealed class OutputStore : IAsyncDisposable
     // flood's worth of lines is a small price (tens of milliseconds, when nothing is being captured).
     private const long LinesBeforeMemoryTrim = 250_000;
 
-    private const string InsertSql = """
-        INSERT INTO output_chunks (execution_id, first_line, line_count, streams, lines)
-        VALUES ($execution, $first, $count, $streams, $lines);
-        """;
-
     // From the chunk holding the line after $after (the newest chunk starting at or before it), in line order: one
     // index seek, then a range. The caller stops reading once the page is full.
     private const string SelectSql = """
@@ -203,27 +198,7 @@ public sealed class OutputStore : IAsyncDisposable
     {
         // The hot path of output capture: one prepared command re-bound per chunk (Dapper would rebuild its
         // parameter set per row). A batch interleaves executions: each has its own chunk under way.
-        using var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = InsertSql;
-        var execution = command.Parameters.Add("$execution", SqliteType.Integer);
-        var first = command.Parameters.Add("$first", SqliteType.Integer);
-        var count = command.Parameters.Add("$count", SqliteType.Integer);
-        var streams = command.Parameters.Add("$streams", SqliteType.Integer);
-        var lines = command.Parameters.Add("$lines", SqliteType.Blob);
-        command.Prepare();
-
-        void Insert(OutputChunkBuilder chunk)
-        {
-            execution.Value = chunk.ExecutionId;
-            first.Value = chunk.FirstLine;
-            count.Value = chunk.LineCount;
-            streams.Value = chunk.Streams;
-            lines.Value = chunk.Encoded.ToArray();
-            command.ExecuteNonQuery();
-            chunk.Clear();
-        }
-
+        using var chunkInsert = new ChunkInsert(connection, transaction);
         var written = 0;
         try
         {
@@ -241,7 +216,7 @@ public sealed class OutputStore : IAsyncDisposable
                 }
                 else if (!chunk.Accepts(item.ExecutionId, line.Id))
                 {
-                    Insert(chunk);
+                    chunkInsert.Write(chunk);
                 }
 
                 chunk.Append(item.ExecutionId, line);
@@ -250,7 +225,7 @@ public sealed class OutputStore : IAsyncDisposable
 
             foreach (var chunk in _chunks.Values)
             {
-                Insert(chunk);
+                chunkInsert.Write(chunk);
             }
         }
         finally
