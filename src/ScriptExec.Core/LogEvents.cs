@@ -65,6 +65,11 @@ public static class LogEvents
         public const int RestartFailed = 3045;
         public const int StartQueued = 3046;
         public const int TickMissed = 3047;
+        // Cgroup controller limits (3060…).
+        public const int ControllersFound = 3060;
+        public const int OomKilled = 3061;
+        public const int LimitUnenforceable = 3062;
+        public const int DefaultLimitUnenforceable = 3063;
     }
 
     /// <summary>The SQLite store.</summary>

@@ -3,7 +3,10 @@ using System.Globalization;
 
 namespace ScriptExec.Core;
 
-/// <summary>One of the per-instance limits of SPEC "Script runtime contract"; the wire key is <see cref="LimitKinds.WireName"/>.</summary>
+/// <summary>
+/// One of the per-instance limits of SPEC "Script runtime contract"; the wire key is <see cref="LimitKinds.WireName"/>.
+/// The last three are cgroup controller limits (<see cref="LimitKinds.Controller"/>), the others rlimits and niceness.
+/// </summary>
 public enum LimitKind
 {
     CpuSeconds,
@@ -14,6 +17,9 @@ public enum LimitKind
     Processes,
     StackMb,
     Nice,
+    MemoryMb,
+    Pids,
+    CpuPercent,
 }
 
 /// <summary>Wire names and accepted ranges of <see cref="LimitKind"/>.</summary>
@@ -37,15 +43,31 @@ public static class LimitKinds
         LimitKind.Processes => "processes",
         LimitKind.StackMb => "stack_mb",
         LimitKind.Nice => "nice",
+        LimitKind.MemoryMb => "memory_mb",
+        LimitKind.Pids => "pids",
+        LimitKind.CpuPercent => "cpu_percent",
         _ => throw new ArgumentOutOfRangeException(nameof(kind)),
     };
 
     public static bool TryParse(string name, out LimitKind kind) => ByWireName.TryGetValue(name, out kind);
 
+    /// <summary>The cgroup controller that enforces <paramref name="kind"/>, or null for an rlimit (or niceness).</summary>
+    public static string? Controller(this LimitKind kind) => kind switch
+    {
+        LimitKind.MemoryMb => "memory",
+        LimitKind.Pids => "pids",
+        LimitKind.CpuPercent => "cpu",
+        _ => null,
+    };
+
     /// <summary>
     /// The values a limit accepts. Lower bounds keep a script startable (a shell needs a few descriptors and MiB);
     /// a file size of 0 is allowed and means "may not write files". Upper bounds are the kernel's own ceilings
     /// (nr_open, pid_max) or far beyond any device, so a typo is refused instead of silently meaning "huge".
+    /// <c>memory_mb</c> starts at 4 MiB (a shell and the exec steps before the script fit; less only ends in the
+    /// OOM killer); <c>cpu_percent</c> is a share of one CPU, so 100 = one whole CPU, and stops at 10000 (100 CPUs):
+    /// a fixed bound keeps a stored configuration valid on another machine, and a value above 100 × the CPUs present
+    /// simply never throttles.
     /// </summary>
     public static (int Min, int Max) Range(this LimitKind kind) => kind switch
     {
@@ -57,6 +79,9 @@ public static class LimitKinds
         LimitKind.Processes => (1, 4 * 1024 * 1024),
         LimitKind.StackMb => (1, 64 * 1024),
         LimitKind.Nice => (0, 19),
+        LimitKind.MemoryMb => (4, MaxMebibytes),
+        LimitKind.Pids => (1, 4 * 1024 * 1024),
+        LimitKind.CpuPercent => (1, 10000),
         _ => throw new ArgumentOutOfRangeException(nameof(kind)),
     };
 }
@@ -107,6 +132,15 @@ public sealed class ResourceLimits : IEquatable<ResourceLimits>
     public int? StackMb => this[LimitKind.StackMb];
 
     public int? Nice => this[LimitKind.Nice];
+
+    public int? MemoryMb => this[LimitKind.MemoryMb];
+
+    public int? Pids => this[LimitKind.Pids];
+
+    public int? CpuPercent => this[LimitKind.CpuPercent];
+
+    /// <summary>The set limits that need a cgroup controller (memory_mb, pids, cpu_percent).</summary>
+    public IEnumerable<LimitKind> ControllerLimits => LimitKinds.All.Where(kind => kind.Controller() is not null && _values.ContainsKey(kind));
 
     /// <summary>True when no limit is set, so the script can be spawned without the limits wrapper.</summary>
     public bool IsUnlimited => _values.Count == 0;

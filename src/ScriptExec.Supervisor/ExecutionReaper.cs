@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using ScriptExec.Core;
 using ScriptExec.Supervisor.Processes;
 
 namespace ScriptExec.Supervisor;
@@ -18,10 +19,11 @@ internal sealed class ExecutionReaper
     // SIGKILL cannot be caught, but a process in uninterruptible sleep (D state) dies only when its I/O ends.
     private static readonly TimeSpan ExitTimeout = TimeSpan.FromSeconds(10);
 
-    public ExecutionReaper(string daemonKey, ExecutionCgroups? cgroups)
+    public ExecutionReaper(string daemonKey, ExecutionCgroups? cgroups, CgroupControllers controllers)
     {
         DaemonKey = daemonKey;
         Cgroups = cgroups;
+        Controllers = controllers;
     }
 
     /// <summary>Tells this daemon's scripts from another daemon's on the same machine, in their environment and cgroup path.</summary>
@@ -29,24 +31,45 @@ internal sealed class ExecutionReaper
 
     public ExecutionCgroups? Cgroups { get; }
 
+    /// <summary>Where the memory, pids and cpu controllers of the run limits live.</summary>
+    public CgroupControllers Controllers { get; }
+
     /// <summary>A stable key for the daemon whose scripts live in <paramref name="scriptDirectory"/> (one per data directory).</summary>
     public static string KeyFor(string scriptDirectory) =>
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Path.GetFullPath(scriptDirectory))))[..16];
 
     /// <summary>
-    /// Creates the execution's cgroup and has <paramref name="spec"/> join it before the script runs; the spec
-    /// unchanged (and <paramref name="confined"/> false) where there is no cgroup to join.
+    /// Creates the execution's cgroup and those of its controller <paramref name="limits"/>, and has
+    /// <paramref name="spec"/> join them all before the script runs; the spec unchanged where there is nothing to
+    /// join. <paramref name="confined"/> says whether it joins the v2 cgroup that tracks (and kills) all of the run.
+    /// Throws <see cref="ProcessStartException"/> when a limit this machine offers cannot be set up.
     /// </summary>
-    public ProcessStartSpec Prepare(long executionId, ProcessStartSpec spec, out bool confined)
+    public ProcessStartSpec Prepare(long executionId, ProcessStartSpec spec, ResourceLimits limits, out bool confined)
     {
-        confined = false;
-        if (Cgroups?.Create(executionId) is not { } cgroup)
+        var tracking = Cgroups?.Create(executionId);
+        List<string> join = tracking is null ? [] : [tracking];
+        try
         {
-            return spec;
+            join.AddRange(Controllers.Apply(executionId, limits, tracking));
+        }
+        catch (ProcessStartException)
+        {
+            Cgroups?.Remove(executionId);
+            throw;
         }
 
-        confined = true;
-        return ExecutionCgroups.Confine(spec, cgroup);
+        confined = tracking is not null;
+        return join.Count == 0 ? spec : ExecutionCgroups.Confine(spec, join);
+    }
+
+    /// <summary>How many processes of the execution the OOM killer ended; read before <see cref="KillAll"/> removes its cgroups.</summary>
+    public long OomKills(long executionId) => Controllers.OomKills(executionId, Cgroups?.PathOf(executionId));
+
+    /// <summary>Removes the (empty) cgroups of an execution that never ran.</summary>
+    public void RemoveCgroups(long executionId)
+    {
+        Cgroups?.Remove(executionId);
+        Controllers.Remove(executionId);
     }
 
     /// <summary>Sends SIGKILL to everything in the execution's cgroup without waiting (a forced stop).</summary>
@@ -93,12 +116,9 @@ internal sealed class ExecutionReaper
             killer.WaitUntilGone(ExitTimeout);
         }
 
-        if (Cgroups is { } toRemove)
+        foreach (var id in executionIds)
         {
-            foreach (var id in executionIds)
-            {
-                toRemove.Remove(id);
-            }
+            RemoveCgroups(id);
         }
 
         return killed;

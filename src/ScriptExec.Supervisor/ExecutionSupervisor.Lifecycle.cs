@@ -15,7 +15,7 @@ public sealed partial class ExecutionSupervisor
     private static readonly string DaemonUser = UnixAccounts.NameOf(UnixAccounts.EffectiveUserId());
 
     private ProcessStartSpec BuildSpec(
-        ScriptDefinition script, InstanceDefinition instance, string path, IReadOnlyList<string> argv, long executionId, Trigger trigger)
+        ScriptDefinition script, InstanceDefinition instance, string path, IReadOnlyList<string> argv, long executionId, Trigger trigger, out ResourceLimits limits)
     {
         var (executable, arguments) = ScriptFiles.CommandLine(script.Source, path, argv);
         var environment = new Dictionary<string, string>(StringComparer.Ordinal) { ["PATH"] = _options.ScriptPath };
@@ -39,7 +39,7 @@ public sealed partial class ExecutionSupervisor
 
         // Outermost, so the limits are set while still root: the script, once another user, cannot raise them. The
         // workdir's quota (a per-file size limit) applies where the workdir is where the script works.
-        var limits = ResourceLimits.Resolve(
+        limits = ResourceLimits.Resolve(
             instance.Limits, _options.DefaultLimits, instance.WorkingDirectory is null && workdir is not null ? _options.WorkdirQuotaMb : null);
         if (!limits.IsUnlimited)
         {
@@ -82,7 +82,7 @@ public sealed partial class ExecutionSupervisor
         sink.OnLine(OutputStream.Stderr, "scriptexecd: " + reason, _time.GetUtcNow().ToUnixTimeMilliseconds());
         sink.OnEnd();
         await _output.FlushAsync(CancellationToken.None);
-        _reaper.Cgroups?.Remove(entry.Id);
+        _reaper.RemoveCgroups(entry.Id);
         var (truncated, storedBytes) = sink.Settle();
         entry.PendingEnd = new ExecutionEnd(
             ExecutionState.Finished, ExitCommandNotFound, 0, null, truncated, _time.GetUtcNow().ToUnixTimeSeconds(), storedBytes);
@@ -185,6 +185,8 @@ public sealed partial class ExecutionSupervisor
         {
             // Nothing of an ended execution may run on: not even what left its process group (the group itself was
             // killed when the main process ended). Its cgroup holds all of it; without one, its environment tells.
+            // Read before its cgroups are removed with the leftovers.
+            var oomKills = _reaper.OomKills(entry.Id);
             var leftovers = _reaper.KillAll(new HashSet<long> { entry.Id }, scanEnvironment: !entry.Confined)[entry.Id];
             if (leftovers > 0)
             {
@@ -199,6 +201,17 @@ public sealed partial class ExecutionSupervisor
             {
                 // Its cpu_s limit ended it (SIGXCPU comes only from the soft limit): a stop the system made.
                 entry.StopTrigger = Trigger.System(Trigger.CpuLimitCause);
+            }
+
+            if (oomKills > 0)
+            {
+                if (outcome.Signaled && outcome.Status == Signals.SIGKILL && entry.StopTrigger is null)
+                {
+                    // The OOM killer chose the main process: its memory_mb ended the run.
+                    entry.StopTrigger = Trigger.System(Trigger.OomCause);
+                }
+
+                Log.OomKilled(_logger, entry.Id, oomKills);
             }
 
             // The stop trigger is carried in the end record: it stands even if terminating was never stored.

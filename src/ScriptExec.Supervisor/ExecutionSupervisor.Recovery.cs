@@ -28,6 +28,7 @@ public sealed partial class ExecutionSupervisor
         // the spawn, or a run that outlived a shutdown, leaves one behind, and nothing of this daemon may run in it.
         var ids = new HashSet<long>(active.Select(e => e.Id));
         ids.UnionWith(_reaper.Cgroups?.Existing() ?? []);
+        ids.UnionWith(_reaper.Controllers.Existing());
         var killed = _reaper.KillAll(ids, scanEnvironment: true).ToDictionary();
         foreach (var execution in active)
         {

@@ -48,7 +48,12 @@ public sealed partial class ExecutionSupervisor : IAsyncDisposable
         Workdirs = options.WorkDirectory is { } work ? new Workdirs(work) : null;
 
         // Fixed for the daemon's life: status reads it on every call, dashboards poll status.
-        Confinement = new Confinement(_limits.CanApplyAll, _reaper.Cgroups is not null, CgroupControllers(_reaper.Cgroups));
+        Confinement = new Confinement(
+            _limits.CanApplyAll,
+            _reaper.Cgroups is not null,
+            [.. _reaper.Controllers.Homes.Select(h => h.Controller)],
+            _reaper.Controllers.Homes.ToDictionary(h => h.Controller, h => h.HierarchyName, StringComparer.Ordinal));
+        WarnUnenforceableDefaults();
         Dispatcher = new OutputDispatcher(executions);
         OutputBudget = new Runtime.OutputBudget(options.OutputBudget, time);
     }
@@ -85,20 +90,6 @@ public sealed partial class ExecutionSupervisor : IAsyncDisposable
 
     /// <summary>What confines a run on this machine, as <c>status.confinement</c> reports it.</summary>
     public Confinement Confinement { get; }
-
-    private static string[] CgroupControllers(ExecutionCgroups? cgroups)
-    {
-        try
-        {
-            return cgroups is not null
-                ? File.ReadAllText(Path.Combine(cgroups.Root, "cgroup.controllers")).Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-                : [];
-        }
-        catch (IOException)
-        {
-            return [];
-        }
-    }
 
     /// <summary>The executions running or terminating now, from memory (no query), oldest first.</summary>
     public IReadOnlyList<RunningSnapshot> Running() =>
@@ -196,7 +187,9 @@ public sealed partial class ExecutionSupervisor : IAsyncDisposable
             SpawnedProcess process;
             try
             {
-                var spec = _reaper.Prepare(entry.Id, BuildSpec(script, instance, path, argv, entry.Id, trigger), out var confined);
+                var built = BuildSpec(script, instance, path, argv, entry.Id, trigger, out var limits);
+                WarnUnenforceable(instance, limits);
+                var spec = _reaper.Prepare(entry.Id, built, limits, out var confined);
                 entry.Confined = confined;
                 process = ProcessLauncher.Start(spec, sink);
                 entry.Process = process;
@@ -280,6 +273,7 @@ public sealed partial class ExecutionSupervisor : IAsyncDisposable
         }
 
         _reaper.Cgroups?.RemoveRoot();
+        _reaper.Controllers.RemoveRoots();
         await Dispatcher.DisposeAsync();
     }
 
@@ -302,6 +296,13 @@ public sealed partial class ExecutionSupervisor : IAsyncDisposable
             Log.CgroupsOff(logger, reason);
         }
 
-        return new ExecutionReaper(key, cgroups);
+        // The controller limits follow the same switch: "off" means no cgroup of any kind.
+        var controllers = string.Equals(options.Cgroup, "off", StringComparison.Ordinal)
+            ? Processes.CgroupControllers.None
+            : Processes.CgroupControllers.Discover(cgroups, key);
+        Log.ControllersFound(
+            logger,
+            controllers.Homes.Count == 0 ? "none" : string.Join(", ", controllers.Homes.Select(h => $"{h.Controller} ({h.HierarchyName}, {h.Root})")));
+        return new ExecutionReaper(key, cgroups, controllers);
     }
 }

@@ -77,4 +77,16 @@ internal static partial class Log
 
     [LoggerMessage(LogEvents.Supervisor.SecretTooShortToMask, LogLevel.Warning, "Execution {Id}: the secret env entries {Names} are shorter than {MinLength} characters and are not masked in its output")]
     public static partial void SecretTooShortToMask(ILogger logger, long id, string names, int minLength);
+
+    [LoggerMessage(LogEvents.Supervisor.ControllersFound, LogLevel.Information, "Instance limits memory_mb, pids and cpu_percent go through the cgroup controllers: {Controllers}")]
+    public static partial void ControllersFound(ILogger logger, string controllers);
+
+    [LoggerMessage(LogEvents.Supervisor.OomKilled, LogLevel.Warning, "Execution {Id}: the OOM killer ended {Count} of its processes (memory_mb)")]
+    public static partial void OomKilled(ILogger logger, long id, long count);
+
+    [LoggerMessage(LogEvents.Supervisor.LimitUnenforceable, LogLevel.Warning, "{Script}/{Instance}: the limits {Limits} cannot be enforced on this machine ({Controllers}); its runs go without them")]
+    public static partial void LimitUnenforceable(ILogger logger, string script, string instance, string limits, string controllers);
+
+    [LoggerMessage(LogEvents.Supervisor.DefaultLimitUnenforceable, LogLevel.Warning, "The default limits {Limits} cannot be enforced on this machine ({Controllers}); runs go without them")]
+    public static partial void DefaultLimitUnenforceable(ILogger logger, string limits, string controllers);
 }

@@ -44,7 +44,7 @@ public sealed partial class RpcMethods
         var enabled = p.OptionalBool("enabled");
         p.End();
         var stored = await _backend.Catalog.SetInstanceAsync(instance, cancellationToken, enabled);
-        return InstanceDto.From(stored);
+        return InstanceDto.From(stored, Supervisor.UnenforcedLimits(stored));
     }
 
     [JsonRpcMethod("script_instance_get", UseSingleObjectParameterDeserialization = true)]
@@ -57,7 +57,8 @@ public sealed partial class RpcMethods
         p.End();
 
         // Secret values come back as the mask (the store masks them unless asked by the spawn path).
-        return InstanceDto.From(Catalog.RequireInstance(Scripts, scriptName, instanceName));
+        var instance = Catalog.RequireInstance(Scripts, scriptName, instanceName);
+        return InstanceDto.From(instance, Supervisor.UnenforcedLimits(instance));
     }
 
     [JsonRpcMethod("script_instance_enabled_set", UseSingleObjectParameterDeserialization = true)]
@@ -69,7 +70,8 @@ public sealed partial class RpcMethods
         var instanceName = p.RequiredName("instance_name");
         var enabled = p.OptionalBool("enabled") ?? throw new InvalidParameterException("enabled", "is required (true or false)");
         p.End();
-        return InstanceDto.From(await _backend.Catalog.SetEnabledAsync(scriptName, instanceName, enabled, cancellationToken));
+        var changed = await _backend.Catalog.SetEnabledAsync(scriptName, instanceName, enabled, cancellationToken);
+        return InstanceDto.From(changed, Supervisor.UnenforcedLimits(changed));
     }
 
     [JsonRpcMethod("script_instance_delete", UseSingleObjectParameterDeserialization = true)]

@@ -19,9 +19,11 @@ public sealed record InstanceDto(
     bool Enabled,
     RestartDto? Restart,
     string Overlap,
-    bool CatchUp)
+    bool CatchUp,
+    IReadOnlyList<string>? UnenforcedLimits)
 {
-    public static InstanceDto From(InstanceDefinition d) => new(
+    /// <summary>The instance as the wire shows it; <paramref name="unenforced"/>: its limits this machine cannot enforce (left out when none).</summary>
+    public static InstanceDto From(InstanceDefinition d, IReadOnlyList<string>? unenforced = null) => new(
         d.ScriptName,
         d.InstanceName,
         d.Arguments,
@@ -38,7 +40,8 @@ public sealed record InstanceDto(
         d.Enabled,
         RestartDto.From(d.Restart),
         d.Overlap.ToWire(),
-        d.CatchUp);
+        d.CatchUp,
+        unenforced is { Count: > 0 } ? unenforced : null);
 
     /// <summary>Plain entries as they are, secret ones as the mask: never a secret value.</summary>
     private static Dictionary<string, string> Masked(InstanceDefinition d)

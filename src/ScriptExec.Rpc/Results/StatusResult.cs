@@ -22,10 +22,15 @@ public sealed record StatusResult(
     ConfinementStatus Confinement,
     BudgetStatus Budget);
 
-/// <summary>What confines a run on this machine: rlimits (prlimit), a cgroup v2 per run, and that cgroup's controllers.</summary>
-public sealed record ConfinementStatus(bool Rlimits, string Cgroup, IReadOnlyList<string> Controllers)
+/// <summary>
+/// What confines a run on this machine: rlimits (prlimit), a cgroup v2 per run, the controllers that enforce the
+/// controller limits, and the hierarchy each of them lives in.
+/// </summary>
+public sealed record ConfinementStatus(
+    bool Rlimits, string Cgroup, IReadOnlyList<string> Controllers, IReadOnlyDictionary<string, string> ControllerHierarchies)
 {
-    public static ConfinementStatus From(Supervisor.Runtime.Confinement c) => new(c.Rlimits, c.Cgroup ? "v2" : "none", c.Controllers);
+    public static ConfinementStatus From(Supervisor.Runtime.Confinement c) =>
+        new(c.Rlimits, c.Cgroup ? "v2" : "none", c.Controllers, c.ControllerHierarchies);
 }
 
 /// <summary>Retention limits (null: off) and what was pruned since start.</summary>

@@ -9,7 +9,7 @@ namespace ScriptExec.Supervisor.Processes;
 /// One cgroup v2 per execution, <c>&lt;base&gt;/scriptexec-&lt;daemon key&gt;/exec-&lt;id&gt;</c>: every process of the
 /// execution is in it from before the script's first instruction, whatever session or group it moves to, so
 /// <c>cgroup.kill</c> ends them all at once, forks in flight included. No controller is enabled: this is about
-/// finding and killing, not limits.
+/// finding and killing; the controller limits are <see cref="CgroupControllers"/>' (which may enable controllers here).
 /// </summary>
 public sealed class ExecutionCgroups
 {
@@ -21,8 +21,9 @@ public sealed class ExecutionCgroups
     // interpreter cannot be run, as posix_spawn did before; a shell's own wording differs from shell to shell.
     private const string Shell = "/bin/sh";
     private const string Env = "/usr/bin/env";
+    // $0 is how many cgroup.procs files follow: the run's v2 cgroup and the v1 cgroups of its controller limits.
     private const string JoinAndExec =
-        "echo \"$$\" > \"$0\" || echo \"scriptexecd: could not join cgroup $0; running unconfined\" >&2; exec \"$@\"";
+        "n=$0; while [ \"$n\" -gt 0 ]; do echo \"$$\" > \"$1\" || echo \"scriptexecd: could not join cgroup $1; running without it\" >&2; shift; n=$((n-1)); done; exec \"$@\"";
 
     private const string ExecutionPrefix = "exec-";
 
@@ -90,13 +91,13 @@ public sealed class ExecutionCgroups
         }
     }
 
-    /// <summary><paramref name="spec"/> run through the step that joins <paramref name="cgroup"/> first.</summary>
-    public static ProcessStartSpec Confine(ProcessStartSpec spec, string cgroup) => spec with
+    /// <summary><paramref name="spec"/> run through the step that joins every one of <paramref name="cgroups"/> first.</summary>
+    public static ProcessStartSpec Confine(ProcessStartSpec spec, IReadOnlyList<string> cgroups) => spec with
     {
         ExecutablePath = Shell,
         Arguments =
         [
-            "-c", JoinAndExec, Path.Combine(cgroup, "cgroup.procs"),
+            "-c", JoinAndExec, cgroups.Count.ToString(CultureInfo.InvariantCulture), .. cgroups.Select(c => Path.Combine(c, "cgroup.procs")),
 
             // env would take a path containing '=' for a variable to set: such a path is exec'd by the shell itself.
             .. spec.ExecutablePath.Contains('=', StringComparison.Ordinal) ? Array.Empty<string>() : [Env],
@@ -105,11 +106,14 @@ public sealed class ExecutionCgroups
     };
 
     /// <summary>The ids of the execution cgroups that exist now.</summary>
-    public IReadOnlyList<long> Existing()
+    public IReadOnlyList<long> Existing() => IdsIn(Root);
+
+    /// <summary>The ids of the execution cgroups (<c>exec-&lt;id&gt;</c>) in <paramref name="root"/>.</summary>
+    internal static IReadOnlyList<long> IdsIn(string root)
     {
         try
         {
-            return [.. Directory.EnumerateDirectories(Root, ExecutionPrefix + "*")
+            return [.. Directory.EnumerateDirectories(root, ExecutionPrefix + "*")
                 .Select(d => long.TryParse(Path.GetFileName(d)[ExecutionPrefix.Length..], NumberStyles.None, CultureInfo.InvariantCulture, out var id) ? id : 0)
                 .Where(id => id > 0)];
         }
@@ -209,7 +213,8 @@ public sealed class ExecutionCgroups
         }
     }
 
-    private string PathOf(long id) => Path.Combine(Root, ExecutionPrefix + id.ToString(CultureInfo.InvariantCulture));
+    /// <summary>The cgroup directory of execution <paramref name="id"/> (whether or not it exists).</summary>
+    public string PathOf(long id) => Path.Combine(Root, ExecutionPrefix + id.ToString(CultureInfo.InvariantCulture));
 
     private static int Members(string path)
     {

@@ -47,7 +47,7 @@ public sealed class LimitsWrapper
     public string? Problem(ResourceLimits limits)
     {
         ArgumentNullException.ThrowIfNull(limits);
-        if (PrlimitPath is null && LimitKinds.All.Any(kind => kind != LimitKind.Nice && limits[kind] is not null))
+        if (PrlimitPath is null && LimitKinds.All.Any(kind => kind != LimitKind.Nice && kind.Controller() is null && limits[kind] is not null))
         {
             return $"resource limits need {DefaultPrlimitPath} (util-linux), which is not installed";
         }

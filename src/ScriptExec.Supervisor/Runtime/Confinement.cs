@@ -1,8 +1,10 @@
 namespace ScriptExec.Supervisor.Runtime;
 
 /// <summary>
-/// What confines a run here: rlimits (util-linux prlimit and nice found), and whether each run gets its own cgroup
-/// (cgroup v2, writable, with <c>cgroup.kill</c>), and the controllers that cgroup offers. Limits through the memory,
-/// pids and cpu controllers are not applied yet: runs are confined by rlimits and killed whole through the cgroup.
+/// What confines a run here: rlimits (util-linux prlimit and nice found); whether each run gets its own cgroup v2
+/// (writable, with <c>cgroup.kill</c>) that tracks and kills all of it; and the controllers through which the
+/// limits <c>memory_mb</c>, <c>pids</c> and <c>cpu_percent</c> are enforced, each with the hierarchy it lives in
+/// (<c>"v2"</c> or <c>"v1"</c>).
 /// </summary>
-public sealed record Confinement(bool Rlimits, bool Cgroup, IReadOnlyList<string> Controllers);
+public sealed record Confinement(
+    bool Rlimits, bool Cgroup, IReadOnlyList<string> Controllers, IReadOnlyDictionary<string, string> ControllerHierarchies);
