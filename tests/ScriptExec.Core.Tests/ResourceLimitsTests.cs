@@ -78,6 +78,11 @@ public class ResourceLimitsTests
     [TestCase("open_files", 2L)]
     [TestCase("address_space_mb", 5_000_000_000L)]
     [TestCase("file_size_mb", -1L)]
+    [TestCase("memory_mb", 3L)]
+    [TestCase("memory_mb", 5_000_000L)]
+    [TestCase("pids", 0L)]
+    [TestCase("cpu_percent", 0L)]
+    [TestCase("cpu_percent", 10_001L)]
     public void A_value_out_of_range_is_refused_naming_the_field(string key, long value)
     {
         var refusal = Assert.Throws<InvalidParameterException>(() => LimitOverrides.FromWire(new Dictionary<string, long?> { [key] = value }));
@@ -88,9 +93,9 @@ public class ResourceLimitsTests
     [Test]
     public void An_unknown_key_is_refused()
     {
-        var refusal = Assert.Throws<InvalidParameterException>(() => LimitOverrides.FromWire(new Dictionary<string, long?> { ["memory_mb"] = 5 }));
+        var refusal = Assert.Throws<InvalidParameterException>(() => LimitOverrides.FromWire(new Dictionary<string, long?> { ["memory_bytes"] = 5 }));
 
-        Assert.That(refusal!.Field, Is.EqualTo("limits.memory_mb"));
+        Assert.That(refusal!.Field, Is.EqualTo("limits.memory_bytes"));
     }
 
     [Test]
@@ -124,5 +129,35 @@ public class ResourceLimitsTests
         {
             Assert.That(LimitKinds.TryParse(kind.WireName(), out var parsed) && parsed == kind, Is.True, kind.ToString());
         }
+    }
+
+    [TestCase("memory_mb", 4L)]
+    [TestCase("pids", 1L)]
+    [TestCase("cpu_percent", 1L)]
+    [TestCase("cpu_percent", 10_000L)]
+    public void The_controller_limits_accept_their_bounds(string key, long value)
+    {
+        var overrides = LimitOverrides.FromWire(new Dictionary<string, long?> { [key] = value });
+
+        Assert.That(overrides.Count, Is.EqualTo(1));
+    }
+
+    [Test]
+    public void Only_memory_pids_and_cpu_percent_need_a_cgroup_controller_and_they_are_listed_as_such()
+    {
+        var limits = ResourceLimits.Resolve(
+            LimitOverrides.FromWire(new Dictionary<string, long?> { ["memory_mb"] = 64, ["pids"] = 10, ["cpu_percent"] = 50, ["open_files"] = 20 }),
+            ResourceLimits.Unlimited,
+            workdirQuotaMb: null);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(LimitKinds.All.Where(k => k.Controller() is not null).Select(k => (k.WireName(), k.Controller())), Is.EqualTo(new[]
+            {
+                ("memory_mb", "memory"), ("pids", "pids"), ("cpu_percent", "cpu"),
+            }));
+            Assert.That(limits.ControllerLimits, Is.EqualTo(new[] { LimitKind.MemoryMb, LimitKind.Pids, LimitKind.CpuPercent }));
+            Assert.That((limits.MemoryMb, limits.Pids, limits.CpuPercent), Is.EqualTo((64, 10, 50)));
+        });
     }
 }

@@ -77,18 +77,28 @@ public sealed class CgroupControllers
         var v1 = V1Directories(TryReadLines("/proc/self/mounts"), TryReadLines("/proc/self/cgroup"));
         foreach (var controller in Supported.Where(c => homes.All(h => h.Controller != c)))
         {
-            if (v1.TryGetValue(controller, out var own) && File.Exists(Path.Combine(own, ProbeFile(controller))))
+            if (!v1.TryGetValue(controller, out var own))
             {
-                var root = Path.Combine(own, "scriptexec-" + daemonKey);
-                try
+                continue;
+            }
+
+            var root = Path.Combine(own, "scriptexec-" + daemonKey);
+            try
+            {
+                // Probed in our own child: a v1 hierarchy's root cgroup has no limit files (pids.max, for one).
+                Directory.CreateDirectory(root);
+                if (File.Exists(Path.Combine(root, ProbeFile(controller))))
                 {
-                    Directory.CreateDirectory(root);
                     homes.Add(new ControllerHome(controller, CgroupHierarchy.V1, root));
                 }
-                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                else if (homes.All(h => h.Root != root))
                 {
-                    // Not writable (no root, read-only mount): the controller is not usable here.
+                    Directory.Delete(root);
                 }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Not writable (no root, read-only mount): the controller is not usable here.
             }
         }
 
