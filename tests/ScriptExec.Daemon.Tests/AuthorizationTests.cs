@@ -66,6 +66,23 @@ public sealed class AuthorizationTests
     }
 
     [Test]
+    public async Task Operator_cannot_set_limits_the_cgroup_controller_ones_included()
+    {
+        await using var operatorClient = await Connect(OperatorToken);
+        await using var admin = await Connect(AdminToken);
+
+        var error = await operatorClient.CallErrorAsync("script_instance_set", new
+        {
+            script_name = "auth", instance_name = "i", start_trigger = new { type = "manual" },
+            limits = new { memory_mb = 4096, pids = 100000, cpu_percent = 10000 },
+        });
+        var stored = await admin.CallAsync("script_instance_get", new { script_name = "auth", instance_name = "i" });
+
+        AssertForbidden(error);
+        Assert.That(stored["limits"]!.AsObject(), Is.Empty, "nothing of the refused set was stored");
+    }
+
+    [Test]
     public async Task Unix_peer_gets_the_role_of_its_group()
     {
         // Runs socat as nobody (primary group nogroup, mapped to viewer) against the daemon's socket.
