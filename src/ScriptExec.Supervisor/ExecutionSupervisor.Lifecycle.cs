@@ -205,9 +205,11 @@ public sealed partial class ExecutionSupervisor
 
             if (oomKills > 0)
             {
-                if (outcome.Signaled && outcome.Status == Signals.SIGKILL && entry.StopTrigger is null)
+                // The OOM killer chose the main process (SIGKILL), or a child and the script then failed (a pipeline
+                // ends 137): its memory_mb ended the run. A script that handled its child's death and exited 0 was not
+                // stopped by anyone; the kill is only logged.
+                if (entry.StopTrigger is null && (outcome.Signaled || outcome.ExitCode != 0))
                 {
-                    // The OOM killer chose the main process: its memory_mb ended the run.
                     entry.StopTrigger = Trigger.System(Trigger.OomCause);
                 }
 

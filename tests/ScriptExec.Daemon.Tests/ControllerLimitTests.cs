@@ -62,6 +62,24 @@ public sealed class ControllerLimitTests : TransportFixture
         });
     }
 
+    [TestCase("head -c 200M /dev/zero | tail\n", 137, "oom")]
+    [TestCase("head -c 200M /dev/zero | tail\necho went on\n", 0, null)]
+    public async Task A_child_killed_by_the_OOM_killer_gives_reason_oom_only_when_the_script_then_fails(string body, int exitCode, string? reason)
+    {
+        await RequireAsync("memory");
+
+        // tail holds its whole input (no newline in it), so tail is the largest process and the one ended.
+        var (script, instance) = await CreateAsync("#!/bin/sh\n" + body, new { limits = new { memory_mb = 16 } });
+        var ended = await WaitForEndAsync(await StartAsync(script, instance));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(ended["state"]!.GetValue<string>(), Is.EqualTo("finished"), "the script's own process was not the one killed");
+            Assert.That(ended["exit_code"]!.GetValue<int>(), Is.EqualTo(exitCode));
+            Assert.That(ended["stop_trigger"]?["reason"]?.GetValue<string>(), Is.EqualTo(reason));
+        });
+    }
+
     [Test]
     public async Task A_script_forking_beyond_pids_sees_the_fork_fail_and_goes_on()
     {
