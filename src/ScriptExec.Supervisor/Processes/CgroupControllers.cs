@@ -258,10 +258,6 @@ public sealed class CgroupControllers
         }
     }
 
-    /// <summary>The v1 cgroup of run <paramref name="id"/> for <paramref name="controller"/>, or null when that controller is not on v1.</summary>
-    public string? V1PathOf(string controller, long id) =>
-        _homes.TryGetValue(controller, out var home) && home.Hierarchy == CgroupHierarchy.V1 ? PathOf(home, id) : null;
-
     private IEnumerable<string> V1Roots() => _homes.Values.Where(h => h.Hierarchy == CgroupHierarchy.V1).Select(h => h.Root).Distinct(StringComparer.Ordinal);
 
     private static string PathOf(ControllerHome home, long id) => Path.Combine(home.Root, ExecutionPrefix + id.ToString(CultureInfo.InvariantCulture));
