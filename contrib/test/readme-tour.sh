@@ -13,7 +13,8 @@
 #
 # A block passes when every command in it succeeds (bash's ERR trap, with pipefail), its output has no JSON-RPC
 # error and no bare `null` (jq's answer when a reply lacks what it picks), is not empty when it pipes to jq, and
-# contains each expect="TEXT" of its marker. Prints PASS/FAIL per block and, last, "tour: N passed, N failed".
+# contains each expect="TEXT" of its marker. It waits a second before each block, as a reader would. Prints
+# PASS/FAIL per block and, last, "tour: N passed, N failed".
 # Installs socat, jq and nodejs with apt-get when missing. KEEP=1 keeps the temporary directory.
 
 set -u -o pipefail
@@ -115,6 +116,8 @@ echo '[{"jsonrpc":"2.0","id":1,"method":"status"},{"jsonrpc":"2.0","id":2,"metho
 shopt -s expand_aliases
 for block in "$WORK"/blocks/*.sh; do
     [ "$block" = "$DAEMON_BLOCK" ] && continue
+    # A reader takes a moment between blocks (the run started in one is read in the next); so does the tour.
+    sleep 1
     name=$(basename "$block" .sh)
     out="$WORK/out/$name.log"
     block_failed=0
@@ -141,6 +144,11 @@ for block in "$WORK"/blocks/*.sh; do
     fi
 done
 
+# Stopped as a service manager would (SIGTERM, bounded wait), so it shuts down cleanly; its pid from `status`.
+pid=$(echo '{"jsonrpc":"2.0","id":1,"method":"status"}' | socat -t 30 - "UNIX-CONNECT:$sock" | jq -r .result.pid)
+if [ -n "$pid" ] && [ "$pid" != null ] && kill -TERM "$pid" 2>/dev/null; then
+    for _ in $(seq 1 120); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+fi
 kill "$daemon" 2>/dev/null
 echo "== tour took $SECONDS s"
 echo "tour: $passed passed, $failed failed"
