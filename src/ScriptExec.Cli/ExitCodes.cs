@@ -1,6 +1,6 @@
 namespace ScriptExec.Cli;
 
-/// <summary>The exit codes scripts can rely on; <c>start --wait</c> instead exits with the script's own status.</summary>
+/// <summary>The exit codes scripts can rely on; <c>start --wait</c>, <c>rerun --wait</c> and <c>logs -f</c> instead exit with the script's own status.</summary>
 public static class ExitCodes
 {
     public const int Success = 0;

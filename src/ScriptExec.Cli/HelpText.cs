@@ -24,6 +24,18 @@ internal static class HelpText
               --grace S                          seconds between SIGTERM and SIGKILL on stop (default 10)
               --start-trigger manual|xpath:SETTING|scheduler:CRON|scheduler:@reboot   (default manual)
               --stop-trigger manual|xpath:SETTING
+              --secret-env NAME=VALUE            environment variable stored apart, shown masked (repeatable)
+              --role viewer|operator|admin       what the run's own token may do (default operator)
+              --limit NAME=N|unlimited           resource limit of each run (repeatable): cpu_s, address_space_mb,
+                                                 data_mb, file_size_mb, open_files, processes, stack_mb, nice
+              --restart on-failure|always|no     start again when a run ends by itself (default no), after
+              --restart-delay S                  S seconds (default 1), doubling per restart up to
+              --restart-max-delay S              S seconds (60); give up after
+              --restart-max N                    N restarts (5)
+              --restart-window S                 within S seconds (300)
+              --overlap skip|queue               a trigger firing while it runs: ignored or run after (skip)
+              --catch-up                         run once at daemon start for schedule ticks missed while down
+              --enabled, --disabled              create or keep it enabled / paused (default: as it was; new: enabled)
           instance get SCRIPT INSTANCE           an instance's configuration, policy, next start and last run
           instance delete SCRIPT INSTANCE        delete an instance
           start SCRIPT INSTANCE [--args "ARGS"] [--wait]
@@ -37,16 +49,24 @@ internal static class HelpText
           disable SCRIPT INSTANCE                pause it: triggers silent, starts refused; a run goes on
           rerun ID [--wait]                      run execution ID's instance again with the same arguments
           executions [FILTERS] [--limit N] [--after-id ID]
-                                                 execution history, newest first (20 by default)
+                                                 execution history, newest first (20 by default); a running
+                                                 run's DURATION is the time so far (12s…); a note on stderr
+                                                 when runs of an earlier script version are hidden
               --script S [--instance I]...       only these scripts / instances (repeatable)
               --state running|terminating|finished|killed   (repeatable)
               --exit-code N                      (repeatable)
               --outdated                         include runs of since-changed scripts (marked *)
-              --since UNIX, --until UNIX         start time window, Unix seconds (half-open)
+              --since TIME, --until TIME         start time window (half-open), as journalctl reads it: now,
+                                                 today, yesterday, tomorrow, -1h, 1h, '2 days ago', +30min,
+                                                 '2026-11-29 10:00[:00]', 2026-11-29, 10:00, 2026-11-29T10:00:00Z,
+                                                 @UNIX or UNIX seconds; local time (TZ)
               --limit N                          N > 0: the N oldest (after --after-id); N < 0: the |N| newest
                                                  (before --after-id); default -20, or 20 with --after-id
-          logs ID [-f] [--stdout|--stderr]       print an execution's output (stderr lines to stderr);
-                                                 -f follows it live until the execution ends
+          logs ID [-n N] [-f] [--stdout|--stderr]
+                                                 print an execution's output (stderr lines to stderr);
+                                                 -n, --lines N: only the last N lines; -f follows it live
+                                                 until the execution ends, then prints how it ended to stderr
+                                                 and exits with the script's status (as start --wait)
           help                                   this text
 
         Global options (before or after the command):
@@ -71,8 +91,8 @@ internal static class HelpText
           3    cannot connect to the daemon (not running, wrong socket, token refused, connection lost)
           4    protocol or internal error
           130  interrupted (Ctrl-C)
-          start/rerun --wait: the script's exit status when it finished (0-255), 128+N when it was killed by
-          signal N (e.g. 137 for SIGKILL, 143 for SIGTERM), as a shell reports it
+          start/rerun --wait, logs -f: the script's exit status when it finished (0-255), 128+N when it was
+          killed by signal N (e.g. 137 for SIGKILL, 143 for SIGTERM), as a shell reports it
 
         More: docs/CLI.md.
         """;

@@ -55,12 +55,7 @@ public static class DaemonHost
         var tokens = TokenAuthenticator.Create(options);
 
         builder.Logging.ClearProviders();
-        builder.Logging.AddSimpleConsole(o =>
-        {
-            o.SingleLine = true;
-            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
-            o.UseUtcTimestamp = true;
-        });
+        DaemonConsoleFormatter.AddTo(builder.Logging);
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
         builder.Host.UseSystemd();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = options.ShutdownTimeout);

@@ -75,6 +75,6 @@ public sealed class ArgumentParsingTests
     private static JsonObject Build(params string[] options)
     {
         var invocation = Invocation.Parse(["executions", .. options], CommandTable.All);
-        return ExecutionsCommand.BuildParams(invocation.Arguments);
+        return ExecutionsCommand.BuildParams(invocation.Arguments, TimeProvider.System);
     }
 }

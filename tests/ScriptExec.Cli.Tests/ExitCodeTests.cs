@@ -87,7 +87,7 @@ public sealed class ExitCodeTests : CliFixture
     {
         var result = await Cli.RunAsync("--help");
         Assert.That(result.ExitCode, Is.Zero);
-        Assert.That(result.Stdout, Does.Contain("Exit codes:").And.Contain("logs ID [-f]").And.Contain("128+N"));
+        Assert.That(result.Stdout, Does.Contain("Exit codes:").And.Contain("logs ID [-n N] [-f]").And.Contain("128+N"));
         Assert.That((await Cli.RunAsync("logs", "--help")).Stdout, Is.EqualTo(result.Stdout));
     }
 

@@ -20,7 +20,7 @@ public sealed class LogFollowerTests
         _out = new CapturedWriter();
         _client = new DaemonClient(_daemon);
         var printer = new LinePrinter(_out, TextWriter.Null, StreamSelection.Both, json: false);
-        _follower = Task.Run(() => new LogFollower(_client, printer, 1).RunAsync(CancellationToken.None));
+        _follower = Task.Run(async () => { await new LogFollower(_client, printer, 1).RunAsync(CancellationToken.None); });
     }
 
     [TearDown]

@@ -46,7 +46,7 @@ public sealed class StopTests : CliFixture
 
         var result = await waiting.CompleteAsync();
         Assert.That(result.ExitCode, Is.EqualTo(128 + 9), result.ToString);
-        Assert.That((await follow.CompleteAsync()).ExitCode, Is.Zero, "logs -f ends with the execution");
+        Assert.That((await follow.CompleteAsync()).ExitCode, Is.EqualTo(128 + 9), "logs -f ends with the execution and its status");
     }
 
     [Test]

@@ -5,5 +5,5 @@ internal sealed record OptionSpec(string Name, bool TakesValue, string? Short = 
 {
     public static OptionSpec Flag(string name, string? shortName = null) => new(name, false, shortName);
 
-    public static OptionSpec Value(string name) => new(name, true);
+    public static OptionSpec Value(string name, string? shortName = null) => new(name, true, shortName);
 }

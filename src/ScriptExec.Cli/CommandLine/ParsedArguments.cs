@@ -21,6 +21,10 @@ internal sealed class ParsedArguments
 
     public int? Int(string name, int min, int max) => (int?)Long(name, min, max);
 
+    /// <summary>A time option (<c>--since yesterday</c>) as Unix seconds; see <see cref="TimeExpression"/>.</summary>
+    public long? Time(string name, TimeProvider clock) =>
+        Value(name) is { } text ? TimeExpression.ParseUnixSeconds(text, "--" + name, clock) : null;
+
     public static long ParseLong(string text, string what, long min = long.MinValue, long max = long.MaxValue) =>
         long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max
             ? value

@@ -8,8 +8,11 @@ namespace ScriptExec.Cli.Commands;
 /// <summary>What a command runs with: its standard streams, the global options and a way to reach the daemon.</summary>
 internal sealed class CommandContext
 {
-    public CommandContext(TextWriter output, TextWriter error, TextReader input, ParsedArguments arguments, Func<string, string?> environment, CancellationToken cancellationToken)
+    public CommandContext(
+        TextWriter output, TextWriter error, TextReader input, ParsedArguments arguments, Func<string, string?> environment, CancellationToken cancellationToken,
+        TimeProvider? clock = null)
     {
+        Clock = clock ?? TimeProvider.System;
         Out = output;
         Error = error;
         In = input;
@@ -17,6 +20,9 @@ internal sealed class CommandContext
         Connection = ConnectionSettings.From(arguments, environment);
         CancellationToken = cancellationToken;
     }
+
+    /// <summary>Now, and the local time zone (which follows TZ): for <c>--since</c> and the elapsed time of running runs.</summary>
+    public TimeProvider Clock { get; }
 
     public TextWriter Out { get; }
 

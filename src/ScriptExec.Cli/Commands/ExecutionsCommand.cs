@@ -6,11 +6,11 @@ using static ScriptExec.Cli.CommandLine.OptionSpec;
 
 namespace ScriptExec.Cli.Commands;
 
-/// <summary><c>scriptexec executions</c>: seed 000's <c>script_execution_get</c> with its filters as flags.</summary>
+/// <summary><c>scriptexec executions</c>: RipEX2's <c>script_execution_get</c> with its filters as flags.</summary>
 internal static class ExecutionsCommand
 {
     public const string Usage = "scriptexec executions [--script S [--instance I]...]... [--state S]... [--exit-code N]... [--outdated] "
-        + "[--limit N] [--after-id ID] [--since UNIX] [--until UNIX] [--json]";
+        + "[--limit N] [--after-id ID] [--since TIME] [--until TIME] [--json]";
 
     private const int DefaultLimit = 20;
 
@@ -25,15 +25,18 @@ internal static class ExecutionsCommand
     public static async Task<int> RunAsync(CommandContext context, ParsedArguments args)
     {
         args.ExpectPositionals(0, Usage);
-        var result = await context.CallAsync("script_execution_get", BuildParams(args));
+        var parameters = BuildParams(args, context.Clock);
         if (context.Json)
         {
-            await context.WriteJsonAsync(result);
+            // The daemon's result, unchanged; no second query and no hint.
+            await context.WriteJsonAsync(await context.CallAsync("script_execution_get", parameters));
             return ExitCodes.Success;
         }
 
+        var (executions, hidden) = await QueryAsync(context, parameters, args.Has("outdated"));
+        var now = context.Clock.GetUtcNow();
         var table = new Table("ID", "SCRIPT", "INSTANCE", "STATE", "EXIT", "DURATION", "STARTED", "TRIGGER", "STOPPED BY");
-        foreach (var e in ReplyReader.Read(result, CliJsonContext.Default.WireExecutions, "script_execution_get").Executions)
+        foreach (var e in executions)
         {
             table.Add(
                 Format.Number(e.Id),
@@ -41,18 +44,52 @@ internal static class ExecutionsCommand
                 e.InstanceName,
                 e.IsOutdated ? e.State + "*" : e.State,
                 Format.Exit(e),
-                Format.Duration(e.Duration),
+                Format.Duration(e, now),
                 Format.LocalTime(e.StartTimestamp),
                 Format.Trigger(e.StartTrigger),
                 Format.Trigger(e.StopTrigger));
         }
 
         await table.WriteAsync(context.Out, context.CancellationToken);
+        if (hidden > 0)
+        {
+            await context.Error.WriteLineAsync(
+                $"scriptexec: {hidden} run{(hidden == 1 ? " of an earlier script version is" : "s of earlier script versions are")} hidden; --outdated shows them (marked *)"
+                    .AsMemory(), context.CancellationToken);
+        }
+
         return ExitCodes.Success;
     }
 
-    /// <summary>Builds <c>{filter, pagination}</c>; only the filters given are sent (omitted means "all" in seed 000).</summary>
-    internal static JsonObject BuildParams(ParsedArguments args)
+    /// <summary>
+    /// The page the filters select, and how many runs of since-changed scripts the same page would show with
+    /// <c>--outdated</c>. One query with outdated runs included: when the page has none, it is exactly the page
+    /// without them; only when it has some is the query repeated as asked. So the hint costs a second query
+    /// only when it is printed.
+    /// </summary>
+    private static async Task<(List<WireExecution> Executions, int Hidden)> QueryAsync(CommandContext context, JsonObject parameters, bool outdated)
+    {
+        await using var client = await context.ConnectAsync();
+        var withOutdated = parameters.DeepClone().AsObject();
+        if (withOutdated["filter"] is not JsonObject filter)
+        {
+            withOutdated["filter"] = filter = [];
+        }
+
+        filter["include_outdated"] = true;
+        var all = await ReadAsync(client, withOutdated, context.CancellationToken);
+        var hidden = all.Count(e => e.IsOutdated);
+        return outdated || hidden == 0 ? (all, 0) : (await ReadAsync(client, parameters, context.CancellationToken), hidden);
+    }
+
+    private static async Task<List<WireExecution>> ReadAsync(DaemonClient client, JsonObject parameters, CancellationToken cancellationToken) =>
+        ReplyReader.Read(
+            await client.CallAsync("script_execution_get", parameters, cancellationToken),
+            CliJsonContext.Default.WireExecutions,
+            "script_execution_get").Executions;
+
+    /// <summary>Builds <c>{filter, pagination}</c>; only the filters given are sent (omitted means "all").</summary>
+    internal static JsonObject BuildParams(ParsedArguments args, TimeProvider clock)
     {
         var filter = new JsonObject();
         if (Instances(args) is { Count: > 0 } instances)
@@ -82,12 +119,12 @@ internal static class ExecutionsCommand
             filter["include_outdated"] = true;
         }
 
-        if (args.Long("since", 0) is { } since)
+        if (args.Time("since", clock) is { } since)
         {
             filter["start_after"] = since;
         }
 
-        if (args.Long("until", 0) is { } until)
+        if (args.Time("until", clock) is { } until)
         {
             filter["start_before"] = until;
         }

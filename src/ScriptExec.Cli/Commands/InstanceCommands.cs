@@ -8,13 +8,16 @@ namespace ScriptExec.Cli.Commands;
 internal static class InstanceCommands
 {
     public const string SetUsage = "scriptexec instance set SCRIPT INSTANCE [--args ARGS] [--env K=V]... [--workdir DIR] [--user USER] "
-        + "[--timeout S] [--grace S] [--start-trigger manual|xpath:SETTING|scheduler:CRON|scheduler:@reboot] [--stop-trigger manual|xpath:SETTING]";
+        + "[--timeout S] [--grace S] [--start-trigger manual|xpath:SETTING|scheduler:CRON|scheduler:@reboot] [--stop-trigger manual|xpath:SETTING] "
+        + "[--secret-env K=V]... [--role ROLE] [--limit NAME=N|unlimited]... [--restart on-failure|always|no] [--restart-delay S] "
+        + "[--restart-max-delay S] [--restart-max N] [--restart-window S] [--overlap skip|queue] [--catch-up] [--enabled|--disabled]";
 
     public const string DeleteUsage = "scriptexec instance delete SCRIPT INSTANCE";
 
     public static readonly IReadOnlyList<OptionSpec> SetOptions =
     [
         Value("args"), Value("env"), Value("workdir"), Value("user"), Value("timeout"), Value("grace"), Value("start-trigger"), Value("stop-trigger"),
+        .. InstancePolicyOptions.Options,
     ];
 
     public static async Task<int> SetAsync(CommandContext context, ParsedArguments args)
@@ -37,10 +40,13 @@ internal static class InstanceCommands
         Optional(parameters, "timeout_s", args.Int("timeout", 1, int.MaxValue));
         Optional(parameters, "stop_grace_s", args.Int("grace", 0, int.MaxValue));
         var env = ParseEnvironment(args.Values("env"));
+        InstancePolicyOptions.AddSecrets(env, args);
         if (env.Count > 0)
         {
             parameters["env"] = env;
         }
+
+        InstancePolicyOptions.Add(parameters, args);
 
         var result = await context.CallAsync("script_instance_set", parameters);
         if (context.Json)
@@ -94,16 +100,18 @@ internal static class InstanceCommands
         var env = new JsonObject();
         foreach (var entry in entries)
         {
-            var eq = entry.IndexOf('=', StringComparison.Ordinal);
-            if (eq <= 0)
-            {
-                throw new UsageException($"--env: '{entry}' is not NAME=VALUE");
-            }
-
-            env[entry[..eq]] = entry[(eq + 1)..];
+            var (name, value) = SplitAssignment(entry, "--env");
+            env[name] = value;
         }
 
         return env;
+    }
+
+    /// <summary><c>NAME=VALUE</c> split at the first <c>=</c> (values may contain more).</summary>
+    internal static (string Name, string Value) SplitAssignment(string entry, string option)
+    {
+        var eq = entry.IndexOf('=', StringComparison.Ordinal);
+        return eq <= 0 ? throw new UsageException($"{option}: '{entry}' is not NAME=VALUE") : (entry[..eq], entry[(eq + 1)..]);
     }
 
     private static void Optional(JsonObject parameters, string name, string? value)

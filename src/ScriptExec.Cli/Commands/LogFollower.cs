@@ -42,7 +42,8 @@ internal sealed class LogFollower
         _id = id;
     }
 
-    public async Task RunAsync(CancellationToken cancellationToken)
+    /// <summary>Follows until the execution has ended and all its lines are printed; returns the ended execution.</summary>
+    public async Task<WireExecution> RunAsync(CancellationToken cancellationToken)
     {
         var execution = (await ExecutionWaiter.GetAsync(_client, _id, cancellationToken)).Execution;
         if (!execution.HasEnded)
@@ -59,7 +60,8 @@ internal sealed class LogFollower
             }
         }
 
-        while (!await CatchUpAsync(cancellationToken))
+        WireExecution? ended;
+        while ((ended = await CatchUpAsync(cancellationToken)) is null)
         {
             await _printer.FlushAsync(cancellationToken);
             if (_subscribed)
@@ -71,6 +73,8 @@ internal sealed class LogFollower
                 await Task.Delay(PollInterval, cancellationToken);
             }
         }
+
+        return ended;
     }
 
     /// <summary>Handles notifications until the store should be read: a gap, dropped events, silence, or the end.</summary>
@@ -117,14 +121,14 @@ internal sealed class LogFollower
         }
     }
 
-    /// <summary>Prints the stored lines not printed yet; true once the execution has ended and all is printed.</summary>
-    private async Task<bool> CatchUpAsync(CancellationToken cancellationToken)
+    /// <summary>Prints the stored lines not printed yet; the ended execution once it has ended and all is printed, else null.</summary>
+    private async Task<WireExecution?> CatchUpAsync(CancellationToken cancellationToken)
     {
         var execution = await LogsCommand.PrintStoredAsync(_client, _printer, _id, StreamSelection.Both, cancellationToken);
         await DrainPendingAsync(cancellationToken);
         if (!execution.HasEnded)
         {
-            return false;
+            return null;
         }
 
         // Ended: the store has every line it will ever have. A line only a notification brought (its store batch
@@ -140,7 +144,7 @@ internal sealed class LogFollower
         }
 
         _pending.Clear();
-        return true;
+        return execution;
     }
 
     /// <summary>Prints pending lines for as long as they continue the sequence without a gap.</summary>

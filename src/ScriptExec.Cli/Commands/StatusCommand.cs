@@ -24,6 +24,7 @@ internal static class StatusCommand
         var d = s.Durations;
         var text = new StringBuilder();
         var uptime = Format.Duration(s.UptimeS * 1000);
+        var now = context.Clock.GetUtcNow();
         Line(text, "daemon", $"scriptexecd {s.Version}, pid {s.Pid}, up {uptime} (since {Format.LocalTime(s.StartedTimestamp)})");
         Line(text, "store", $"{s.Store.Path} ({Format.Bytes(s.Store.SizeBytes)})" + (s.Store.Writable
             ? string.Empty
@@ -33,7 +34,7 @@ internal static class StatusCommand
         foreach (var r in s.Running)
         {
             Line(text, "running", $"#{r.Id} {r.ScriptName}/{r.InstanceName} {r.State}, pid {(r.Pid is { } pid ? Format.Number(pid) : Format.None)}, "
-                + $"since {Format.LocalTime(r.StartTimestamp)}");
+                + $"since {Format.LocalTime(r.StartTimestamp)}, {Format.Elapsed(r.StartTimestamp, now)}");
         }
 
         Line(text, "durations", d.Count == 0

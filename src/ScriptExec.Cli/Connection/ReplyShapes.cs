@@ -1,12 +1,12 @@
 namespace ScriptExec.Cli.Connection;
 
-// The result shapes the CLI reads, as docs/API.md and SPEC.md define them. Only what the CLI shows is declared;
+// The result shapes the CLI reads, as docs/API.md defines them. Only what the CLI shows is declared;
 // unknown fields are ignored so a newer daemon's additions do not break an older CLI.
 
 /// <summary>A start or stop trigger.</summary>
 internal sealed record WireTrigger(string Type, string? Setting, string? Username, string? Reason = null);
 
-/// <summary>Seed 000's Execution (plus pid while alive).</summary>
+/// <summary>RipEX2's Execution of <c>script_execution_get</c> (plus pid while alive).</summary>
 internal sealed record WireExecution(
     long Id,
     string ScriptName,

@@ -37,6 +37,30 @@ internal static class Format
         };
     }
 
+    /// <summary>
+    /// An execution's duration; for one still running, the time since it started, whole seconds, marked with
+    /// <c>…</c> (<c>12s…</c>, <c>3m07s…</c>) as it is still growing. Start times are whole seconds, so is this.
+    /// </summary>
+    public static string Duration(WireExecution execution, DateTimeOffset now)
+    {
+        if (execution.Duration is not null || execution.HasEnded)
+        {
+            return Duration(execution.Duration);
+        }
+
+        return Elapsed(execution.StartTimestamp, now);
+    }
+
+    /// <summary>The time since <paramref name="startTimestamp"/> (Unix seconds), marked as still growing: <c>12s…</c>.</summary>
+    public static string Elapsed(long startTimestamp, DateTimeOffset now)
+    {
+        var elapsed = Math.Max(0, now.ToUnixTimeSeconds() - startTimestamp);
+        return (elapsed < 60 ? elapsed.ToString(CultureInfo.InvariantCulture) + "s" : Duration(elapsed * 1000)) + Running;
+    }
+
+    /// <summary>The mark of a duration that is still growing.</summary>
+    public const string Running = "…";
+
     /// <summary><c>manual (alice)</c>, <c>xpath /a/b = 'up'</c>, <c>scheduler */5 * * * *</c>, <c>system (timeout)</c>.</summary>
     public static string Trigger(WireTrigger? trigger) => trigger switch
     {

@@ -35,6 +35,9 @@ internal sealed class LinePrinter
     /// <summary>The highest line id printed or skipped so far (0 before the first).</summary>
     public long LastId { get; private set; }
 
+    /// <summary>Treats every line up to <paramref name="id"/> as handled (<c>logs -n</c>: the ones before the tail).</summary>
+    public void SkipTo(long id) => LastId = Math.Max(LastId, id);
+
     /// <summary>Prints <paramref name="line"/> unless a line with its id or a later one was already handled.</summary>
     public async Task PrintAsync(WireLine line, CancellationToken cancellationToken)
     {
