@@ -14,6 +14,7 @@ public sealed class Mosquitto : IAsyncDisposable
     private static readonly SemaphoreSlim Installing = new(1, 1);
     private readonly string _directory;
     private Process? _process;
+    private string _stderr = "";
 
     private Mosquitto(string directory, int port)
     {
@@ -25,7 +26,7 @@ public sealed class Mosquitto : IAsyncDisposable
 
     public string Url => $"mqtt://127.0.0.1:{Port}";
 
-    public string Log => File.Exists(LogPath) ? File.ReadAllText(LogPath) : "";
+    public string Log => (File.Exists(LogPath) ? File.ReadAllText(LogPath) : "") + _stderr;
 
     private string ConfigPath => Path.Combine(_directory, "mosquitto.conf");
 
@@ -37,7 +38,8 @@ public sealed class Mosquitto : IAsyncDisposable
         await EnsureInstalledAsync();
         var directory = Directory.CreateTempSubdirectory("scriptexec-mosquitto-").FullName;
         var broker = new Mosquitto(directory, DaemonUnderTest.FreePort());
-        var config = $"listener {broker.Port} 127.0.0.1\npersistence false\nlog_dest file {broker.LogPath}\nlog_type all\n";
+        // "user root": run as root, mosquitto would otherwise switch to its own user, which cannot read our temp dir.
+        var config = $"listener {broker.Port} 127.0.0.1\npersistence false\nuser root\nlog_dest file {broker.LogPath}\nlog_type all\n";
         if (user is null)
         {
             config += "allow_anonymous true\n";
@@ -61,6 +63,7 @@ public sealed class Mosquitto : IAsyncDisposable
         start.ArgumentList.Add("-c");
         start.ArgumentList.Add(ConfigPath);
         _process = Process.Start(start)!;
+        _process.ErrorDataReceived += (_, e) => _stderr += e.Data is null ? "" : e.Data + "\n";
         _process.BeginErrorReadLine();
         _process.BeginOutputReadLine();
         await Eventually.ThatAsync(AcceptsAsync, $"mosquitto to accept on port {Port}:\n{Log}");
