@@ -41,9 +41,10 @@ public sealed class MqttChannelTests
     [Test]
     public async Task Request_on_a_group_topic_is_answered()
     {
-        var (reply, _) = await _manager.RequestAsync("fleet/group/line1/rpc", FleetDaemon.Request(2, "script_overview_get"));
+        var (reply, message) = await _manager.RequestAsync("fleet/group/line1/rpc", FleetDaemon.Request(2, "script_overview_get"));
 
         Assert.That(reply["id"]!.GetValue<int>(), Is.EqualTo(2));
+        Assert.That(System.Text.Encoding.UTF8.GetString(message.UserProperties.Single(p => p.Name == "device_id").ValueBuffer.ToArray()), Is.EqualTo(Device), "the reply names its device");
         Assert.That(reply["result"]!["scripts"], Is.Not.Null);
     }
 

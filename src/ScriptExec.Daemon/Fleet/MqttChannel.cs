@@ -25,6 +25,7 @@ internal sealed partial class MqttChannel : BackgroundService
     private readonly Channel<InboundMessage> _inbound;
     private readonly CallerIdentity _caller;
     private readonly int _maxMessageBytes;
+    private readonly byte[] _deviceId;
     private IMqttClient? _client;
     private volatile bool _stopping;
     private long _connects;
@@ -39,6 +40,7 @@ internal sealed partial class MqttChannel : BackgroundService
         _time = time;
         _logger = logger;
         _maxMessageBytes = daemon.MaxMessageBytes;
+        _deviceId = System.Text.Encoding.UTF8.GetBytes(options.DeviceId);
         _clientOptions = MqttClientSetup.ClientOptions(options, daemon.MaxMessageBytes);
         _outbox = new MqttOutbox(options.QueueSize, options.QueueMaxBytes);
         _caller = new CallerIdentity($"mqtt:{options.DeviceId}", CallerIdentity.MqttTransport, options.Role);
@@ -176,7 +178,7 @@ internal sealed partial class MqttChannel : BackgroundService
             MqttClientPublishResult result;
             try
             {
-                result = await client.PublishAsync(MqttClientSetup.Message(message), cancellationToken);
+                result = await client.PublishAsync(MqttClientSetup.Message(message, _deviceId), cancellationToken);
             }
             catch (Exception e) when (client.IsConnected && e is not OperationCanceledException)
             {

@@ -81,12 +81,17 @@ internal static class MqttClientSetup
             .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
             .Build();
 
-    public static MqttApplicationMessage Message(OutgoingMessage message)
+    /// <remarks>
+    /// Every message names its device in the MQTT 5 user property <c>device_id</c>: the replies of a group request
+    /// arrive on one response topic with one correlation data, and this tells them apart.
+    /// </remarks>
+    public static MqttApplicationMessage Message(OutgoingMessage message, ReadOnlyMemory<byte> deviceId)
     {
         var builder = new MqttApplicationMessageBuilder()
             .WithTopic(message.Topic)
             .WithPayload(message.Payload)
             .WithContentType("application/json")
+            .WithUserProperty("device_id", deviceId)
             .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce);
         if (message.CorrelationData is { } correlation)
         {
