@@ -35,4 +35,32 @@ public sealed class ReconnectBackoffTests
 
         Assert.That(backoff.Next(), Is.EqualTo(TimeSpan.FromMilliseconds(100)));
     }
+
+    [Test]
+    public async Task The_loop_retries_after_failures_and_ends_of_connections_and_starts_over_after_a_connection()
+    {
+        var backoff = new ReconnectBackoff(TimeSpan.FromMilliseconds(1), TimeSpan.FromMilliseconds(8), random: () => 0);
+        using var stop = new CancellationTokenSource();
+        bool[] outcomes = [false, false, true, false];
+        var attempt = 0;
+        var retries = new List<(bool Connected, double DelayMs)>();
+
+        await backoff.RunAsync(
+            _ =>
+            {
+                if (attempt == outcomes.Length - 1)
+                {
+                    stop.Cancel();
+                }
+
+                return Task.FromResult(outcomes[attempt++]);
+            },
+            (connected, delay) => retries.Add((connected, delay.TotalMilliseconds)),
+            TimeProvider.System,
+            () => false,
+            stop.Token);
+
+        Assert.That(attempt, Is.EqualTo(4));
+        Assert.That(retries, Is.EqualTo(new[] { (false, 1.0), (false, 2.0), (true, 1.0) }));
+    }
 }

@@ -83,30 +83,7 @@ internal sealed partial class MqttChannel : BackgroundService
         var backoff = new ReconnectBackoff(_options.ReconnectMin, _options.ReconnectMax);
         try
         {
-            while (!stoppingToken.IsCancellationRequested && !_stopping)
-            {
-                var wasConnected = await ConnectAndServeAsync(backoff, stoppingToken);
-                if (stoppingToken.IsCancellationRequested || _stopping)
-                {
-                    break;
-                }
-
-                var delay = backoff.Next();
-                if (wasConnected)
-                {
-                    Log.MqttDisconnected(_logger, _options.DisplayUrl, _lastError ?? "?", (long)delay.TotalMilliseconds);
-                }
-                else
-                {
-                    Log.MqttConnectFailed(_logger, _options.DisplayUrl, _lastError ?? "?", (long)delay.TotalMilliseconds);
-                }
-
-                await Task.Delay(delay, _time, stoppingToken);
-            }
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-            // Shutting down.
+            await backoff.RunAsync(ConnectAndServeAsync, Retrying, _time, () => _stopping, stoppingToken);
         }
         finally
         {
@@ -115,8 +92,20 @@ internal sealed partial class MqttChannel : BackgroundService
         }
     }
 
+    private void Retrying(bool wasConnected, TimeSpan delay)
+    {
+        if (wasConnected)
+        {
+            Log.MqttDisconnected(_logger, _options.DisplayUrl, _lastError ?? "?", (long)delay.TotalMilliseconds);
+        }
+        else
+        {
+            Log.MqttConnectFailed(_logger, _options.DisplayUrl, _lastError ?? "?", (long)delay.TotalMilliseconds);
+        }
+    }
+
     /// <summary>One connection, from CONNECT until it is lost; returns whether it was made.</summary>
-    private async Task<bool> ConnectAndServeAsync(ReconnectBackoff backoff, CancellationToken cancellationToken)
+    private async Task<bool> ConnectAndServeAsync(CancellationToken cancellationToken)
     {
         using var client = _factory.CreateMqttClient();
         var lost = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -142,7 +131,6 @@ internal sealed partial class MqttChannel : BackgroundService
             await client.PublishAsync(MqttClientSetup.OnlineFlag(_options, online: true), cancellationToken);
             connected = true;
             _client = client;
-            backoff.Reset();
             Interlocked.Increment(ref _connects);
             _connectedTimestamp = _time.GetUtcNow().ToUnixTimeSeconds();
             Volatile.Write(ref _dropLogged, 0);

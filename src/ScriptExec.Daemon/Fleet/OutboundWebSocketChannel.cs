@@ -37,39 +37,22 @@ internal sealed class OutboundWebSocketChannel : BackgroundService
         backend.Server.AddChannel(Status);
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        new ReconnectBackoff(_options.ReconnectMin, _options.ReconnectMax).RunAsync(ConnectAndServeAsync, Retrying, _time, () => false, stoppingToken);
+
+    private void Retrying(bool wasConnected, TimeSpan delay)
     {
-        var backoff = new ReconnectBackoff(_options.ReconnectMin, _options.ReconnectMax);
-        try
+        if (wasConnected)
         {
-            while (!stoppingToken.IsCancellationRequested)
-            {
-                var wasConnected = await ConnectAndServeAsync(backoff, stoppingToken);
-                if (stoppingToken.IsCancellationRequested)
-                {
-                    break;
-                }
-
-                var delay = backoff.Next();
-                if (wasConnected)
-                {
-                    Log.OutboundDisconnected(_logger, _options.DisplayUrl, (long)delay.TotalMilliseconds);
-                }
-                else
-                {
-                    Log.OutboundConnectFailed(_logger, _options.DisplayUrl, _lastError ?? "?", (long)delay.TotalMilliseconds);
-                }
-
-                await Task.Delay(delay, _time, stoppingToken);
-            }
+            Log.OutboundDisconnected(_logger, _options.DisplayUrl, (long)delay.TotalMilliseconds);
         }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        else
         {
-            // Shutting down.
+            Log.OutboundConnectFailed(_logger, _options.DisplayUrl, _lastError ?? "?", (long)delay.TotalMilliseconds);
         }
     }
 
-    private async Task<bool> ConnectAndServeAsync(ReconnectBackoff backoff, CancellationToken cancellationToken)
+    private async Task<bool> ConnectAndServeAsync(CancellationToken cancellationToken)
     {
         var socket = new ClientWebSocket();
         socket.Options.SetRequestHeader("Authorization", $"Bearer {_options.Token}");
@@ -87,7 +70,6 @@ internal sealed class OutboundWebSocketChannel : BackgroundService
             return false;
         }
 
-        backoff.Reset();
         Interlocked.Increment(ref _connects);
         _connectedTimestamp = _time.GetUtcNow().ToUnixTimeSeconds();
         _connected = true;

@@ -40,11 +40,42 @@ public sealed class ReconnectBackoff
     /// <summary>A connection was made: the next failure waits <see cref="Initial"/> again (jittered).</summary>
     public void Reset() => _failures = 0;
 
-    /// <summary>Waits the next delay on <paramref name="time"/>'s clock; returns it.</summary>
-    public async Task<TimeSpan> WaitAsync(TimeProvider time, CancellationToken cancellationToken)
+    /// <summary>
+    /// Keeps a channel connected: runs <paramref name="connectAndServe"/> (true when it made a connection, which has
+    /// now ended; false when the attempt failed), tells <paramref name="retrying"/> and waits the next delay, until
+    /// <paramref name="cancellationToken"/> fires or <paramref name="stopping"/> says so. A connection made starts
+    /// the delays over.
+    /// </summary>
+    public async Task RunAsync(
+        Func<CancellationToken, Task<bool>> connectAndServe,
+        Action<bool, TimeSpan> retrying,
+        TimeProvider time,
+        Func<bool> stopping,
+        CancellationToken cancellationToken)
     {
-        var delay = Next();
-        await Task.Delay(delay, time, cancellationToken);
-        return delay;
+        try
+        {
+            while (!cancellationToken.IsCancellationRequested && !stopping())
+            {
+                var connected = await connectAndServe(cancellationToken);
+                if (cancellationToken.IsCancellationRequested || stopping())
+                {
+                    return;
+                }
+
+                if (connected)
+                {
+                    Reset();
+                }
+
+                var delay = Next();
+                retrying(connected, delay);
+                await Task.Delay(delay, time, cancellationToken);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Stopped while waiting or connecting.
+        }
     }
 }
