@@ -24,6 +24,12 @@ public sealed class Mosquitto : IAsyncDisposable
 
     public int Port { get; }
 
+    /// <summary>The TLS listener's port (0 without one): it requires a client certificate from the test CA.</summary>
+    public int TlsPort { get; private set; }
+
+    /// <summary>The certificates of the TLS listener, if any.</summary>
+    public TestCertificates? Certificates { get; private set; }
+
     public string Url => $"mqtt://127.0.0.1:{Port}";
 
     public string Log => (File.Exists(LogPath) ? File.ReadAllText(LogPath) : "") + _stderr;
@@ -31,6 +37,26 @@ public sealed class Mosquitto : IAsyncDisposable
     private string ConfigPath => Path.Combine(_directory, "mosquitto.conf");
 
     private string LogPath => Path.Combine(_directory, "mosquitto.log");
+
+    /// <summary>
+    /// Starts a broker with a plain anonymous listener (<see cref="Port"/>) and an mqtts:// one (<see cref="TlsPort"/>)
+    /// that takes only clients with a certificate from the test CA.
+    /// </summary>
+    public static async Task<Mosquitto> StartWithTlsAsync()
+    {
+        await EnsureInstalledAsync();
+        var directory = Directory.CreateTempSubdirectory("scriptexec-mosquitto-").FullName;
+        var broker = new Mosquitto(directory, DaemonUnderTest.FreePort()) { TlsPort = DaemonUnderTest.FreePort() };
+        var certificates = TestCertificates.Create(directory);
+        broker.Certificates = certificates;
+        var config = $"per_listener_settings true\npersistence false\nuser root\nlog_dest file {broker.LogPath}\nlog_type all\n"
+            + $"listener {broker.Port} 127.0.0.1\nallow_anonymous true\n"
+            + $"listener {broker.TlsPort} 127.0.0.1\ncafile {certificates.CaPath}\ncertfile {certificates.ServerCertificatePath}\n"
+            + $"keyfile {certificates.ServerKeyPath}\nrequire_certificate true\nuse_identity_as_username true\nallow_anonymous false\n";
+        await File.WriteAllTextAsync(broker.ConfigPath, config);
+        await broker.StartAgainAsync();
+        return broker;
+    }
 
     /// <summary>Starts a broker; with <paramref name="user"/>, only that user (and <paramref name="password"/>) may connect.</summary>
     public static async Task<Mosquitto> StartAsync(string? user = null, string? password = null)

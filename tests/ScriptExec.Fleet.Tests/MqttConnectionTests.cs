@@ -50,6 +50,25 @@ public sealed class MqttConnectionTests
     }
 
     [Test]
+    public async Task Mqtts_with_a_client_certificate_and_a_ca_file_connects_and_serves()
+    {
+        await using var broker = await Mosquitto.StartWithTlsAsync();
+        await using var manager = await MqttTestClient.ConnectAsync(broker);
+        var section = FleetDaemon.MqttSection(broker, "tls1");
+        section["url"] = $"mqtts://127.0.0.1:{broker.TlsPort}";
+        section["ca_file"] = broker.Certificates!.CaPath;
+        section["client_certificate"] = broker.Certificates.ClientCertificatePath;
+        section["client_key"] = broker.Certificates.ClientKeyPath;
+        await using var daemon = await FleetDaemon.StartAsync(new JsonObject { ["mqtt"] = section });
+        await WaitConnectedAsync(daemon);
+
+        var (reply, _) = await manager.RequestAsync("fleet/tls1/rpc", FleetDaemon.Request(1, "status"));
+
+        Assert.That(reply["result"], Is.Not.Null);
+        Assert.That(broker.Log, Does.Contain("device-tls"), "the broker took the client certificate's name as the username");
+    }
+
+    [Test]
     public async Task After_the_broker_restarts_the_channel_reconnects_resubscribes_and_is_online_again()
     {
         await using var broker = await Mosquitto.StartAsync();
@@ -69,6 +88,39 @@ public sealed class MqttConnectionTests
         var (grouped, _) = await manager.RequestAsync("fleet/group/all/rpc", FleetDaemon.Request(2, "status"));
         Assert.That(grouped["result"], Is.Not.Null);
         Assert.That(await MqttTestClient.RetainedAsync(broker, "fleet/phoenix/online"), Is.EqualTo("true"));
+    }
+
+    [Test]
+    public async Task While_the_broker_is_away_events_wait_in_a_bounded_queue_that_counts_what_it_drops()
+    {
+        await using var broker = await Mosquitto.StartAsync();
+        var section = FleetDaemon.MqttSection(broker, "queued");
+        section["queue_size"] = 3;
+        await using var daemon = await FleetDaemon.StartAsync(new JsonObject { ["mqtt"] = section });
+        await FleetDaemon.AddScriptAsync(daemon, "busy");
+        await WaitConnectedAsync(daemon);
+
+        await broker.StopAsync();
+        await Eventually.ThatAsync(async () => !(bool)(await FleetDaemon.ChannelAsync(daemon, "mqtt"))["connected"]!, "the channel to see the broker gone");
+        await using (var client = await daemon.ConnectAsync("unix"))
+        {
+            // Each run is at least two events (running, finished): six or more for a queue of three.
+            for (var i = 0; i < 3; i++)
+            {
+                await client.CallAsync("script_start", new { script_name = "busy", instance_name = "main" });
+                await Eventually.ThatAsync(
+                    async () => (await client.CallAsync("status", new { }))["running"]!.AsArray().Count == 0, "the run to end");
+            }
+        }
+
+        var away = await Eventually.ValueAsync(
+            () => FleetDaemon.ChannelAsync(daemon, "mqtt"), c => c["dropped_messages"]!.GetValue<long>() >= 3, "the queue to overflow");
+        Assert.That(away["queued_messages"]!.GetValue<int>(), Is.EqualTo(3));
+
+        await broker.StartAgainAsync();
+        var back = await Eventually.ValueAsync(
+            () => FleetDaemon.ChannelAsync(daemon, "mqtt"), c => (bool)c["connected"]! && c["queued_messages"]!.GetValue<int>() == 0, "the queue to be published");
+        Assert.That(back["dropped_messages"]!.GetValue<long>(), Is.EqualTo(away["dropped_messages"]!.GetValue<long>()), "nothing more dropped once connected");
     }
 
     [Test]
