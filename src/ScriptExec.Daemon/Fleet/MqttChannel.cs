@@ -26,7 +26,8 @@ internal sealed partial class MqttChannel : BackgroundService
     private readonly CallerIdentity _caller;
     private readonly int _maxMessageBytes;
     private readonly byte[] _deviceId;
-    private IMqttClient? _client;
+    // Read by status and by StopAsync, on other threads than the connection loop that sets it.
+    private volatile IMqttClient? _client;
     private volatile bool _stopping;
     private long _connects;
     private long? _connectedTimestamp;
