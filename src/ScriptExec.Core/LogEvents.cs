@@ -84,4 +84,21 @@ public static class LogEvents
         public const int ReserveMissing = 4007;
         public const int CheckpointFailed = 4008;
     }
+
+    /// <summary>Fleet channels: the MQTT channel and the outbound WebSocket (5001-5039).</summary>
+    public static class Fleet
+    {
+        public const int MqttConnected = 5001;
+        public const int MqttConnectFailed = 5002;
+        public const int MqttDisconnected = 5003;
+        public const int MqttDropped = 5005;
+        public const int MqttNoReplyTarget = 5006;
+        public const int MqttExchangeFailed = 5007;
+        public const int MqttPublishFailed = 5008;
+        public const int MqttEventsFailed = 5009;
+        public const int MqttStopped = 5010;
+        public const int OutboundConnected = 5020;
+        public const int OutboundConnectFailed = 5021;
+        public const int OutboundDisconnected = 5022;
+    }
 }

@@ -187,5 +187,16 @@ public static class DaemonHost
         services.AddSingleton<ConnectionLimit>();
         services.AddHostedService<ExecutionLifetimeService>();
         services.AddHostedService<IdleMemoryTrimService>();
+        if (options.Mqtt is { } mqtt)
+        {
+            services.AddSingleton(mqtt);
+            services.AddHostedService<Fleet.MqttChannel>();
+        }
+
+        if (options.Outbound is { } outbound)
+        {
+            services.AddSingleton(outbound);
+            services.AddHostedService<Fleet.OutboundWebSocketChannel>();
+        }
     }
 }

@@ -90,6 +90,12 @@ public sealed class DaemonOptions
 
     public string? TlsKey { get; init; }
 
+    /// <summary><c>mqtt</c>: the MQTT channel (docs/MQTT.md); null: off.</summary>
+    public Fleet.MqttOptions? Mqtt { get; init; }
+
+    /// <summary><c>outbound</c>: the outbound WebSocket to a management server (docs/MQTT.md); null: off.</summary>
+    public Fleet.OutboundOptions? Outbound { get; init; }
+
     public string DatabasePath => Path.Combine(DataDirectory, "scriptexec.db");
 
     public string ScriptDirectory => Path.Combine(DataDirectory, "scripts");
@@ -148,6 +154,8 @@ public sealed class DaemonOptions
             SocketGroup = configuration["socket_group"],
             TlsCertificate = configuration["tls_certificate"],
             TlsKey = configuration["tls_key"],
+            Mqtt = Fleet.FleetOptionsReader.ReadMqtt(configuration),
+            Outbound = Fleet.FleetOptionsReader.ReadOutbound(configuration),
         }.Validated();
     }
 

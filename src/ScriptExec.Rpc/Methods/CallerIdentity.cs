@@ -16,4 +16,6 @@ public sealed record CallerIdentity(string UserName, string Transport, Role Role
 
     public const string UnixTransport = "unix";
     public const string WebSocketTransport = "websocket";
+    public const string MqttTransport = "mqtt";
+    public const string OutboundWebSocketTransport = "outbound_websocket";
 }

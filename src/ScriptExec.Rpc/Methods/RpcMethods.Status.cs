@@ -35,13 +35,16 @@ public sealed partial class RpcMethods
             store,
             ExecutionCountsDto.From(counts),
             [.. running.Select(e => new RunningDto(e.Id, e.ScriptName, e.InstanceName, e.State.ToWire(), e.Pid, e.StartTimestamp))],
-            new ClientCounts(server.UnixClients, server.WebSocketClients),
+            new ClientCounts(server.UnixClients, server.WebSocketClients, server.MqttClients, server.OutboundWebSocketClients),
             new LimitsDto(options.MaxConcurrentExecutions, server.MaxMessageBytes, options.OutputMaxBytesPerExecution, options.OutputLineCapBytes),
             DurationStats.From(counts),
             _backend.Triggers.Counts,
             RetentionStatus.From(_backend.Retention),
             ConfinementStatus.From(Supervisor.Confinement),
-            BudgetStatus.From(Supervisor.OutputBudget));
+            BudgetStatus.From(Supervisor.OutputBudget))
+        {
+            Channels = server.Channels() is { Count: > 0 } channels ? channels : null,
+        };
     }
 
     [JsonRpcMethod("script_overview_get", UseSingleObjectParameterDeserialization = true)]

@@ -12,11 +12,19 @@ public sealed partial class RpcMethods
     [RequiresRole(Role.Viewer)]
     public SubscriptionResult ExecutionSubscribe(JsonElement @params)
     {
+        var (filter, output) = ReadSubscribeParams(@params);
+        return new SubscriptionResult(_subscriptions.Add(filter, output));
+    }
+
+    /// <summary>Reads <c>execution_subscribe</c>'s params (also a message channel's configured events filter).</summary>
+    /// <exception cref="InvalidParameterException">Naming the offending field.</exception>
+    public static (ExecutionFilter Filter, bool Output) ReadSubscribeParams(JsonElement @params)
+    {
         var p = ParamsReader.Of(@params);
         var filter = ExecutionFilterReader.ReadFilter(p.OptionalObject("filter"));
         var output = p.OptionalBool("output") ?? false;
         p.End();
-        return new SubscriptionResult(_subscriptions.Add(filter, output));
+        return (filter, output);
     }
 
     [JsonRpcMethod("execution_unsubscribe", UseSingleObjectParameterDeserialization = true)]

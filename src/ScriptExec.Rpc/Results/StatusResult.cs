@@ -20,7 +20,11 @@ public sealed record StatusResult(
     TriggerCounts Triggers,
     RetentionStatus Retention,
     ConfinementStatus Confinement,
-    BudgetStatus Budget);
+    BudgetStatus Budget)
+{
+    /// <summary>The configured fleet channels (MQTT, outbound WebSocket); omitted when none is.</summary>
+    public IReadOnlyList<ChannelStatus>? Channels { get; init; }
+}
 
 /// <summary>
 /// What confines a run on this machine: rlimits (prlimit), a cgroup v2 per run, the controllers that enforce the
@@ -94,7 +98,7 @@ public sealed record ExecutionCountsDto(
 
 public sealed record RunningDto(long Id, string ScriptName, string InstanceName, string State, int? Pid, long StartTimestamp);
 
-public sealed record ClientCounts(int Unix, int Websocket);
+public sealed record ClientCounts(int Unix, int Websocket, int Mqtt, int OutboundWebsocket);
 
 public sealed record LimitsDto(
     int MaxConcurrentExecutions, int MaxMessageBytes, long OutputMaxBytesPerExecution, int OutputLineCapBytes);

@@ -1,4 +1,5 @@
 using ScriptExec.Rpc.Methods;
+using ScriptExec.Rpc.Results;
 
 namespace ScriptExec.Rpc.Sessions;
 
@@ -6,8 +7,12 @@ namespace ScriptExec.Rpc.Sessions;
 public sealed class RpcServerInfo
 {
     private readonly long _startedTicks;
+    private readonly Lock _channelsLock = new();
     private int _unixClients;
     private int _webSocketClients;
+    private int _mqttClients;
+    private int _outboundClients;
+    private Func<ChannelStatus>[] _channels = [];
 
     public RpcServerInfo(TimeProvider? time = null)
     {
@@ -35,27 +40,53 @@ public sealed class RpcServerInfo
 
     public int WebSocketClients => Volatile.Read(ref _webSocketClients);
 
+    /// <summary>1 while the MQTT channel is connected to its broker, else 0.</summary>
+    public int MqttClients => Volatile.Read(ref _mqttClients);
+
+    /// <summary>1 while the outbound WebSocket is connected to its management server, else 0.</summary>
+    public int OutboundWebSocketClients => Volatile.Read(ref _outboundClients);
+
     /// <summary>Counts a connection for as long as the returned handle is not disposed.</summary>
-    public IDisposable Connected(string transport) => new Connection(this, transport == CallerIdentity.UnixTransport);
+    public IDisposable Connected(string transport) => new Connection(this, transport);
+
+    /// <summary>Adds a fleet channel (MQTT, outbound WebSocket) whose condition <c>status</c> reports.</summary>
+    public void AddChannel(Func<ChannelStatus> status)
+    {
+        lock (_channelsLock)
+        {
+            _channels = [.. _channels, status];
+        }
+    }
+
+    /// <summary>The condition of each configured fleet channel, now.</summary>
+    public IReadOnlyList<ChannelStatus> Channels() => [.. Volatile.Read(ref _channels).Select(c => c())];
+
+    private ref int CounterOf(string transport)
+    {
+        switch (transport)
+        {
+            case CallerIdentity.UnixTransport:
+                return ref _unixClients;
+            case CallerIdentity.MqttTransport:
+                return ref _mqttClients;
+            case CallerIdentity.OutboundWebSocketTransport:
+                return ref _outboundClients;
+            default:
+                return ref _webSocketClients;
+        }
+    }
 
     private sealed class Connection : IDisposable
     {
         private readonly RpcServerInfo _info;
-        private readonly bool _unix;
+        private readonly string _transport;
         private int _disposed;
 
-        public Connection(RpcServerInfo info, bool unix)
+        public Connection(RpcServerInfo info, string transport)
         {
             _info = info;
-            _unix = unix;
-            if (unix)
-            {
-                Interlocked.Increment(ref info._unixClients);
-            }
-            else
-            {
-                Interlocked.Increment(ref info._webSocketClients);
-            }
+            _transport = transport;
+            Interlocked.Increment(ref info.CounterOf(transport));
         }
 
         public void Dispose()
@@ -65,14 +96,7 @@ public sealed class RpcServerInfo
                 return;
             }
 
-            if (_unix)
-            {
-                Interlocked.Decrement(ref _info._unixClients);
-            }
-            else
-            {
-                Interlocked.Decrement(ref _info._webSocketClients);
-            }
+            Interlocked.Decrement(ref _info.CounterOf(_transport));
         }
     }
 }
