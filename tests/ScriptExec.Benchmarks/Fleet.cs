@@ -111,6 +111,8 @@ internal static class Fleet
             ["prefix"] = Prefix,
             ["groups"] = new JsonArray(Group),
             ["role"] = "operator",
+            // Output lines too, so the events figure is the broker's message rate, not a handful of state changes.
+            ["events_filter"] = new JsonObject { ["output"] = true },
         },
     };
 
