@@ -21,8 +21,9 @@ internal sealed record BenchOptions
           --fail-on-miss   exit 3 when a target is missed (default: report only)
           --keep           keep the temporary directory (stores, logs) and print its path
           --only SECTION   run one section: footprint, startup, query_latency, work_daemon,
-                           subscriber_flood or output_budget
+                           subscriber_flood, output_budget or fleet
           --flood-rounds N rounds of the subscriber flood variants (default 3, --quick 1)
+          --fleet-devices N daemons in the fleet section, on one local Mosquitto (default 50, --quick 10)
         """;
 
     public bool Quick { get; init; }
@@ -104,6 +105,17 @@ internal sealed record BenchOptions
     /// <summary>Cold starts on fresh data directories (the work daemon's start adds one more).</summary>
     public int StartupSamples => Quick ? 2 : 4;
 
+    /// <summary>Daemons in the fleet section: 50 fit this machine's memory with room (about 35 MiB each native).</summary>
+    public int FleetDevices => FleetDevicesOverride ?? (Quick ? 10 : 50);
+
+    public int? FleetDevicesOverride { get; init; }
+
+    /// <summary>Timed group requests, and the same fan-out over WebSockets.</summary>
+    public int FleetRounds => Quick ? 20 : 100;
+
+    /// <summary>Lines each device's script prints while the events through the broker are counted.</summary>
+    public int FleetEventLines => Quick ? 100 : 1_000;
+
     public static BenchOptions Parse(IReadOnlyList<string> args)
     {
         var options = new BenchOptions();
@@ -122,6 +134,7 @@ internal sealed record BenchOptions
                 "--fail-on-miss" => options with { FailOnMiss = true },
                 "--keep" => options with { Keep = true },
                 "--only" => options with { Only = Value(args, ref i) },
+                "--fleet-devices" => options with { FleetDevicesOverride = int.Parse(Value(args, ref i), CultureInfo.InvariantCulture) },
                 "--flood-rounds" => options with { FloodRoundsOverride = int.Parse(Value(args, ref i), CultureInfo.InvariantCulture) },
                 "--help" or "-h" => options with { ShowHelp = true },
                 _ => throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"unknown option '{args[i]}'")),

@@ -59,6 +59,9 @@ internal static class BenchmarkRunner
                 (b, dir) => SubscriberFlood.RunAsync(b, dir, options, report, cancellationToken));
             await BuildSectionAsync(report, options, "output_budget", floodBuilds, temp,
                 (b, dir) => OutputBudgetCost.RunAsync(b, dir, options, report, cancellationToken));
+
+            // Issue 14's fleet: N daemons (the native build where there is one) on one local Mosquitto.
+            await SectionAsync(report, options, "fleet", () => Fleet.RunAsync(builds, temp, options, report, cancellationToken));
         }
         finally
         {
