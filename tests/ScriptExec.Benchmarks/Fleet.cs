@@ -23,14 +23,20 @@ internal static class Fleet
     {
         // The native build is what a device runs, and it lets more daemons fit; the JIT build stands in without it.
         var build = builds.Native.Runs ? builds.Native : builds.Jit;
-        if (await MosquittoBroker.EnsureInstalledAsync(cancellationToken) is { } missing)
+        Mosquitto broker;
+        try
         {
-            report.Add(Check.NotMeasured("fleet.group_request_all_replies", "none", missing));
-            return new JsonObject { ["available"] = false, ["reason"] = missing };
+            broker = await Mosquitto.StartAsync();
+        }
+        catch (NUnit.Framework.IgnoreException missing)
+        {
+            // The kit reports a broker it could not install as an ignored test; here it is a figure not measured.
+            report.Add(Check.NotMeasured("fleet.group_request_all_replies", "none", missing.Message));
+            return new JsonObject { ["available"] = false, ["reason"] = missing.Message };
         }
 
+        await using var stopBroker = broker;
         var directory = Directory.CreateDirectory(Path.Combine(temp, "fleet")).FullName;
-        await using var broker = await MosquittoBroker.StartAsync(Path.Combine(directory, "broker"), cancellationToken: cancellationToken);
         var devices = new List<DaemonProcess>();
         try
         {
@@ -77,7 +83,7 @@ internal static class Fleet
     }
 
     private static async Task StartDevicesAsync(
-        ProgramBuild build, string directory, MosquittoBroker broker, int count, List<DaemonProcess> devices, CancellationToken cancellationToken)
+        ProgramBuild build, string directory, Mosquitto broker, int count, List<DaemonProcess> devices, CancellationToken cancellationToken)
     {
         using var gate = new SemaphoreSlim(StartParallelism);
         var starts = Enumerable.Range(0, count).Select(async index =>
@@ -102,11 +108,11 @@ internal static class Fleet
 
     private static string DeviceId(int index) => string.Create(CultureInfo.InvariantCulture, $"dev-{index:D4}");
 
-    private static JsonObject DeviceConfig(MosquittoBroker broker, string deviceId) => new()
+    private static JsonObject DeviceConfig(Mosquitto broker, string deviceId) => new()
     {
         ["mqtt"] = new JsonObject
         {
-            ["url"] = broker.Url.ToString(),
+            ["url"] = broker.Url,
             ["device_id"] = deviceId,
             ["prefix"] = Prefix,
             ["groups"] = new JsonArray(Group),
@@ -163,11 +169,11 @@ internal static class Fleet
     }
 
     /// <summary>Restarts the broker and times until every device has published its retained online flag again.</summary>
-    private static async Task<double> ReconnectStormAsync(MosquittoBroker broker, int count, CancellationToken cancellationToken)
+    private static async Task<double> ReconnectStormAsync(Mosquitto broker, int count, CancellationToken cancellationToken)
     {
         await broker.StopAsync();
         var start = Stopwatch.GetTimestamp();
-        await broker.StartAgainAsync(cancellationToken);
+        await broker.StartAgainAsync();
         await using var client = await FleetClient.ConnectAsync(broker.Port, Prefix, cancellationToken);
         await client.WaitOnlineAsync(count, cancellationToken);
         return Stopwatch.GetElapsedTime(start).TotalSeconds;

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 
-namespace ScriptExec.Fleet.Tests;
+namespace ScriptExec.Testing;
 
 /// <summary>
 /// A real Mosquitto (Debian's package, installed with apt-get when missing) on a free loopback port, with a config
@@ -151,7 +151,7 @@ public sealed class Mosquitto : IAsyncDisposable
 
     private static async Task InstallAsync()
     {
-        var (code, output) = await RunAsync("/usr/bin/apt-get", "install", "-y", "--no-install-recommends", "mosquitto");
+        var (code, output) = await RunAsync("/usr/bin/apt-get", "-o", "DPkg::Lock::Timeout=300", "install", "-y", "--no-install-recommends", "mosquitto");
         if (code != 0 || !File.Exists(Binary))
         {
             Assert.Ignore($"mosquitto is not installed and apt-get could not install it (exit {code}):\n{output}");
