@@ -95,6 +95,17 @@ internal static class Browser
             selector,
             value);
 
+    /// <summary>
+    /// Clicks a button once it is there and enabled, in the page itself: views re-render on live changes, so a handle
+    /// taken a moment before may be detached by the time a DevTools click would land.
+    /// </summary>
+    public static async Task ClickEnabledAsync(this IPage page, string selector)
+    {
+        var quoted = System.Text.Json.JsonSerializer.Serialize(selector);
+        await page.WaitUntilAsync($"document.querySelector({quoted}) && !document.querySelector({quoted}).disabled", $"{selector} is enabled");
+        await page.EvaluateFunctionAsync("s => document.querySelector(s).click()", selector);
+    }
+
     public static async Task<string> SaveScreenshotAsync(this IPage page, string name)
     {
         var path = Path.Combine(ScreenshotDirectory, name + ".png");

@@ -84,7 +84,7 @@ public sealed class PageWorkflowTests : PageSession
         }
 
         // Start from the instance page: the page goes to the execution and follows its output as it arrives.
-        await page.ClickAsync("[data-action=start]");
+        await page.ClickEnabledAsync("[data-action=start]");
         await page.WaitUntilAsync("/^#\\/execution\\/\\d+$/.test(location.hash) && document.getElementById('follow-status')?.textContent === 'following'", "the execution view follows the run");
         await page.WaitUntilAsync("document.querySelectorAll('#output .stdout').length >= 3 && document.querySelectorAll('#output .stderr').length >= 3", "three lines of each stream arrive live");
         var seen = await page.EvaluateExpressionAsync<int>("document.querySelectorAll('#output .line').length");
@@ -94,7 +94,7 @@ public sealed class PageWorkflowTests : PageSession
         Assert.That(colours[0], Is.Not.EqualTo(colours[1]), "stdout and stderr are told apart by colour");
         await page.SaveScreenshotAsync("output-following");
 
-        await page.ClickAsync("#execution-header [data-action=stop]");
+        await page.ClickEnabledAsync("#execution-header [data-action=stop]");
         await page.WaitUntilAsync("document.getElementById('execution-state')?.textContent === 'killed'", "the run ends as killed after the stop");
         var exit = await page.EvaluateExpressionAsync<string>("document.getElementById('execution-exit').textContent");
         Assert.That(exit, Does.StartWith("SIGTERM"), "a killed run shows its signal's name");
@@ -108,9 +108,9 @@ public sealed class PageWorkflowTests : PageSession
             Is.EqualTo("instance 'live' of script 'ticker' is not running (1003, not_running)"));
 
         // Rerun from the execution view starts a new run with the same arguments.
-        await page.ClickAsync("#execution-header [data-action=rerun]");
+        await page.ClickEnabledAsync("#execution-header [data-action=rerun]");
         await page.WaitUntilAsync($"location.hash !== '#/execution/{id}' && document.getElementById('execution-state')?.textContent === 'running'", "the rerun runs");
-        await page.ClickAsync("#execution-header [data-action=force]");
+        await page.ClickEnabledAsync("#execution-header [data-action=force]");
         await page.WaitUntilAsync("document.getElementById('execution-exit')?.textContent.startsWith('SIGKILL')", "a forced stop shows SIGKILL");
     }
 

@@ -115,9 +115,9 @@ function numberOrUndefined(input) {
   return text === '' ? undefined : Number(text);
 }
 
-function triggerEditor(prefix, trigger, types) {
+function triggerEditor(prefix, trigger, types, placeholder) {
   const type = el('select', { id: `${prefix}-type` }, types.map((t) => el('option', { value: t, selected: (trigger?.type || types[0]) === t }, t)));
-  const setting = el('input', { id: `${prefix}-setting`, value: trigger?.setting || '', placeholder: 'xpath condition, cron expression or @reboot' });
+  const setting = el('input', { id: `${prefix}-setting`, value: trigger?.setting || '', placeholder });
   const sync = () => { setting.disabled = type.value === 'manual' || type.value === 'none'; };
   type.addEventListener('change', sync);
   sync();
@@ -158,8 +158,8 @@ export async function instanceView(scriptName, instanceName, main) {
     const value = i.limits && k in i.limits ? (i.limits[k] === null ? 'unlimited' : i.limits[k]) : '';
     return [k, input(`instance-limit-${k}`, value, { placeholder: 'default' })];
   }));
-  const start = triggerEditor('instance-start', i.start_trigger, ['manual', 'xpath', 'scheduler']);
-  const stop = triggerEditor('instance-stop', i.stop_trigger, ['none', 'manual', 'xpath']);
+  const start = triggerEditor('instance-start', i.start_trigger, ['manual', 'xpath', 'scheduler'], "xpath: /a/b = 'up'; scheduler: cron or @reboot");
+  const stop = triggerEditor('instance-stop', i.stop_trigger, ['none', 'manual', 'xpath'], "xpath: a path or condition");
   const envBody = el('tbody', {}, Object.entries(i.env || {}).map(([k, v]) => envRow(k, v)));
 
   const read = () => {
