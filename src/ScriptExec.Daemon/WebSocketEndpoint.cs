@@ -68,6 +68,11 @@ internal sealed class WebSocketEndpoint
             return;
         }
 
+        if (browserLogin)
+        {
+            Log.BrowserLoginAccepted(_logger, context.Request.Headers.Origin.ToString(), (int)AuthenticateWithin.TotalSeconds);
+        }
+
         using var socket = await context.WebSockets.AcceptWebSocketAsync();
         var transport = new WebSocketTransport(
             socket, _options.MaxMessageBytes, _options.MessageTimeout, deadlines: context.Features.Get<WebSocketDeadlineStream>());

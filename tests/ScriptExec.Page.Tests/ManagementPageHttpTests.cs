@@ -1,5 +1,7 @@
 using System.Net;
 using System.Net.WebSockets;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 
 namespace ScriptExec.Page.Tests;
 
@@ -103,6 +105,25 @@ public sealed class ManagementPageHttpTests
         Assert.That((string)login["role"]!, Is.EqualTo("admin"));
         Assert.That(login.AsObject().ContainsKey("execution_id"), Is.False, "a configured token is no run");
         Assert.That((int)status["clients"]!["websocket"]!, Is.GreaterThanOrEqualTo(1));
+    }
+
+    [Test]
+    public async Task A_browser_connection_that_has_not_authenticated_after_30_s_is_closed_and_a_logged_in_one_stays()
+    {
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 11, 30, 8, 0, 0, TimeSpan.Zero));
+        await using var daemon = await DaemonUnderTest.StartAsync(null, services => services.AddSingleton<TimeProvider>(clock));
+        var origin = $"http://127.0.0.1:{daemon.Port}";
+        await using var idle = await RpcClient.ConnectWebSocketAsync(daemon.WebSocketUri, o => o.SetRequestHeader("Origin", origin));
+        await using var loggedIn = await RpcClient.ConnectWebSocketAsync(daemon.WebSocketUri, o => o.SetRequestHeader("Origin", origin));
+        await loggedIn.CallAsync("authenticate", new { token = daemon.Token });
+        Assert.That((int)(await idle.CallErrorAsync("status"))["code"]!, Is.EqualTo(1004), "connected, not yet closed");
+
+        clock.Advance(TimeSpan.FromSeconds(29));
+        Assert.That(idle.Closed.Task.IsCompleted, Is.False, "still within the 30 s");
+        clock.Advance(TimeSpan.FromSeconds(2));
+
+        await idle.Closed.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.That((string)(await loggedIn.CallAsync("status"))["version"]!, Is.Not.Empty, "the logged-in connection is still served");
     }
 
     [Test]

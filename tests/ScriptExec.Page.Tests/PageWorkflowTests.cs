@@ -68,9 +68,9 @@ public sealed class PageWorkflowTests : PageSession
         await page.ClickAsync("#env-add");
         await page.SetValueAsync(".env-row:last-child .env-name", "GREETING");
         await page.SetValueAsync(".env-row:last-child .env-value", "hello");
-        await page.SaveScreenshotAsync("instance-editor");
         await page.ClickAsync("#instance-save");
         await page.WaitUntilAsync("location.hash === '#/instance/ticker/live' && document.getElementById('instance-name').readOnly", "the instance is saved");
+        await page.SaveScreenshotAsync("instance-editor");
 
         await using (var client = await Daemon.ConnectAsync("unix"))
         {

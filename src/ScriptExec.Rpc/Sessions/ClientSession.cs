@@ -9,7 +9,7 @@ namespace ScriptExec.Rpc.Sessions;
 /// Serves one client connection, whatever its transport: the front layer and StreamJsonRpc (<see cref="RpcConnection"/>),
 /// the methods for its caller with their roles checked before dispatch, and its subscriptions.
 /// </summary>
-public static class ClientSession
+public static partial class ClientSession
 {
     /// <param name="authenticateWithin">
     /// For a connection accepted without credentials (a browser's WebSocket, which logs in with <c>authenticate</c>):
@@ -33,6 +33,7 @@ public static class ClientSession
                 {
                     if (methods.Caller.Role == Role.None)
                     {
+                        AuthenticateTimedOut(logger, (int)within.TotalSeconds);
                         session.Cancel();
                     }
                 },
@@ -45,4 +46,7 @@ public static class ClientSession
         subscriptions.Attach(connection.Rpc);
         await connection.RunAsync(session.Token);
     }
+
+    [LoggerMessage(LogEvents.Daemon.BrowserLoginTimedOut, LogLevel.Information, "Connection closed: it did not authenticate within {Seconds} s")]
+    private static partial void AuthenticateTimedOut(ILogger logger, int seconds);
 }
