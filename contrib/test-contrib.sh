@@ -5,8 +5,9 @@
 #
 # Builds the daemon (dotnet build src/ScriptExec.Daemon), starts it on a temporary data dir, socket and free
 # port, creates a script and an instance with the shell client and runs it, then runs the Python client, the
-# Node client (after `npm ci` in contrib/node), the shell demo, and the browser page in headless Chromium
-# served by `python3 -m http.server`. Installs socat, jq, chromium (and nodejs/npm) with apt-get when missing.
+# Node client (after `npm ci` in contrib/node), the shell demo, and the management page the daemon serves, in
+# headless Chromium (plus a page of another origin, served by `python3 -m http.server`, that must be refused).
+# Installs socat, jq, chromium (and nodejs/npm) with apt-get when missing.
 # Prints PASS/FAIL per check and "N passed, N failed" at the end; exits 1 if anything failed.
 #
 # Environment: SCRIPTEXECD="command to run the daemon" skips the build (e.g. "/usr/lib/scriptexec/scriptexecd");
@@ -117,11 +118,10 @@ DATA=$WORK/data
 WS_PORT=$(free_port)
 HTTP_PORT=$(free_port)
 while [ "$HTTP_PORT" = "$WS_PORT" ]; do HTTP_PORT=$(free_port); done
-PAGE_ORIGIN=http://127.0.0.1:$HTTP_PORT
+PAGE_ORIGIN=http://127.0.0.1:$WS_PORT
 WS_URL=ws://127.0.0.1:$WS_PORT/rpc
-# The browser page is served from another origin than the daemon's: allow it, as a user would.
 cat >"$WORK/config.json" <<EOF
-{ "allowed_origins": ["$PAGE_ORIGIN"], "shutdown_timeout_s": 10 }
+{ "shutdown_timeout_s": 10 }
 EOF
 
 log "starting scriptexecd (socket $SOCKET, $WS_URL)"
@@ -227,34 +227,31 @@ else
     fail "node: npm ci" "$WORK/npm.log"
 fi
 
-# ---- Browser page ----
-log "browser page (contrib/browser/index.html) in headless Chromium"
-python3 -m http.server "$HTTP_PORT" --bind 127.0.0.1 --directory "$CONTRIB/browser" >"$WORK/http.log" 2>&1 &
-HTTP_PID=$!
-for _ in $(seq 1 50); do python3 -c "import urllib.request as u; u.urlopen('$PAGE_ORIGIN/index.html')" 2>/dev/null && break; sleep 0.1; done
+# ---- Management page (served by the daemon itself; contrib/browser only points at it) ----
+log "management page (served at $PAGE_ORIGIN/) in headless Chromium"
 if [ ! -d "$CONTRIB/node/node_modules/ws" ]; then
     fail "browser: needs contrib/node's ws package (npm ci failed)"
 else
-    PAGE="$PAGE_ORIGIN/index.html#url=$WS_URL&token=$TOKEN&execution=$ID"
-    CONDITION="document.querySelector('#executions tr[data-id=\"$ID\"]') && document.getElementById('output').textContent.includes('hello from contrib: world')"
-    if node "$CONTRIB/test/headless-dom.mjs" "$PAGE" "$CONDITION" 20000 >"$WORK/page.html" 2>"$WORK/page.err"; then
-        expect "browser: the page lists execution $ID and shows its output" "$WORK/page.html" \
-            "<tr data-id=\"$ID\"" "<td>contrib-hello</td>" "<td>demo</td>" "hello from contrib: world" "connected ("
+    # Logs in as a user would (the token typed into the form, never in the address), then opens the execution.
+    LOGIN="document.getElementById('login-token') && !document.getElementById('login').hidden && (document.getElementById('login-token').value = '$TOKEN', document.getElementById('login-form').requestSubmit(), true)"
+    CONDITION="document.getElementById('output') && document.getElementById('output').textContent.includes('hello from contrib: world') && document.getElementById('execution-state').textContent === 'finished'"
+    if ACTION=$LOGIN node "$CONTRIB/test/headless-dom.mjs" "$PAGE_ORIGIN/#/execution/$ID" "$CONDITION" 30000 >"$WORK/page.html" 2>"$WORK/page.err"; then
+        expect "browser: the served page logs in and shows execution $ID with its output" "$WORK/page.html" \
+            "Execution #$ID" "contrib-hello/demo" "hello from contrib: world" "a line on stderr" "admin (admin)"
     else
         cat "$WORK/page.err" >>"$WORK/page.html"
-        fail "browser: the page did not list execution $ID with its output within 20 s" "$WORK/page.html"
+        fail "browser: the served page did not show execution $ID with its output within 30 s" "$WORK/page.html"
     fi
-    # The same page served from an origin that is not allowed: the daemon refuses it, the page says why.
-    OTHER_PORT=$(free_port)
-    python3 -m http.server "$OTHER_PORT" --bind 127.0.0.1 --directory "$CONTRIB/browser" >"$WORK/http2.log" 2>&1 &
-    OTHER_PID=$!
-    for _ in $(seq 1 50); do python3 -c "import urllib.request as u; u.urlopen('http://127.0.0.1:$OTHER_PORT/index.html')" 2>/dev/null && break; sleep 0.1; done
-    node "$CONTRIB/test/headless-dom.mjs" "http://127.0.0.1:$OTHER_PORT/index.html#url=$WS_URL&token=$TOKEN" \
-        "document.getElementById('status').textContent.startsWith('connection refused')" 15000 >"$WORK/page-refused.html" 2>&1
-    kill "$OTHER_PID" 2>/dev/null
-    wait "$OTHER_PID" 2>/dev/null
-    expect "browser: a page from a foreign origin is refused and says which origin to allow" "$WORK/page-refused.html" \
-        "allowed_origins contains \"http://127.0.0.1:$OTHER_PORT\""
+    # A page of another origin (python's http.server) may not open the daemon's WebSocket: the upgrade is refused.
+    mkdir -p "$WORK/foreign"
+    echo '<!doctype html><title>foreign</title><p id="result">not tried</p>' >"$WORK/foreign/index.html"
+    python3 -m http.server "$HTTP_PORT" --bind 127.0.0.1 --directory "$WORK/foreign" >"$WORK/http.log" 2>&1 &
+    HTTP_PID=$!
+    for _ in $(seq 1 50); do python3 -c "import urllib.request as u; u.urlopen('http://127.0.0.1:$HTTP_PORT/index.html')" 2>/dev/null && break; sleep 0.1; done
+    TRY="document.getElementById('result') && (window.tried || (window.tried = true, (() => { const ws = new WebSocket('$WS_URL'); const r = document.getElementById('result'); ws.onopen = () => { r.textContent = 'opened'; }; ws.onclose = (e) => { r.textContent = 'closed ' + e.code; }; })(), true))"
+    ACTION=$TRY node "$CONTRIB/test/headless-dom.mjs" "http://127.0.0.1:$HTTP_PORT/index.html" \
+        "document.getElementById('result').textContent !== 'not tried'" 15000 >"$WORK/page-refused.html" 2>&1
+    expect "browser: a page from a foreign origin cannot open the daemon's WebSocket" "$WORK/page-refused.html" '<p id="result">closed 1006</p>'
 fi
 
 # ---- systemd unit ----

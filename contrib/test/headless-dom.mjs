@@ -6,7 +6,8 @@
 //
 // Why not `chromium --dump-dom --virtual-time-budget=N`: virtual time does not wait for WebSocket traffic,
 // so the dump is taken before the page has talked to the daemon, or not, depending on timing.
-// SCREENSHOT=file.png in the environment also saves a PNG of the page.
+// SCREENSHOT=file.png in the environment also saves a PNG of the page. ACTION=expression is evaluated (again
+// until it returns true, within the same time) before CONDITION is waited for: e.g. typing a token and logging in.
 // Exit status: 0 when CONDITION became true, 1 when it did not in time, 2 on a setup failure. The page's
 // console messages and uncaught exceptions go to stderr. Needs `npm ci` in contrib/node (for ws).
 
@@ -93,7 +94,15 @@ async function main() {
   await send('Page.navigate', { url });
 
   let met = false;
-  for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; await sleep(200)) {
+  const deadline = Date.now() + timeoutMs;
+  if (process.env.ACTION) {
+    let done = false;
+    for (; !done && Date.now() < deadline; await sleep(200)) {
+      try { done = (await evaluate(`Boolean(${process.env.ACTION})`)) === true; } catch { /* navigating */ }
+    }
+    if (!done) console.error(`action did not succeed within ${timeoutMs} ms: ${process.env.ACTION}`);
+  }
+  for (; Date.now() < deadline; await sleep(200)) {
     try {
       if (await evaluate(`Boolean(${condition})`)) { met = true; break; }
     } catch { /* navigating */ }

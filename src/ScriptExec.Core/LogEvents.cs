@@ -19,6 +19,10 @@ public static class LogEvents
         public const int ConnectionRefused = 1008;
         public const int DescriptorBudget = 1009;
         public const int MemoryTrimmed = 1010;
+
+        // 1030-1039: the management page and the browser login on /rpc.
+        public const int BrowserLoginAccepted = 1030;
+        public const int BrowserLoginTimedOut = 1031;
     }
 
     /// <summary>The JSON-RPC front layer.</summary>

@@ -91,6 +91,11 @@ public static class DaemonHost
         app.Use(TimedUpgradeFeature.Middleware(options.MessageTimeout, app.Services.GetRequiredService<TimeProvider>()));
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
         app.Map(WebSocketEndpoint.Path, static (HttpContext context) => context.RequestServices.GetRequiredService<WebSocketEndpoint>().HandleAsync(context));
+        if (options.ManagementPage)
+        {
+            ManagementPage.Map(app);
+        }
+
         AssemblyPreload.BuildEndpoints(app);
         app.Lifetime.ApplicationStarted.Register(() =>
         {
@@ -138,6 +143,7 @@ public static class DaemonHost
     {
         services.AddSingleton(options);
         services.AddSingleton(tokens);
+        services.AddSingleton<IBearerTokens>(tokens);
         services.AddSingleton<UnixPeerRoles>();
         services.AddSingleton(new StoreOptions
         {

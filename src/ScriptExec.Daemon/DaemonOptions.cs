@@ -76,6 +76,12 @@ public sealed class DaemonOptions
     /// <summary>Extra origins allowed to open the WebSocket besides the endpoint's own (browser UIs served elsewhere).</summary>
     public IReadOnlyList<string> AllowedOrigins { get; init; } = [];
 
+    /// <summary>
+    /// <c>management_page</c> (default true): serve the management page at <c>/</c> on the WebSocket listener. It grants
+    /// nothing by itself (the login is a token, checked by <c>authenticate</c>); off leaves only <c>/rpc</c>.
+    /// </summary>
+    public bool ManagementPage { get; init; } = true;
+
     /// <summary>Configured WebSocket tokens (<c>tokens: [{user, role, sha256}]</c>); none: the generated admin.token.</summary>
     public IReadOnlyList<TokenEntry> Tokens { get; init; } = [];
 
@@ -148,6 +154,7 @@ public sealed class DaemonOptions
             ShutdownTimeout = TimeSpan.FromSeconds(Int(configuration, "shutdown_timeout_s", 30, 1, 3600)),
             AllowedOrigins = configuration.GetSection("allowed_origins").GetChildren().Select(c => c.Value!).Where(v => v is not null).ToArray(),
             Tokens = ReadTokens(configuration),
+            ManagementPage = Bool(configuration, "management_page", true),
             UnixRoles = configuration.GetSection("unix_roles").GetChildren().ToDictionary(
                 c => c.Key,
                 c => Roles.TryParse(c.Value, out var role) ? role : throw new OptionsException($"unix_roles.{c.Key}: '{c.Value}' is not viewer, operator or admin")),
@@ -282,6 +289,13 @@ public sealed class DaemonOptions
             ? value
             : throw new OptionsException($"{key}: '{text}' must be a non-negative integer");
     }
+
+    private static bool Bool(IConfiguration configuration, string key, bool fallback) => configuration[key] switch
+    {
+        null => fallback,
+        var text when bool.TryParse(text, out var value) => value,
+        var text => throw new OptionsException($"{key}: '{text}' must be true or false"),
+    };
 
     private static int Int(IConfiguration configuration, string key, int fallback, int min, int max)
     {

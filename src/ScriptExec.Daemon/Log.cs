@@ -25,4 +25,7 @@ internal static partial class Log
 
     [LoggerMessage(LogEvents.Daemon.TriggersUnavailable, LogLevel.Error, "Triggers could not be loaded from the store ({Reason}); serving without them")]
     public static partial void TriggersUnavailable(ILogger logger, string reason);
+
+    [LoggerMessage(LogEvents.Daemon.BrowserLoginAccepted, LogLevel.Debug, "WebSocket from Origin {Origin} accepted without a token: it may only authenticate, within {Seconds} s")]
+    public static partial void BrowserLoginAccepted(ILogger logger, string origin, int seconds);
 }

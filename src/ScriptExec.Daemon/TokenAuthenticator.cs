@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using ScriptExec.Core;
+using ScriptExec.Rpc.Sessions;
 
 namespace ScriptExec.Daemon;
 
@@ -12,7 +13,7 @@ public sealed record TokenEntry(string User, Role Role, byte[] Sha256);
 /// against all of them in constant time. With none configured, an admin token is generated at first start into
 /// <c>&lt;data-dir&gt;/admin.token</c> (mode 0600) for the CLI and local tools, and is the only way in.
 /// </summary>
-public sealed class TokenAuthenticator
+public sealed class TokenAuthenticator : IBearerTokens
 {
     private readonly IReadOnlyList<TokenEntry> _tokens;
 

@@ -56,10 +56,14 @@ public sealed partial class RpcClient
         return client;
     }
 
-    public static async Task<RpcClient> ConnectWebSocketAsync(Uri uri, string token, CancellationToken cancellationToken = default)
+    public static Task<RpcClient> ConnectWebSocketAsync(Uri uri, string token, CancellationToken cancellationToken = default) =>
+        ConnectWebSocketAsync(uri, o => o.SetRequestHeader("Authorization", "Bearer " + token), cancellationToken);
+
+    /// <summary>A WebSocket client whose upgrade request <paramref name="configure"/> shapes (headers such as Origin, or none).</summary>
+    public static async Task<RpcClient> ConnectWebSocketAsync(Uri uri, Action<ClientWebSocketOptions> configure, CancellationToken cancellationToken = default)
     {
         var socket = new ClientWebSocket();
-        socket.Options.SetRequestHeader("Authorization", "Bearer " + token);
+        configure(socket.Options);
         await socket.ConnectAsync(uri, cancellationToken);
         var sendLock = new SemaphoreSlim(1, 1);
         var client = new RpcClient(

@@ -1,4 +1,7 @@
 namespace ScriptExec.Rpc.Results;
 
-/// <summary>Who the connection acts as after <c>authenticate</c>: the run's user, the instance's role, and the run.</summary>
-public sealed record AuthenticateResult(string User, string Role, long ExecutionId);
+/// <summary>
+/// Who the connection acts as after <c>authenticate</c>: the user and role, and the run when it was a run's token
+/// (left out for a configured WebSocket token).
+/// </summary>
+public sealed record AuthenticateResult(string User, string Role, long? ExecutionId);

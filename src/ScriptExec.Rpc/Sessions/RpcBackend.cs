@@ -8,7 +8,8 @@ namespace ScriptExec.Rpc.Sessions;
 /// <summary>
 /// What the JSON-RPC methods call, shared by every connection of every transport: the workflows for everything
 /// that changes something (<see cref="Control"/>, <see cref="Catalog"/>), the stores and the supervisor's
-/// in-memory view for reads.
+/// in-memory view for reads. <see cref="BearerTokens"/>: the daemon's configured tokens, for <c>authenticate</c>
+/// (none: only a run's token authenticates).
 /// </summary>
 public sealed record RpcBackend(
     ExecutionControl Control,
@@ -21,4 +22,5 @@ public sealed record RpcBackend(
     TriggerEngine Triggers,
     ExecutionRetention Retention,
     RpcServerInfo Server,
-    UnloadableRows Unloadable);
+    UnloadableRows Unloadable,
+    IBearerTokens? BearerTokens = null);
