@@ -2,7 +2,7 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 
-namespace ScriptExec.Fleet.Tests;
+namespace ScriptExec.Testing;
 
 /// <summary>A throw-away CA, a server certificate for 127.0.0.1 and a client certificate it signed, as PEM files.</summary>
 public sealed class TestCertificates
