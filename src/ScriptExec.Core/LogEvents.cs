@@ -19,6 +19,10 @@ public static class LogEvents
         public const int ConnectionRefused = 1008;
         public const int DescriptorBudget = 1009;
         public const int MemoryTrimmed = 1010;
+
+        // GET /metrics (1040-1049).
+        public const int MetricsServed = 1040;
+        public const int MetricsTokenRefused = 1041;
     }
 
     /// <summary>The JSON-RPC front layer.</summary>

@@ -90,6 +90,9 @@ public sealed class DaemonOptions
 
     public string? TlsKey { get; init; }
 
+    /// <summary><c>metrics</c>: <c>GET /metrics</c> on or off, and on which listener.</summary>
+    public MetricsOptions Metrics { get; init; } = new();
+
     public string DatabasePath => Path.Combine(DataDirectory, "scriptexec.db");
 
     public string ScriptDirectory => Path.Combine(DataDirectory, "scripts");
@@ -148,6 +151,7 @@ public sealed class DaemonOptions
             SocketGroup = configuration["socket_group"],
             TlsCertificate = configuration["tls_certificate"],
             TlsKey = configuration["tls_key"],
+            Metrics = MetricsOptions.From(configuration.GetSection("metrics")),
         }.Validated();
     }
 
@@ -156,6 +160,11 @@ public sealed class DaemonOptions
         if (Listen?.Scheme == "https" && (TlsCertificate is null || TlsKey is null))
         {
             throw new OptionsException("listen: an https:// URL needs tls_certificate and tls_key (PEM files)");
+        }
+
+        if (Metrics.Listen is { } metrics && Listen is { } listen && metrics.Port == listen.Port)
+        {
+            throw new OptionsException($"metrics.listen: port {metrics.Port} is the WebSocket listener's; leave metrics.listen out to serve /metrics there");
         }
 
         if (SocketGroup is not null && Supervisor.UnixAccounts.GroupId(SocketGroup) is null)

@@ -35,19 +35,24 @@ public sealed class RpcServerInfo
 
     public int WebSocketClients => Volatile.Read(ref _webSocketClients);
 
+    /// <summary>Connected clients by transport name, for <c>GET /metrics</c>.</summary>
+    public ClientCounter Clients { get; } = new(CallerIdentity.UnixTransport, CallerIdentity.WebSocketTransport);
+
     /// <summary>Counts a connection for as long as the returned handle is not disposed.</summary>
-    public IDisposable Connected(string transport) => new Connection(this, transport == CallerIdentity.UnixTransport);
+    public IDisposable Connected(string transport) => new Connection(this, transport == CallerIdentity.UnixTransport, Clients.Connected(transport));
 
     private sealed class Connection : IDisposable
     {
         private readonly RpcServerInfo _info;
         private readonly bool _unix;
+        private readonly IDisposable _byTransport;
         private int _disposed;
 
-        public Connection(RpcServerInfo info, bool unix)
+        public Connection(RpcServerInfo info, bool unix, IDisposable byTransport)
         {
             _info = info;
             _unix = unix;
+            _byTransport = byTransport;
             if (unix)
             {
                 Interlocked.Increment(ref info._unixClients);
@@ -65,6 +70,7 @@ public sealed class RpcServerInfo
                 return;
             }
 
+            _byTransport.Dispose();
             if (_unix)
             {
                 Interlocked.Decrement(ref _info._unixClients);
