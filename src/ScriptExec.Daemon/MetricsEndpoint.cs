@@ -18,9 +18,12 @@ namespace ScriptExec.Daemon;
 /// </summary>
 internal static class MetricsEndpoint
 {
-    // Per instrument: a label set beyond this lands in one overflow series (otel_metric_overflow) instead of growing
-    // memory. Script x instance x trigger type stays far below it on a device; the exporter's default is 2000.
-    private const int CardinalityLimit = 1000;
+    // Label sets kept per instrument; one beyond lands in a single overflow series (otel_metric_overflow="true")
+    // instead of growing memory. The exporter preallocates this many points per instrument (its default, 2000, costs
+    // about a MiB over our instruments), so: enough for the per-instance instruments (instances x trigger types or
+    // exit statuses) on a device, and a handful for the observed ones, whose label values are fixed in code.
+    private const int PerInstanceCardinalityLimit = 512;
+    private const int FixedLabelsCardinalityLimit = 16;
 
     public static void AddServices(IServiceCollection services, MetricsOptions options)
     {
@@ -35,7 +38,10 @@ internal static class MetricsEndpoint
         services.AddOpenTelemetry().WithMetrics(provider => provider
             .AddMeter(ScriptExecMetrics.MeterName)
             .SetExemplarFilter(ExemplarFilterType.AlwaysOff)
-            .AddView(static _ => new MetricStreamConfiguration { CardinalityLimit = CardinalityLimit })
+            .AddView(static instrument => new MetricStreamConfiguration
+            {
+                CardinalityLimit = instrument is Counter<long> or Histogram<double> ? PerInstanceCardinalityLimit : FixedLabelsCardinalityLimit,
+            })
             .AddPrometheusExporter(o =>
             {
                 o.ScrapeEndpointPath = MetricsOptions.Path;

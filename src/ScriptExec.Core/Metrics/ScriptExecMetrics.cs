@@ -8,7 +8,8 @@ namespace ScriptExec.Core.Metrics;
 /// started and ended, and their durations. What the daemon already counts (running executions, clients, triggers,
 /// output, store size) is read only when metrics are collected, as observable instruments, so the run path pays
 /// nothing for them. Labels are bounded: script and instance names (configured), trigger types, states, exit codes
-/// (0-255) and signal numbers; never an execution id.
+/// (0-255) and signal numbers; never an execution id. The instance label is <c>instance_name</c> (as in the API), not
+/// <c>instance</c>, which Prometheus reserves for the scrape target and would rename to <c>exported_instance</c>.
 /// </summary>
 public sealed class ScriptExecMetrics
 {
@@ -52,15 +53,15 @@ public sealed class ScriptExecMetrics
     public Meter Meter => _meter;
 
     public void ExecutionStarted(string script, string instance, TriggerType trigger) =>
-        _started.Add(1, new("script", script), new("instance", instance), new("trigger", trigger.ToWire()));
+        _started.Add(1, new("script_name", script), new("instance_name", instance), new("trigger", trigger.ToWire()));
 
     /// <param name="exitCode">The exit code for a finished run; minus the signal number for a killed one.</param>
     public void ExecutionEnded(string script, string instance, ExecutionState state, int? exitCode, long durationMs)
     {
         var tags = new System.Diagnostics.TagList
         {
-            { "script", script },
-            { "instance", instance },
+            { "script_name", script },
+            { "instance_name", instance },
             { "state", state.ToWire() },
         };
         if (ExitLabel(state, exitCode) is { } exit)
@@ -69,7 +70,7 @@ public sealed class ScriptExecMetrics
         }
 
         _ended.Add(1, tags);
-        _duration.Record(durationMs / 1000.0, new("script", script), new("instance", instance));
+        _duration.Record(durationMs / 1000.0, new("script_name", script), new("instance_name", instance));
     }
 
     /// <summary>
