@@ -23,6 +23,9 @@ public static class LogEvents
         // 1030-1039: the management page and the browser login on /rpc.
         public const int BrowserLoginAccepted = 1030;
         public const int BrowserLoginTimedOut = 1031;
+        // GET /metrics (1040-1049).
+        public const int MetricsServed = 1040;
+        public const int MetricsTokenRefused = 1041;
     }
 
     /// <summary>The JSON-RPC front layer.</summary>

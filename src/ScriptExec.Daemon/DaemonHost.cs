@@ -61,6 +61,7 @@ public static class DaemonHost
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = options.ShutdownTimeout);
 
         AddServices(builder.Services, options, tokens);
+        MetricsEndpoint.AddServices(builder.Services, options.Metrics);
         builder.Services.AddSingleton(budget);
         overrides?.Invoke(builder.Services);
         builder.WebHost.ConfigureKestrel(kestrel =>
@@ -85,10 +86,13 @@ public static class DaemonHost
                     }
                 });
             }
+
+            MetricsEndpoint.Listen(kestrel, options.Metrics);
         });
 
         var app = builder.Build();
         app.Use(TimedUpgradeFeature.Middleware(options.MessageTimeout, app.Services.GetRequiredService<TimeProvider>()));
+        MetricsEndpoint.Map(app, options);
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
         app.Map(WebSocketEndpoint.Path, static (HttpContext context) => context.RequestServices.GetRequiredService<WebSocketEndpoint>().HandleAsync(context));
         if (options.ManagementPage)

@@ -101,6 +101,8 @@ public sealed class DaemonOptions
 
     /// <summary><c>outbound</c>: the outbound WebSocket to a management server (docs/MQTT.md); null: off.</summary>
     public Fleet.OutboundOptions? Outbound { get; init; }
+    /// <summary><c>metrics</c>: <c>GET /metrics</c> on or off, and on which listener.</summary>
+    public MetricsOptions Metrics { get; init; } = new();
 
     public string DatabasePath => Path.Combine(DataDirectory, "scriptexec.db");
 
@@ -163,6 +165,7 @@ public sealed class DaemonOptions
             TlsKey = configuration["tls_key"],
             Mqtt = Fleet.FleetOptionsReader.ReadMqtt(configuration),
             Outbound = Fleet.FleetOptionsReader.ReadOutbound(configuration),
+            Metrics = MetricsOptions.From(configuration.GetSection("metrics")),
         }.Validated();
     }
 
@@ -171,6 +174,11 @@ public sealed class DaemonOptions
         if (Listen?.Scheme == "https" && (TlsCertificate is null || TlsKey is null))
         {
             throw new OptionsException("listen: an https:// URL needs tls_certificate and tls_key (PEM files)");
+        }
+
+        if (Metrics.Listen is { } metrics && Listen is { } listen && metrics.Port == listen.Port)
+        {
+            throw new OptionsException($"metrics.listen: port {metrics.Port} is the WebSocket listener's; leave metrics.listen out to serve /metrics there");
         }
 
         if (SocketGroup is not null && Supervisor.UnixAccounts.GroupId(SocketGroup) is null)

@@ -43,6 +43,10 @@ public sealed class OutputStore : IAsyncDisposable
     private readonly Dictionary<long, OutputChunkBuilder> _chunks = [];
     private readonly Stack<OutputChunkBuilder> _spareChunks = new();
 
+    // Encoded bytes of the chunks of the batch being written, and of all committed since start (for metrics).
+    private long _batchBytes;
+    private long _storedBytes;
+
     // Lines the store refused, per execution still running; taken when its end is recorded.
     private readonly ConcurrentDictionary<long, LostOutput> _lost = new();
 
@@ -51,6 +55,9 @@ public sealed class OutputStore : IAsyncDisposable
         _db = db;
         _writerLoop = Task.Run(WriteLoopAsync);
     }
+
+    /// <summary>Bytes of output committed since start, as stored (encoded chunks); counted once per batch.</summary>
+    public long StoredBytesTotal => Interlocked.Read(ref _storedBytes);
 
     /// <summary>Queues a line for <paramref name="executionId"/>; waits only when the queue is full.</summary>
     public ValueTask AppendAsync(long executionId, OutputLine line, CancellationToken cancellationToken = default)
@@ -150,6 +157,7 @@ public sealed class OutputStore : IAsyncDisposable
             try
             {
                 await _db.WriteAsync((c, t) => InsertBatch(c, t, batch), CancellationToken.None, kind: WriteKind.Output);
+                Interlocked.Add(ref _storedBytes, _batchBytes);
             }
             catch (Exception e) when (e is SqliteException || ScriptExecException.IsUnavailable(e))
             {
@@ -200,6 +208,7 @@ public sealed class OutputStore : IAsyncDisposable
         // parameter set per row). A batch interleaves executions: each has its own chunk under way.
         using var chunkInsert = new ChunkInsert(connection, transaction);
         var written = 0;
+        _batchBytes = 0;
         try
         {
             foreach (var item in batch)
@@ -216,6 +225,7 @@ public sealed class OutputStore : IAsyncDisposable
                 }
                 else if (!chunk.Accepts(item.ExecutionId, line.Id))
                 {
+                    _batchBytes += chunk.Length;
                     chunkInsert.Write(chunk);
                 }
 
@@ -225,6 +235,7 @@ public sealed class OutputStore : IAsyncDisposable
 
             foreach (var chunk in _chunks.Values)
             {
+                _batchBytes += chunk.Length;
                 chunkInsert.Write(chunk);
             }
         }

@@ -85,6 +85,7 @@ public sealed partial class ExecutionSupervisor
         }
 
         EndCommitted(entry);
+        _metrics?.ExecutionEnded(entry.ScriptName, entry.InstanceName, end.State, end.ExitCode, end.DurationMs);
         CrashSwitch.Reached(CrashPoint.EndCommitted);
         outcome?.Committed();
         Changed(entry);

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using ScriptExec.Core;
+using ScriptExec.Core.Metrics;
 using ScriptExec.Store;
 using ScriptExec.Supervisor.Processes;
 using ScriptExec.Supervisor.Runtime;
@@ -28,6 +29,7 @@ public sealed partial class ExecutionSupervisor : IAsyncDisposable
     private readonly string? _bootId = ProcessRecovery.ReadBootId();
     private readonly ExecutionReaper _reaper;
     private readonly LimitsWrapper _limits = LimitsWrapper.Detect();
+    private readonly ScriptExecMetrics? _metrics;
     private long _changeVersion;
 
     public ExecutionSupervisor(
@@ -35,9 +37,11 @@ public sealed partial class ExecutionSupervisor : IAsyncDisposable
         OutputStore output,
         SupervisorOptions options,
         TimeProvider time,
-        ILogger<ExecutionSupervisor> logger)
+        ILogger<ExecutionSupervisor> logger,
+        ScriptExecMetrics? metrics = null)
     {
         _time = time;
+        _metrics = metrics;
         _executions = executions;
         _output = output;
         _options = options;
@@ -166,6 +170,7 @@ public sealed partial class ExecutionSupervisor : IAsyncDisposable
                 CancellationToken.None,
                 Statistics.Started);
             startRecorded = true;
+            _metrics?.ExecutionStarted(scriptName, instanceName, trigger.Type);
             entry.Started = new Execution
             {
                 Id = entry.Id,

@@ -46,8 +46,12 @@ public sealed class RpcServerInfo
     /// <summary>1 while the outbound WebSocket is connected to its management server, else 0.</summary>
     public int OutboundWebSocketClients => Volatile.Read(ref _outboundClients);
 
+    /// <summary>Connected clients by transport name, for <c>GET /metrics</c>.</summary>
+    public ClientCounter Clients { get; } = new(
+        CallerIdentity.UnixTransport, CallerIdentity.WebSocketTransport, CallerIdentity.MqttTransport, CallerIdentity.OutboundWebSocketTransport);
+
     /// <summary>Counts a connection for as long as the returned handle is not disposed.</summary>
-    public IDisposable Connected(string transport) => new Connection(this, transport);
+    public IDisposable Connected(string transport) => new Connection(this, transport, Clients.Connected(transport));
 
     /// <summary>Adds a fleet channel (MQTT, outbound WebSocket) whose condition <c>status</c> reports.</summary>
     public void AddChannel(Func<ChannelStatus> status)
@@ -80,12 +84,14 @@ public sealed class RpcServerInfo
     {
         private readonly RpcServerInfo _info;
         private readonly string _transport;
+        private readonly IDisposable _byTransport;
         private int _disposed;
 
-        public Connection(RpcServerInfo info, string transport)
+        public Connection(RpcServerInfo info, string transport, IDisposable byTransport)
         {
             _info = info;
             _transport = transport;
+            _byTransport = byTransport;
             Interlocked.Increment(ref info.CounterOf(transport));
         }
 
@@ -96,6 +102,7 @@ public sealed class RpcServerInfo
                 return;
             }
 
+            _byTransport.Dispose();
             Interlocked.Decrement(ref _info.CounterOf(_transport));
         }
     }

@@ -116,6 +116,9 @@ public sealed class OutputBudget
         }
     }
 
+    /// <summary>Lines dropped over all executions since start (for metrics; no lock, no refill).</summary>
+    public long DroppedLinesTotal => Interlocked.Read(ref _droppedTotal);
+
     /// <summary>Lines of this execution dropped so far (0 for an unknown one).</summary>
     public long DroppedLines(long executionId)
     {

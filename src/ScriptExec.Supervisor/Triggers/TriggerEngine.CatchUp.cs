@@ -59,6 +59,7 @@ public sealed partial class TriggerEngine
             if (!instance.CatchUp)
             {
                 Log.TickMissed(_logger, instance.ScriptName, instance.InstanceName, setting, missed, "not run late (catch_up is off)");
+                Tally.Skipped(TriggerType.Schedule, TriggerSkipReason.CatchUpOff);
                 continue;
             }
 

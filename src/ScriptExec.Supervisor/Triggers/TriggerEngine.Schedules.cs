@@ -188,6 +188,7 @@ public sealed partial class TriggerEngine
     private async Task FireScheduleAsync(string script, string instance, string setting, Trigger trigger)
     {
         Interlocked.Increment(ref _scheduleFired);
+        Tally.Fired(TriggerType.Schedule);
         if (!await StartAsync(script, instance, trigger))
         {
             Interlocked.Increment(ref _scheduleSkipped);

@@ -56,6 +56,9 @@ public sealed partial class TriggerEngine : IAsyncDisposable
     }
 
     /// <summary>Counters for status: fired triggers, and schedule ticks skipped because the instance was running.</summary>
+    /// <summary>Fires and skips by trigger type and reason, for metrics.</summary>
+    public TriggerTally Tally { get; } = new();
+
     public TriggerCounts Counts => new(
         Interlocked.Read(ref _xpathFired), Interlocked.Read(ref _scheduleFired), Interlocked.Read(ref _scheduleSkipped));
 
@@ -282,6 +285,7 @@ public sealed partial class TriggerEngine : IAsyncDisposable
         foreach (var watch in fired)
         {
             Interlocked.Increment(ref _xpathFired);
+            Tally.Fired(TriggerType.Xpath);
             _ = watch.IsStop ? StopAsync(watch) : StartAsync(watch.Script, watch.Instance, new Trigger(TriggerType.Xpath, watch.Trigger.Setting));
         }
     }
@@ -308,11 +312,18 @@ public sealed partial class TriggerEngine : IAsyncDisposable
         catch (ScriptExecException e) when (e.Kind == ErrorKind.AlreadyRunning)
         {
             // A start trigger that fires while the instance runs does nothing, unless its overlap policy queues it.
-            return OverlapOf(script, instance) == OverlapPolicy.Queue && _control.Queued.TryQueue(script, instance, trigger);
+            var queued = OverlapOf(script, instance) == OverlapPolicy.Queue && _control.Queued.TryQueue(script, instance, trigger);
+            if (!queued)
+            {
+                Tally.Skipped(trigger.Type, TriggerSkipReason.Overlap);
+            }
+
+            return queued;
         }
         catch (Exception e) when (e is ScriptExecException or InvalidParameterException or OperationCanceledException)
         {
             Log.TriggerFailed(_logger, script, instance, trigger.Setting ?? "", e.Message);
+            Tally.Skipped(trigger.Type, TriggerSkipReason.Failed);
             return true;
         }
     }
