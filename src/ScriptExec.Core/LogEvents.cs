@@ -65,6 +65,9 @@ public static class LogEvents
         public const int RestartFailed = 3045;
         public const int StartQueued = 3046;
         public const int TickMissed = 3047;
+        // Spawning (3070…).
+        public const int HeldSpawnOn = 3070;
+        public const int HeldSpawnOff = 3071;
     }
 
     /// <summary>The SQLite store.</summary>

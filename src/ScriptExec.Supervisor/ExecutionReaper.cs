@@ -29,6 +29,9 @@ internal sealed class ExecutionReaper
 
     public ExecutionCgroups? Cgroups { get; }
 
+    /// <summary>Where a child can be held before its exec, so its cgroup is joined without an exec step; null: the shell step joins it.</summary>
+    public SpawnGates? Gates { get; init; }
+
     /// <summary>A stable key for the daemon whose scripts live in <paramref name="scriptDirectory"/> (one per data directory).</summary>
     public static string KeyFor(string scriptDirectory) =>
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Path.GetFullPath(scriptDirectory))))[..16];
@@ -46,7 +49,7 @@ internal sealed class ExecutionReaper
         }
 
         confined = true;
-        return ExecutionCgroups.Confine(spec, cgroup);
+        return Gates is { } gates ? ChildSetup.Join(spec, gates, Path.Combine(cgroup, "cgroup.procs")) : ExecutionCgroups.Confine(spec, cgroup);
     }
 
     /// <summary>Sends SIGKILL to everything in the execution's cgroup without waiting (a forced stop).</summary>

@@ -302,6 +302,18 @@ public sealed partial class ExecutionSupervisor : IAsyncDisposable
             Log.CgroupsOff(logger, reason);
         }
 
-        return new ExecutionReaper(key, cgroups);
+        // Beside the scripts' directory, in the data directory (which only the daemon may enter).
+        var gateDirectory = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(options.ScriptDirectory))!, "spawn-gates");
+        var gates = SpawnGates.Create(gateDirectory, out var gatesReason);
+        if (gates is not null)
+        {
+            Log.HeldSpawnOn(logger, gates.Directory);
+        }
+        else
+        {
+            Log.HeldSpawnOff(logger, gatesReason);
+        }
+
+        return new ExecutionReaper(key, cgroups) { Gates = gates };
     }
 }
