@@ -66,13 +66,14 @@ internal static unsafe class PosixSpawn
                 Check(FileActionsAddCloseFrom(fileActions, 3), "posix_spawn_file_actions_addclosefrom_np");
                 if (gate is not null)
                 {
-                    // Last, when only 0-2 are open: each open gets descriptor 3 without a dup2, which an open_files
-                    // limit set during the hold could refuse; each is closed again before the exec.
+                    // Last, when only 0-2 are open: the opens get descriptors 3 and 4 without a dup2, which an
+                    // open_files limit set during the hold could refuse. Descriptor 3 stays open while it waits, so a
+                    // child held when the daemon died is found by it (SpawnGates.Create); both close before the exec.
                     arrived = NativeStrings.Alloc(gate.Arrived);
                     release = NativeStrings.Alloc(gate.Release);
                     Check(FileActionsAddOpen(fileActions, 3, arrived, O_WRONLY, 0), "posix_spawn_file_actions_addopen");
-                    Check(FileActionsAddClose(fileActions, 3), "posix_spawn_file_actions_addclose");
-                    Check(FileActionsAddOpen(fileActions, 3, release, O_RDONLY, 0), "posix_spawn_file_actions_addopen");
+                    Check(FileActionsAddOpen(fileActions, 4, release, O_RDONLY, 0), "posix_spawn_file_actions_addopen");
+                    Check(FileActionsAddClose(fileActions, 4), "posix_spawn_file_actions_addclose");
                     Check(FileActionsAddClose(fileActions, 3), "posix_spawn_file_actions_addclose");
                 }
 

@@ -38,9 +38,12 @@ public sealed class SpawnGates
 
         try
         {
-            // Left over from a daemon that was killed: nothing can be blocked on them any more.
+            // Left over from a daemon that was killed. A child it held then waits for a release that will never
+            // come (removing the FIFO does not wake it), in no cgroup and without its script's environment: killed
+            // here, before it could ever run anything.
             if (System.IO.Directory.Exists(directory))
             {
+                KillOrphans(directory);
                 System.IO.Directory.Delete(directory, recursive: true);
             }
 
@@ -55,6 +58,42 @@ public sealed class SpawnGates
             reason = $"no FIFO can be made in {directory}: {e.Message}";
             return null;
         }
+    }
+
+    /// <summary>
+    /// SIGKILLs every process still held at a gate in <paramref name="directory"/>: a held child keeps the arrival FIFO
+    /// open as its descriptor 3 (see <see cref="PosixSpawn"/>). Returns how many it killed.
+    /// </summary>
+    internal static int KillOrphans(string directory)
+    {
+        var prefix = Path.GetFullPath(directory).TrimEnd('/') + "/";
+        bool HeldHere(int pid)
+        {
+            try
+            {
+                var target = new FileInfo(string.Create(CultureInfo.InvariantCulture, $"/proc/{pid}/fd/3")).LinkTarget;
+                return target is not null && target.StartsWith(prefix, StringComparison.Ordinal) && target.EndsWith(".arrived", StringComparison.Ordinal);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                return false;
+            }
+        }
+
+        // Checked again once the pid is pinned (a pidfd), so a reused pid is never killed.
+        using var killer = new ProcessKiller();
+        var killed = 0;
+        foreach (var entry in System.IO.Directory.EnumerateDirectories("/proc"))
+        {
+            if (int.TryParse(Path.GetFileName(entry), NumberStyles.None, CultureInfo.InvariantCulture, out var pid)
+                && pid != Environment.ProcessId && HeldHere(pid) && killer.TryKill(pid, HeldHere))
+            {
+                killed++;
+            }
+        }
+
+        killer.WaitUntilGone(TimeSpan.FromSeconds(5));
+        return killed;
     }
 
     /// <summary>The children of thread <paramref name="tid"/> of process <paramref name="pid"/>, as the kernel lists them.</summary>

@@ -91,4 +91,43 @@ public class HeldSpawnTests
         Assert.That(sink.Stdout, Is.EqualTo(new[] { "ran" }));
         Assert.That(sink.Stderr, Has.Some.Contains("could not join cgroup").And.Contains("no-such-cgroup"));
     }
+
+    [Test]
+    public async Task A_child_held_when_the_daemon_died_is_killed_by_the_next_start_before_it_runs_anything()
+    {
+        var marker = Path.Combine(_scripts.FullPath, "ran");
+        var script = _scripts.WriteScript($"touch '{marker}'");
+        var gate = _gates.Take();
+
+        // What a daemon killed during the hold leaves: a child that arrived and waits for its release.
+        var spawned = Task.Factory.StartNew(
+            () => PosixSpawnForTest.Spawn(_scripts.Spec(script), gate), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        using (File.OpenRead(gate.Arrived))
+        {
+            // Returns once the child has opened the arrival FIFO: it is held now.
+        }
+
+        var gatesAgain = SpawnGates.Create(_gates.Directory, out var reason);
+
+        Assert.That(gatesAgain, Is.Not.Null, reason);
+        var pid = await spawned.WaitAsync(TimeSpan.FromSeconds(30));
+        var (code, _) = PosixSpawnForTest.Reap(pid);
+        Assert.That(code, Is.EqualTo(PosixSpawnForTest.Killed), "the held child was killed");
+        Assert.That(File.Exists(marker), Is.False, "the script never ran");
+    }
+}
+
+/// <summary>The held spawn's first half alone: posix_spawn at a gate, with nobody to release it.</summary>
+internal static class PosixSpawnForTest
+{
+    public const int Killed = 2;
+
+    public static int Spawn(ProcessStartSpec spec, SpawnGates.Gate gate) => PosixSpawn.Spawn(spec, -1, 1, 2, gate);
+
+    public static (int Code, int Status) Reap(int pid)
+    {
+        var error = NativeMethods.WaitExited(pid, keepZombie: false, out var code, out var status);
+        Assert.That(error, Is.Zero);
+        return (code, status);
+    }
 }
