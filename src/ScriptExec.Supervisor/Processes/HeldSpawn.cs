@@ -65,6 +65,7 @@ internal static class HeldSpawn
                     killed = Kill(pid, Signals.SIGKILL) == 0;
                 }
 
+                CrashSwitch.Reached(CrashPoint.SpawnHeld);
                 release = OpenRetrying(gate.Release, O_RDWR | O_NONBLOCK | O_CLOEXEC);
                 if (release < 0 && !killed)
                 {
