@@ -77,6 +77,9 @@ public static class LogEvents
         public const int OomKilled = 3061;
         public const int LimitUnenforceable = 3062;
         public const int DefaultLimitUnenforceable = 3063;
+        // Spawning (3070…).
+        public const int HeldSpawnOn = 3070;
+        public const int HeldSpawnOff = 3071;
     }
 
     /// <summary>The SQLite store.</summary>

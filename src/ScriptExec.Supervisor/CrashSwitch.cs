@@ -11,6 +11,9 @@ public enum CrashPoint
     /// <summary>The start row is committed; nothing is spawned yet.</summary>
     StartRowCommitted,
 
+    /// <summary>The child is held before its exec, its cgroup and limits applied; it is not released yet (HeldSpawn).</summary>
+    SpawnHeld,
+
     /// <summary>The script is spawned; its pid is not committed yet.</summary>
     Spawned,
 

@@ -34,6 +34,9 @@ internal sealed class ExecutionReaper
     /// <summary>Where the memory, pids and cpu controllers of the run limits live.</summary>
     public CgroupControllers Controllers { get; }
 
+    /// <summary>Where a child can be held before its exec, so its cgroup is joined without an exec step; null: the shell step joins it.</summary>
+    public SpawnGates? Gates { get; init; }
+
     /// <summary>A stable key for the daemon whose scripts live in <paramref name="scriptDirectory"/> (one per data directory).</summary>
     public static string KeyFor(string scriptDirectory) =>
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Path.GetFullPath(scriptDirectory))))[..16];
@@ -59,7 +62,15 @@ internal sealed class ExecutionReaper
         }
 
         confined = tracking is not null;
-        return join.Count == 0 ? spec : ExecutionCgroups.Confine(spec, join);
+        if (join.Count == 0)
+        {
+            return spec;
+        }
+
+        // Held spawn: the daemon writes the held child's pid into each cgroup.procs; else the shell step joins them.
+        return Gates is { } gates
+            ? join.Aggregate(spec, (joined, cgroup) => ChildSetup.Join(joined, gates, Path.Combine(cgroup, "cgroup.procs")))
+            : ExecutionCgroups.Confine(spec, join);
     }
 
     /// <summary>How many processes of the execution the OOM killer ended; read before <see cref="KillAll"/> removes its cgroups.</summary>

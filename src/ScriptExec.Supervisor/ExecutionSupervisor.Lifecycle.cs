@@ -41,7 +41,9 @@ public sealed partial class ExecutionSupervisor
         // workdir's quota (a per-file size limit) applies where the workdir is where the script works.
         limits = ResourceLimits.Resolve(
             instance.Limits, _options.DefaultLimits, instance.WorkingDirectory is null && workdir is not null ? _options.WorkdirQuotaMb : null);
-        if (!limits.IsUnlimited)
+        // Held before its exec, the child gets them by prlimit(2)/setpriority(2), without an exec step of its own.
+        var held = limits.IsUnlimited || _reaper.Gates is not { } gates ? null : new ChildSetup([], limits, gates);
+        if (!limits.IsUnlimited && held is null)
         {
             (executable, arguments) = _limits.Wrap(limits, executable, arguments);
         }
@@ -53,6 +55,7 @@ public sealed partial class ExecutionSupervisor
             workingDirectory,
             CaptureOptions(instance, executionId))
         {
+            Setup = held,
             StdinPayload = RunPayload.Write(new RunPayload(
                 executionId,
                 script.Name,

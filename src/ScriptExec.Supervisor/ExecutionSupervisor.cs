@@ -308,6 +308,19 @@ public sealed partial class ExecutionSupervisor : IAsyncDisposable
         Log.ControllersFound(
             logger,
             controllers.Homes.Count == 0 ? "none" : string.Join(", ", controllers.Homes.Select(h => $"{h.Controller} ({h.HierarchyName}, {h.Root})")));
-        return new ExecutionReaper(key, cgroups, controllers);
+
+        // Beside the scripts' directory, in the data directory (which only the daemon may enter).
+        var gateDirectory = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(options.ScriptDirectory))!, "spawn-gates");
+        var gates = SpawnGates.Create(gateDirectory, out var gatesReason);
+        if (gates is not null)
+        {
+            Log.HeldSpawnOn(logger, gates.Directory);
+        }
+        else
+        {
+            Log.HeldSpawnOff(logger, gatesReason);
+        }
+
+        return new ExecutionReaper(key, cgroups, controllers) { Gates = gates };
     }
 }

@@ -51,6 +51,12 @@ internal static partial class Log
     [LoggerMessage(LogEvents.Supervisor.CgroupsOff, LogLevel.Information, "Executions run without a cgroup ({Reason}); their processes are found by process group and environment")]
     public static partial void CgroupsOff(ILogger logger, string reason);
 
+    [LoggerMessage(LogEvents.Supervisor.HeldSpawnOn, LogLevel.Information, "Cgroups, rlimits and niceness are applied to each script before its exec, through FIFOs in {Directory}")]
+    public static partial void HeldSpawnOn(ILogger logger, string directory);
+
+    [LoggerMessage(LogEvents.Supervisor.HeldSpawnOff, LogLevel.Information, "Cgroups, rlimits and niceness are applied through exec steps ({Reason})")]
+    public static partial void HeldSpawnOff(ILogger logger, string reason);
+
     [LoggerMessage(LogEvents.Supervisor.OutcomeNotRecorded, LogLevel.Warning, "Execution {Id}: its outcome could not be put at {Path} in the state tree: {Reason}")]
     public static partial void OutcomeNotRecorded(ILogger logger, long id, string path, string reason);
 

@@ -92,28 +92,36 @@ public sealed class LimitsWrapper
     }
 
     /// <summary>prlimit options for every set rlimit: soft and hard alike, except the CPU time (see <see cref="CpuHardGraceSeconds"/>).</summary>
-    internal static List<string> RlimitOptions(ResourceLimits limits)
+    internal static List<string> RlimitOptions(ResourceLimits limits) =>
+        [.. Rlimits(limits).Select(r => $"--{r.Option}={Number(r.Soft)}:{Number(r.Hard)}")];
+
+    /// <summary>
+    /// Every set rlimit as (RLIMIT_* number, prlimit option name, soft, hard): what the prlimit step sets, and what
+    /// <see cref="HeldSpawn"/> sets with prlimit(2) on a held child. The numbers are the kernel's generic ones
+    /// (x86_64 and arm64 alike).
+    /// </summary>
+    internal static List<(int Resource, string Option, long Soft, long Hard)> Rlimits(ResourceLimits limits)
     {
-        var options = new List<string>();
+        var rlimits = new List<(int, string, long, long)>();
         if (limits.CpuSeconds is { } cpu)
         {
-            options.Add($"--cpu={Number(cpu)}:{Number(cpu + CpuHardGraceSeconds)}");
+            rlimits.Add((0, "cpu", cpu, cpu + CpuHardGraceSeconds));
         }
 
-        AddBoth(options, "--as", Bytes(limits.AddressSpaceMb));
-        AddBoth(options, "--data", Bytes(limits.DataMb));
-        AddBoth(options, "--fsize", Bytes(limits.FileSizeMb));
-        AddBoth(options, "--nofile", limits.OpenFiles);
-        AddBoth(options, "--nproc", limits.Processes);
-        AddBoth(options, "--stack", Bytes(limits.StackMb));
-        return options;
+        AddBoth(rlimits, 9, "as", Bytes(limits.AddressSpaceMb));
+        AddBoth(rlimits, 2, "data", Bytes(limits.DataMb));
+        AddBoth(rlimits, 1, "fsize", Bytes(limits.FileSizeMb));
+        AddBoth(rlimits, 7, "nofile", limits.OpenFiles);
+        AddBoth(rlimits, 6, "nproc", limits.Processes);
+        AddBoth(rlimits, 3, "stack", Bytes(limits.StackMb));
+        return rlimits;
     }
 
-    private static void AddBoth(List<string> options, string option, long? value)
+    private static void AddBoth(List<(int, string, long, long)> rlimits, int resource, string option, long? value)
     {
         if (value is { } number)
         {
-            options.Add($"{option}={Number(number)}:{Number(number)}");
+            rlimits.Add((resource, option, number, number));
         }
     }
 

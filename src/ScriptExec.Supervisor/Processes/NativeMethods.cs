@@ -17,7 +17,12 @@ internal static unsafe partial class NativeMethods
     internal const int SOCK_STREAM = 1;
     internal const int SOCK_CLOEXEC = 0x80000;
 
+    internal const int EEXIST = 17;
+
     internal const int O_RDONLY = 0;
+    internal const int O_WRONLY = 1;
+    internal const int O_RDWR = 2;
+    internal const int O_NONBLOCK = 0x800;
     internal const int O_CLOEXEC = 0x80000;
 
     internal const short POSIX_SPAWN_SETSIGDEF = 0x04;
@@ -49,6 +54,24 @@ internal static unsafe partial class NativeMethods
 
     [LibraryImport(Libc, EntryPoint = "close", SetLastError = true)]
     internal static partial int Close(int fd);
+
+    [LibraryImport(Libc, EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    internal static partial int Open(string path, int flags);
+
+    [LibraryImport(Libc, EntryPoint = "mkfifo", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    internal static partial int MkFifo(string path, uint mode);
+
+    [LibraryImport(Libc, EntryPoint = "gettid")]
+    internal static partial int GetTid();
+
+    /// <summary>prlimit(2) on another process; <paramref name="limit"/> points at two 64-bit values, soft then hard.</summary>
+    [LibraryImport(Libc, EntryPoint = "prlimit", SetLastError = true)]
+    internal static partial int Prlimit(int pid, int resource, long* limit, long* oldLimit);
+
+    internal const int PRIO_PROCESS = 0;
+
+    [LibraryImport(Libc, EntryPoint = "setpriority", SetLastError = true)]
+    internal static partial int SetPriority(int which, uint who, int priority);
 
     [LibraryImport(Libc, EntryPoint = "socketpair", SetLastError = true)]
     internal static partial int SocketPair(int domain, int type, int protocol, int* fds);
@@ -98,6 +121,9 @@ internal static unsafe partial class NativeMethods
 
     [LibraryImport(Libc, EntryPoint = "posix_spawn_file_actions_addopen")]
     internal static partial int FileActionsAddOpen(void* fileActions, int fd, byte* path, int flags, uint mode);
+
+    [LibraryImport(Libc, EntryPoint = "posix_spawn_file_actions_addclose")]
+    internal static partial int FileActionsAddClose(void* fileActions, int fd);
 
     [LibraryImport(Libc, EntryPoint = "posix_spawn_file_actions_addchdir_np")]
     internal static partial int FileActionsAddChdir(void* fileActions, byte* path);

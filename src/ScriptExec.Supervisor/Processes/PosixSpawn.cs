@@ -11,15 +11,16 @@ internal static unsafe class PosixSpawn
 {
     /// <summary>
     /// Starts the child and returns its pid; <paramref name="stdinFd"/> -1 means /dev/null. Throws
-    /// <see cref="ProcessStartException"/> when any step fails.
+    /// <see cref="ProcessStartException"/> when any step fails. With <paramref name="gate"/> the child waits at it
+    /// before anything else (see <see cref="HeldSpawn"/>).
     /// </summary>
-    public static int Spawn(ProcessStartSpec spec, int stdinFd, int stdoutFd, int stderrFd)
+    public static int Spawn(ProcessStartSpec spec, int stdinFd, int stdoutFd, int stderrFd, SpawnGates.Gate? gate = null)
     {
         var argv = new List<string>(spec.Arguments.Count + 1) { spec.ExecutablePath };
         argv.AddRange(spec.Arguments);
         var envp = spec.Environment.Select(pair => pair.Key + "=" + pair.Value).ToList();
 
-        byte* path = null, devNull = null, workingDirectory = null;
+        byte* path = null, devNull = null, workingDirectory = null, arrived = null, release = null;
         byte** argvBlock = null, envpBlock = null;
         var fileActions = stackalloc byte[FileActionsSize];
         var attr = stackalloc byte[SpawnAttrSize];
@@ -63,6 +64,18 @@ internal static unsafe class PosixSpawn
                 // The runtime opens its own descriptors close-on-exec, but the daemon may have inherited some that are
                 // not (from its parent, a test host, socket activation); a script must not get them.
                 Check(FileActionsAddCloseFrom(fileActions, 3), "posix_spawn_file_actions_addclosefrom_np");
+                if (gate is not null)
+                {
+                    // Last, when only 0-2 are open: the opens get descriptors 3 and 4 without a dup2, which an
+                    // open_files limit set during the hold could refuse. Descriptor 3 stays open while it waits, so a
+                    // child held when the daemon died is found by it (SpawnGates.Create); both close before the exec.
+                    arrived = NativeStrings.Alloc(gate.Arrived);
+                    release = NativeStrings.Alloc(gate.Release);
+                    Check(FileActionsAddOpen(fileActions, 3, arrived, O_WRONLY, 0), "posix_spawn_file_actions_addopen");
+                    Check(FileActionsAddOpen(fileActions, 4, release, O_RDONLY, 0), "posix_spawn_file_actions_addopen");
+                    Check(FileActionsAddClose(fileActions, 4), "posix_spawn_file_actions_addclose");
+                    Check(FileActionsAddClose(fileActions, 3), "posix_spawn_file_actions_addclose");
+                }
 
                 int pid;
                 var error = NativeMethods.PosixSpawn(&pid, path, fileActions, attr, argvBlock, envpBlock);
@@ -79,6 +92,8 @@ internal static unsafe class PosixSpawn
                 NativeMemory.Free(path);
                 NativeMemory.Free(devNull);
                 NativeMemory.Free(workingDirectory);
+                NativeMemory.Free(arrived);
+                NativeMemory.Free(release);
                 NativeMemory.Free(argvBlock);
                 NativeMemory.Free(envpBlock);
             }

@@ -29,7 +29,9 @@ public static class ProcessLauncher
 
             (stdoutRead, stdoutWrite) = CreateSocketPair();
             (stderrRead, stderrWrite) = CreateSocketPair();
-            pid = PosixSpawn.Spawn(spec, stdinRead, stdoutWrite, stderrWrite);
+            pid = spec.Setup is { } setup
+                ? HeldSpawn.Spawn(spec, setup, stdinRead, stdoutWrite, stderrWrite, sink)
+                : PosixSpawn.Spawn(spec, stdinRead, stdoutWrite, stderrWrite);
         }
         catch
         {

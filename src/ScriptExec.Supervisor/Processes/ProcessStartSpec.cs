@@ -37,6 +37,9 @@ public sealed record ProcessStartSpec(
     /// </summary>
     public const int MaxStdinPayloadBytes = 4096;
 
+    /// <summary>Cgroups, rlimits and niceness applied to the child before its exec (<see cref="HeldSpawn"/>); null: spawned directly.</summary>
+    public ChildSetup? Setup { get; init; }
+
     /// <summary>
     /// Bytes the script reads on stdin, followed by end of file; null: stdin is /dev/null. Written into the pipe and
     /// the daemon's end closed before the spawn, so a script that never reads, or closes stdin early, affects nothing.

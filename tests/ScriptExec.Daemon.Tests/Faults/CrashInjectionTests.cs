@@ -37,6 +37,7 @@ public sealed class CrashInjectionTests
         TestContext.Progress.WriteLine($"crash injection (cgroup {_cgroup}): {_rounds} rounds, {_crashes} crashes injected, {_orphans} orphans found");
 
     [TestCase("start-row-committed")]
+    [TestCase("spawn-held")]
     [TestCase("spawned")]
     [TestCase("pid-committed")]
     public async Task Kill_9_right_after_a_start_step_leaves_no_process_of_the_run_and_nothing_running(string point)

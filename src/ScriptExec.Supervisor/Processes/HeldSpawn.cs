@@ -1,0 +1,214 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using ScriptExec.Core;
+using static ScriptExec.Supervisor.Processes.NativeMethods;
+
+namespace ScriptExec.Supervisor.Processes;
+
+/// <summary>
+/// What is done to a child between its spawn and its exec: the cgroups it joins and the rlimits and niceness it gets.
+/// Everything here outlives exec, so the script's first instruction already runs confined.
+/// </summary>
+public sealed record ChildSetup(IReadOnlyList<string> CgroupProcsFiles, ResourceLimits Limits, SpawnGates Gates)
+{
+    /// <summary><paramref name="spec"/> also joining the cgroup whose <c>cgroup.procs</c> is <paramref name="procsFile"/>.</summary>
+    public static ProcessStartSpec Join(ProcessStartSpec spec, SpawnGates gates, string procsFile) => spec with
+    {
+        Setup = spec.Setup is { } setup
+            ? setup with { CgroupProcsFiles = [.. setup.CgroupProcsFiles, procsFile] }
+            : new ChildSetup([procsFile], ResourceLimits.Unlimited, gates),
+    };
+}
+
+/// <summary>
+/// posix_spawn with the child held before its exec, so the daemon can do to it what posix_spawn cannot: move it into
+/// cgroups, set its rlimits (prlimit(2)) and niceness (setpriority(2)). This replaces exec steps (a shell joining the
+/// cgroup, prlimit, nice), each of which cost a whole exec per run; a fork in .NET is out of the question.
+/// </summary>
+/// <remarks>
+/// The hold is the last two file actions, run by the child just before its exec: it opens a FIFO for writing, which waits
+/// until the daemon opens it for reading (so the daemon knows the child exists), then a second FIFO for reading, which
+/// waits until the daemon opens it for writing (the release). posix_spawn runs on its own short-lived thread, whose
+/// one child is then the held one (<c>/proc/self/task/&lt;tid&gt;/children</c>): its pid is known before posix_spawn
+/// returns it. A step that fails kills the held child (SIGKILL, before it ran anything of the script), except joining
+/// a cgroup, which, as in the shell step it replaces, lets the run go on unconfined with a line on its stderr.
+/// </remarks>
+internal static class HeldSpawn
+{
+    private const int SpawnerStackBytes = 256 * 1024;
+
+    public static int Spawn(ProcessStartSpec spec, ChildSetup setup, int stdinFd, int stdoutFd, int stderrFd, IOutputSink sink)
+    {
+        var gate = setup.Gates.Take();
+        var spawner = new Spawner(spec, gate, stdinFd, stdoutFd, stderrFd);
+        var thread = new Thread(spawner.Run, SpawnerStackBytes) { IsBackground = true, Name = "spawn" };
+        thread.Start();
+
+        // Returns when the child has arrived, or when the spawner opened it itself because posix_spawn has returned.
+        var arrived = OpenRetrying(gate.Arrived, O_RDONLY | O_CLOEXEC);
+        var release = -1;
+        string? problem = null;
+        var killed = false;
+        try
+        {
+            if (!spawner.Returned)
+            {
+                var pid = HeldChild(spawner.Tid);
+                if (pid <= 0)
+                {
+                    // Cannot happen while the spawner is inside posix_spawn; if it did, nothing could be applied.
+                    problem = "the spawned process could not be found to confine it";
+                }
+                else if (Apply(pid, setup, spec.Output.Time, sink) is { } failed)
+                {
+                    problem = failed;
+                    killed = Kill(pid, Signals.SIGKILL) == 0;
+                }
+
+                CrashSwitch.Reached(CrashPoint.SpawnHeld);
+                release = OpenRetrying(gate.Release, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+                if (release < 0 && !killed)
+                {
+                    // The child stays blocked in its open and the spawner with it: the gate is not reused.
+                    throw new ProcessStartException($"open {gate.Release}: {ErrorText(Marshal.GetLastPInvokeError())}");
+                }
+            }
+
+            thread.Join();
+        }
+        finally
+        {
+            CloseIfOpen(arrived);
+            CloseIfOpen(release);
+            CloseIfOpen(spawner.ArrivedByUs);
+        }
+
+        setup.Gates.Return(gate);
+        if (spawner.Failure is { } failure)
+        {
+            throw failure;
+        }
+
+        if (problem is not null)
+        {
+            // Never ran anything of the script (or, when it could not be found, is stopped at once).
+            Kill(-spawner.Pid, Signals.SIGKILL);
+            Kill(spawner.Pid, Signals.SIGKILL);
+            WaitExited(spawner.Pid, keepZombie: false, out _, out _);
+            throw new ProcessStartException(problem);
+        }
+
+        return spawner.Pid;
+    }
+
+    /// <summary>Null when done; else why the run cannot go on (the caller kills the child).</summary>
+    private static unsafe string? Apply(int pid, ChildSetup setup, TimeProvider time, IOutputSink sink)
+    {
+        var pidText = pid.ToString(CultureInfo.InvariantCulture);
+        foreach (var procs in setup.CgroupProcsFiles)
+        {
+            try
+            {
+                File.WriteAllText(procs, pidText);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                sink.OnLine(
+                    OutputStream.Stderr,
+                    $"scriptexecd: could not join cgroup {Path.GetDirectoryName(procs)}; running unconfined",
+                    time.GetUtcNow().ToUnixTimeMilliseconds());
+            }
+        }
+
+        var limit = stackalloc long[2];
+        foreach (var (resource, option, soft, hard) in LimitsWrapper.Rlimits(setup.Limits))
+        {
+            limit[0] = soft;
+            limit[1] = hard;
+            if (Prlimit(pid, resource, limit, null) != 0)
+            {
+                return $"prlimit --{option}: {ErrorText(Marshal.GetLastPInvokeError())}";
+            }
+        }
+
+        // The child is single-threaded until its exec, so its pid names the one thread whose niceness it keeps.
+        if (setup.Limits.Nice is { } nice && SetPriority(PRIO_PROCESS, (uint)pid, nice) != 0)
+        {
+            return $"setpriority {nice}: {ErrorText(Marshal.GetLastPInvokeError())}";
+        }
+
+        return null;
+    }
+
+    /// <summary>The one child of the spawner thread, or 0 when none is listed.</summary>
+    private static int HeldChild(int spawnerTid)
+    {
+        try
+        {
+            var text = File.ReadAllText(SpawnGates.ChildrenFile(Environment.ProcessId, spawnerTid));
+            var first = text.Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault();
+            return int.TryParse(first, NumberStyles.None, CultureInfo.InvariantCulture, out var pid) ? pid : 0;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return 0;
+        }
+    }
+
+    private static int OpenRetrying(string path, int flags)
+    {
+        int fd;
+        do
+        {
+            fd = Open(path, flags);
+        }
+        while (fd < 0 && Marshal.GetLastPInvokeError() == EINTR);
+
+        return fd;
+    }
+
+    private static void CloseIfOpen(int fd)
+    {
+        if (fd >= 0)
+        {
+            Close(fd);
+        }
+    }
+
+    private sealed class Spawner(ProcessStartSpec spec, SpawnGates.Gate gate, int stdinFd, int stdoutFd, int stderrFd)
+    {
+        private volatile bool _returned;
+        private volatile int _tid;
+
+        public bool Returned => _returned;
+
+        public int Tid => _tid;
+
+        public int Pid { get; private set; }
+
+        public ProcessStartException? Failure { get; private set; }
+
+        /// <summary>The spawner's own read-write end of the arrival FIFO, which releases the daemon's open in every case.</summary>
+        public int ArrivedByUs { get; private set; } = -1;
+
+        public void Run()
+        {
+            _tid = GetTid();
+            try
+            {
+                Pid = PosixSpawn.Spawn(spec, stdinFd, stdoutFd, stderrFd, gate);
+            }
+            catch (ProcessStartException e)
+            {
+                Failure = e;
+            }
+            finally
+            {
+                // Read-write never blocks on a FIFO and counts as a writer: the daemon's open returns even when the
+                // child never got as far as the gate (a failed clone, or killed by someone else on its way).
+                _returned = true;
+                ArrivedByUs = OpenRetrying(gate.Arrived, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+            }
+        }
+    }
+}

@@ -1,0 +1,133 @@
+using ScriptExec.Core;
+using ScriptExec.Supervisor.Processes;
+
+namespace ScriptExec.Supervisor.Tests.Processes;
+
+/// <summary>A child held before its exec gets its rlimits, niceness and cgroup from the daemon, without exec steps.</summary>
+public class HeldSpawnTests
+{
+    private ScriptDirectory _scripts = null!;
+    private SpawnGates _gates = null!;
+
+    [SetUp]
+    public void SetUp()
+    {
+        _scripts = new ScriptDirectory();
+        var gates = SpawnGates.Create(Path.Combine(_scripts.FullPath, "gates"), out var reason);
+        if (gates is null)
+        {
+            Assert.Ignore($"this kernel cannot hold a child: {reason}");
+        }
+
+        _gates = gates;
+    }
+
+    [TearDown]
+    public void TearDown() => _scripts.Dispose();
+
+    private ChildSetup Setup(params (LimitKind Kind, int Value)[] limits) =>
+        new([], ResourceLimits.Of(limits.ToDictionary(l => l.Kind, l => (int?)l.Value)), _gates);
+
+    private static async Task<RecordingSink> Run(ProcessStartSpec spec)
+    {
+        var sink = new RecordingSink();
+        using var process = ProcessLauncher.Start(spec, sink);
+        var outcome = await ProcessWait.Outcome(process);
+        Assert.That(outcome.ExitCode, Is.EqualTo(0), string.Join("\n", sink.Stderr));
+        return sink;
+    }
+
+    [Test]
+    public async Task The_script_runs_with_its_rlimits_soft_and_hard_and_the_cpu_grace()
+    {
+        var spec = _scripts.Spec("/bin/cat", ["/proc/self/limits"]) with
+        {
+            Setup = Setup((LimitKind.FileSizeMb, 3), (LimitKind.OpenFiles, 77), (LimitKind.CpuSeconds, 20)),
+        };
+
+        var sink = await Run(spec);
+
+        Assert.That(sink.Stdout, Has.Some.Matches(@"^Max file size\s+3145728\s+3145728\s+bytes"));
+        Assert.That(sink.Stdout, Has.Some.Matches(@"^Max open files\s+77\s+77\s+files"));
+        Assert.That(sink.Stdout, Has.Some.Matches($@"^Max cpu time\s+20\s+{20 + LimitsWrapper.CpuHardGraceSeconds}\s+seconds"));
+    }
+
+    [Test]
+    public async Task The_script_runs_with_its_niceness_as_its_own_pid_and_no_exec_step_in_between()
+    {
+        // $$ is the spawned pid: no wrapper process stands between the spawn and the script.
+        var script = _scripts.WriteScript("echo \"$$\"; cut -d' ' -f19 /proc/$$/stat");
+        var spec = _scripts.Spec(script) with { Setup = Setup((LimitKind.Nice, 7)) };
+        var sink = new RecordingSink();
+        using var process = ProcessLauncher.Start(spec, sink);
+        await ProcessWait.Outcome(process);
+
+        Assert.That(sink.Stdout, Is.EqualTo(new[] { process.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture), "7" }));
+    }
+
+    [Test]
+    public void A_missing_executable_fails_as_without_the_hold_and_every_gate_is_usable_again()
+    {
+        for (var i = 0; i < 3; i++)
+        {
+            var spec = _scripts.Spec("/nonexistent/x") with { Setup = Setup((LimitKind.FileSizeMb, 1)) };
+
+            Assert.That(
+                () => ProcessLauncher.Start(spec, new RecordingSink()),
+                Throws.TypeOf<ProcessStartException>().With.Message.EqualTo("exec /nonexistent/x: No such file or directory"));
+        }
+
+        Assert.That(Directory.GetFiles(_gates.Directory), Has.Length.EqualTo(2), "one pair of FIFOs, reused");
+    }
+
+    [Test]
+    public async Task A_cgroup_that_cannot_be_joined_is_said_on_stderr_and_the_script_still_runs()
+    {
+        var procs = Path.Combine(_scripts.FullPath, "no-such-cgroup", "cgroup.procs");
+        var spec = _scripts.Spec("/bin/echo", ["ran"]) with { Setup = Setup() with { CgroupProcsFiles = [procs] } };
+
+        var sink = await Run(spec);
+
+        Assert.That(sink.Stdout, Is.EqualTo(new[] { "ran" }));
+        Assert.That(sink.Stderr, Has.Some.Contains("could not join cgroup").And.Contains("no-such-cgroup"));
+    }
+
+    [Test]
+    public async Task A_child_held_when_the_daemon_died_is_killed_by_the_next_start_before_it_runs_anything()
+    {
+        var marker = Path.Combine(_scripts.FullPath, "ran");
+        var script = _scripts.WriteScript($"touch '{marker}'");
+        var gate = _gates.Take();
+
+        // What a daemon killed during the hold leaves: a child that arrived and waits for its release.
+        var spawned = Task.Factory.StartNew(
+            () => PosixSpawnForTest.Spawn(_scripts.Spec(script), gate), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        using (File.OpenRead(gate.Arrived))
+        {
+            // Returns once the child has opened the arrival FIFO: it is held now.
+        }
+
+        var gatesAgain = SpawnGates.Create(_gates.Directory, out var reason);
+
+        Assert.That(gatesAgain, Is.Not.Null, reason);
+        var pid = await spawned.WaitAsync(TimeSpan.FromSeconds(30));
+        var (code, _) = PosixSpawnForTest.Reap(pid);
+        Assert.That(code, Is.EqualTo(PosixSpawnForTest.Killed), "the held child was killed");
+        Assert.That(File.Exists(marker), Is.False, "the script never ran");
+    }
+}
+
+/// <summary>The held spawn's first half alone: posix_spawn at a gate, with nobody to release it.</summary>
+internal static class PosixSpawnForTest
+{
+    public const int Killed = 2;
+
+    public static int Spawn(ProcessStartSpec spec, SpawnGates.Gate gate) => PosixSpawn.Spawn(spec, -1, 1, 2, gate);
+
+    public static (int Code, int Status) Reap(int pid)
+    {
+        var error = NativeMethods.WaitExited(pid, keepZombie: false, out var code, out var status);
+        Assert.That(error, Is.Zero);
+        return (code, status);
+    }
+}
