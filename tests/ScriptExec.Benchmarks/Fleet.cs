@@ -164,6 +164,8 @@ internal static class Fleet
             ["bytes"] = counted.Bytes,
             ["seconds"] = Report.Round(counted.Elapsed.TotalSeconds),
             ["events_per_s"] = Report.Round(counted.Events / counted.Elapsed.TotalSeconds),
+            // Output notifications carry several lines each: the lines are what the scripts produced.
+            ["lines_per_s"] = Report.Round((double)options.FleetEventLines * devices.Count / counted.Elapsed.TotalSeconds),
             ["kinds"] = counted.Kinds,
         };
     }
