@@ -27,7 +27,8 @@ internal static class HelpText
               --secret-env NAME=VALUE            environment variable stored apart, shown masked (repeatable)
               --role viewer|operator|admin       what the run's own token may do (default operator)
               --limit NAME=N|unlimited           resource limit of each run (repeatable): cpu_s, address_space_mb,
-                                                 data_mb, file_size_mb, open_files, processes, stack_mb, nice
+                                                 data_mb, file_size_mb, open_files, processes, stack_mb, nice;
+                                                 in the run's cgroup: memory_mb, pids, cpu_percent
               --restart on-failure|always|no     start again when a run ends by itself (default no), after
               --restart-delay S                  S seconds (default 1), doubling per restart up to
               --restart-max-delay S              S seconds (60); give up after

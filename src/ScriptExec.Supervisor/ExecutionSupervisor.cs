@@ -52,8 +52,9 @@ public sealed partial class ExecutionSupervisor : IAsyncDisposable
         Workdirs = options.WorkDirectory is { } work ? new Workdirs(work) : null;
 
         // Fixed for the daemon's life: status reads it on every call, dashboards poll status.
+        // The held spawn sets rlimits and niceness itself (prlimit(2), setpriority(2)); else the prlimit/nice steps must exist.
         Confinement = new Confinement(
-            _limits.CanApplyAll,
+            _reaper.Gates is not null || _limits.CanApplyAll,
             _reaper.Cgroups is not null,
             [.. _reaper.Controllers.Homes.Select(h => h.Controller)],
             _reaper.Controllers.Homes.ToDictionary(h => h.Controller, h => h.HierarchyName, StringComparer.Ordinal));

@@ -5,7 +5,7 @@ import { el, fill, timeText, exitText, exitTitle, stateClass, triggerText, elaps
 
 const enc = encodeURIComponent;
 const SECRET_MASK = '********';
-const LIMITS = ['cpu_s', 'address_space_mb', 'data_mb', 'file_size_mb', 'open_files', 'processes', 'stack_mb', 'nice'];
+const LIMITS = ['cpu_s', 'address_space_mb', 'data_mb', 'file_size_mb', 'open_files', 'processes', 'stack_mb', 'nice', 'memory_mb', 'pids', 'cpu_percent'];
 
 /** Every script with its instances, each instance's last run and its controls. */
 export async function scriptsView(match, main) {
