@@ -313,6 +313,11 @@ public sealed partial class ExecutionSupervisor : IAsyncDisposable
         // Beside the scripts' directory, in the data directory (which only the daemon may enter).
         var gateDirectory = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(options.ScriptDirectory))!, "spawn-gates");
         var gates = SpawnGates.Create(gateDirectory, out var gatesReason);
+        if (gates is not null && HeldSpawn.Probe(gates) is { } unusable)
+        {
+            gates = null;
+            gatesReason = unusable;
+        }
         if (gates is not null)
         {
             Log.HeldSpawnOn(logger, gates.Directory);

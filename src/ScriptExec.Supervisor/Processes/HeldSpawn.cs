@@ -37,6 +37,31 @@ internal static class HeldSpawn
 {
     private const int SpawnerStackBytes = 256 * 1024;
 
+    private const string NoVforkSemantics =
+        "posix_spawn returned before its child's exec (no vfork semantics, as under qemu-user): the script was not run";
+
+    /// <summary>
+    /// Null when a held spawn works on this machine; else why not. Spawns <c>/bin/true</c> held once: under an
+    /// emulator such as qemu-user, posix_spawn returns before the child reaches its hold, and then the exec steps
+    /// must do what the hold would (found by the arm64 smoke test under qemu-aarch64).
+    /// </summary>
+    public static string? Probe(SpawnGates gates)
+    {
+        var spec = new ProcessStartSpec("/bin/true", [], new Dictionary<string, string>(), "/", new OutputCaptureOptions())
+        {
+            Setup = new ChildSetup([], ResourceLimits.Unlimited, gates),
+        };
+        try
+        {
+            using var process = ProcessLauncher.Start(spec, DiscardingSink.Instance);
+            return process.Completion.Wait(TimeSpan.FromSeconds(10)) ? null : "the probe spawned with a hold did not end within 10 s";
+        }
+        catch (ProcessStartException e)
+        {
+            return e.Message == NoVforkSemantics ? "posix_spawn returns before its child's exec: no vfork semantics, as under qemu-user" : e.Message;
+        }
+    }
+
     public static int Spawn(ProcessStartSpec spec, ChildSetup setup, int stdinFd, int stdoutFd, int stderrFd, IOutputSink sink)
     {
         var gate = setup.Gates.Take();
@@ -51,7 +76,14 @@ internal static class HeldSpawn
         var killed = false;
         try
         {
-            if (!spawner.Returned)
+            if (spawner.Returned && spawner.Failure is null)
+            {
+                // posix_spawn gave back a child that has not exec'd: no vfork semantics (an emulator such as
+                // qemu-user forks instead), so nothing can be applied before the exec. The child waits for a release
+                // that is not given and has run nothing of the script; it is killed below.
+                problem = NoVforkSemantics;
+            }
+            else if (!spawner.Returned)
             {
                 var pid = HeldChild(spawner.Tid);
                 if (pid <= 0)
@@ -210,5 +242,31 @@ internal static class HeldSpawn
                 ArrivedByUs = OpenRetrying(gate.Arrived, O_RDWR | O_NONBLOCK | O_CLOEXEC);
             }
         }
+    }
+}
+
+/// <summary>The output of <see cref="HeldSpawn.Probe"/>'s <c>/bin/true</c>: there is none to keep.</summary>
+internal sealed class DiscardingSink : IOutputSink
+{
+    public static readonly DiscardingSink Instance = new();
+
+    public void OnLine(OutputStream stream, string content, long timestampMs)
+    {
+    }
+
+    public void OnReadDelivered()
+    {
+    }
+
+    public void OnDropped(long lines)
+    {
+    }
+
+    public void OnTruncated()
+    {
+    }
+
+    public void OnEnd()
+    {
     }
 }
