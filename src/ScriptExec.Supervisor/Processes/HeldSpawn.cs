@@ -244,29 +244,3 @@ internal static class HeldSpawn
         }
     }
 }
-
-/// <summary>The output of <see cref="HeldSpawn.Probe"/>'s <c>/bin/true</c>: there is none to keep.</summary>
-internal sealed class DiscardingSink : IOutputSink
-{
-    public static readonly DiscardingSink Instance = new();
-
-    public void OnLine(OutputStream stream, string content, long timestampMs)
-    {
-    }
-
-    public void OnReadDelivered()
-    {
-    }
-
-    public void OnDropped(long lines)
-    {
-    }
-
-    public void OnTruncated()
-    {
-    }
-
-    public void OnEnd()
-    {
-    }
-}
