@@ -11,6 +11,9 @@ namespace ScriptExec.Supervisor.Processes;
 /// </summary>
 public sealed record ChildSetup(IReadOnlyList<string> CgroupProcsFiles, ResourceLimits Limits, SpawnGates Gates)
 {
+    /// <summary>The start-up probe's <c>/bin/true</c> (<see cref="HeldSpawn.Probe"/>), not a run.</summary>
+    public bool IsProbe { get; init; }
+
     /// <summary><paramref name="spec"/> also joining the cgroup whose <c>cgroup.procs</c> is <paramref name="procsFile"/>.</summary>
     public static ProcessStartSpec Join(ProcessStartSpec spec, SpawnGates gates, string procsFile) => spec with
     {
@@ -49,7 +52,7 @@ internal static class HeldSpawn
     {
         var spec = new ProcessStartSpec("/bin/true", [], new Dictionary<string, string>(), "/", new OutputCaptureOptions())
         {
-            Setup = new ChildSetup([], ResourceLimits.Unlimited, gates),
+            Setup = new ChildSetup([], ResourceLimits.Unlimited, gates) { IsProbe = true },
         };
         try
         {
@@ -97,7 +100,12 @@ internal static class HeldSpawn
                     killed = Kill(pid, Signals.SIGKILL) == 0;
                 }
 
-                CrashSwitch.Reached(CrashPoint.SpawnHeld);
+                // The crash point is a run's; the start-up probe is none (the daemon would die before it is ready).
+                if (!setup.IsProbe)
+                {
+                    CrashSwitch.Reached(CrashPoint.SpawnHeld);
+                }
+
                 release = OpenRetrying(gate.Release, O_RDWR | O_NONBLOCK | O_CLOEXEC);
                 if (release < 0 && !killed)
                 {
