@@ -37,7 +37,12 @@ public sealed class ContinuousScriptTests
             async () => await RunsAsync(again),
             r => r.Count(e => e!["state"]!.GetValue<string>() == "running") == 1,
             "the continuous script runs again");
-        var status = await again.CallAsync("status", new { });
+        // The run's row says running from its start record on, which is committed before the spawn; status lists the
+        // runs the supervisor holds, from the spawn on. Wait until status shows it, then require that it shows one.
+        var status = await Eventually.ValueAsync(
+            async () => await again.CallAsync("status", new { }),
+            s => s["running"]!.AsArray().Count > 0,
+            "status lists the run");
         await again.CallAsync("script_stop", new { script_name = "svc", instance_name = "main", force = true });
 
         var back = runs.Single(e => e!["state"]!.GetValue<string>() == "running")!;
