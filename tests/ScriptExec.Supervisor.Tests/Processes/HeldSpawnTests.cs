@@ -28,15 +28,6 @@ public class HeldSpawnTests
     private ChildSetup Setup(params (LimitKind Kind, int Value)[] limits) =>
         new([], ResourceLimits.Of(limits.ToDictionary(l => l.Kind, l => (int?)l.Value)), _gates);
 
-    private static async Task<RecordingSink> Run(ProcessStartSpec spec)
-    {
-        var sink = new RecordingSink();
-        using var process = ProcessLauncher.Start(spec, sink);
-        var outcome = await ProcessWait.Outcome(process);
-        Assert.That(outcome.ExitCode, Is.EqualTo(0), string.Join("\n", sink.Stderr));
-        return sink;
-    }
-
     [Test]
     public void The_start_up_probe_finds_the_hold_usable_on_a_native_kernel_and_returns_its_gate()
     {
@@ -54,7 +45,7 @@ public class HeldSpawnTests
             Setup = Setup((LimitKind.FileSizeMb, 3), (LimitKind.OpenFiles, 77), (LimitKind.CpuSeconds, 20)),
         };
 
-        var sink = await Run(spec);
+        var sink = await ProcessWait.Succeeded(spec);
 
         Assert.That(sink.Stdout, Has.Some.Matches(@"^Max file size\s+3145728\s+3145728\s+bytes"));
         Assert.That(sink.Stdout, Has.Some.Matches(@"^Max open files\s+77\s+77\s+files"));
@@ -95,7 +86,7 @@ public class HeldSpawnTests
         var procs = Path.Combine(_scripts.FullPath, "no-such-cgroup", "cgroup.procs");
         var spec = _scripts.Spec("/bin/echo", ["ran"]) with { Setup = Setup() with { CgroupProcsFiles = [procs] } };
 
-        var sink = await Run(spec);
+        var sink = await ProcessWait.Succeeded(spec);
 
         Assert.That(sink.Stdout, Is.EqualTo(new[] { "ran" }));
         Assert.That(sink.Stderr, Has.Some.Contains("could not join cgroup").And.Contains("no-such-cgroup"));

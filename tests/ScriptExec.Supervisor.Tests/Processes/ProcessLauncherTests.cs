@@ -12,15 +12,6 @@ public class ProcessLauncherTests
     [TearDown]
     public void TearDown() => _scripts.Dispose();
 
-    private static async Task<RecordingSink> Capture(ProcessStartSpec spec)
-    {
-        var sink = new RecordingSink();
-        using var process = ProcessLauncher.Start(spec, sink);
-        var outcome = await ProcessWait.Outcome(process);
-        Assert.That(outcome.ExitCode, Is.EqualTo(0), string.Join("\n", sink.Stderr));
-        return sink;
-    }
-
     [Test]
     public async Task The_child_gets_exactly_the_given_environment()
     {
@@ -32,7 +23,7 @@ public class ProcessLauncherTests
             ["UNICODE"] = "ü€",
         };
 
-        var sink = await Capture(_scripts.Spec("/usr/bin/env", environment: environment));
+        var sink = await ProcessWait.Succeeded(_scripts.Spec("/usr/bin/env", environment: environment));
 
         Assert.That(sink.Stdout, Is.EquivalentTo(new[] { "PATH=/usr/bin:/bin", "GREETING=hello world", "EMPTY=", "UNICODE=ü€" }));
     }
@@ -40,7 +31,7 @@ public class ProcessLauncherTests
     [Test]
     public async Task The_child_runs_in_the_working_directory()
     {
-        var sink = await Capture(_scripts.Spec("/usr/bin/pwd"));
+        var sink = await ProcessWait.Succeeded(_scripts.Spec("/usr/bin/pwd"));
 
         Assert.That(sink.Stdout, Is.EqualTo(new[] { _scripts.FullPath }));
     }
@@ -50,7 +41,7 @@ public class ProcessLauncherTests
     {
         var script = _scripts.WriteScript("printf '%s\\n' \"$0\" \"$@\"");
 
-        var sink = await Capture(_scripts.Spec(script, ["a b", "", "$HOME", "ü"]));
+        var sink = await ProcessWait.Succeeded(_scripts.Spec(script, ["a b", "", "$HOME", "ü"]));
 
         Assert.That(sink.Stdout, Is.EqualTo(new[] { script, "a b", "", "$HOME", "ü" }));
     }
@@ -58,7 +49,7 @@ public class ProcessLauncherTests
     [Test]
     public async Task Stdin_is_dev_null()
     {
-        var sink = await Capture(_scripts.Spec(_scripts.WriteScript("cat\nreadlink /proc/self/fd/0")));
+        var sink = await ProcessWait.Succeeded(_scripts.Spec(_scripts.WriteScript("cat\nreadlink /proc/self/fd/0")));
 
         Assert.That(sink.Stdout, Is.EqualTo(new[] { "/dev/null" }));
     }
@@ -67,7 +58,7 @@ public class ProcessLauncherTests
     public async Task No_signal_is_blocked_or_ignored_in_the_child()
     {
         // The runtime ignores SIGPIPE, and an ignored signal would survive exec without SETSIGDEF.
-        var sink = await Capture(_scripts.Spec("/usr/bin/grep", ["-E", "^Sig(Blk|Ign):", "/proc/self/status"]));
+        var sink = await ProcessWait.Succeeded(_scripts.Spec("/usr/bin/grep", ["-E", "^Sig(Blk|Ign):", "/proc/self/status"]));
 
         Assert.That(sink.Stdout, Is.EqualTo(new[] { "SigBlk:\t0000000000000000", "SigIgn:\t0000000000000000" }));
     }
@@ -75,7 +66,7 @@ public class ProcessLauncherTests
     [Test]
     public async Task Only_stdin_stdout_and_stderr_are_open_in_the_child()
     {
-        var sink = await Capture(_scripts.Spec("/usr/bin/ls", ["/proc/self/fd"]));
+        var sink = await ProcessWait.Succeeded(_scripts.Spec("/usr/bin/ls", ["/proc/self/fd"]));
 
         // ls itself opens the directory it lists, as fd 3.
         Assert.That(sink.Stdout, Is.EqualTo(new[] { "0", "1", "2", "3" }));
@@ -127,13 +118,13 @@ public class ProcessLauncherTests
     public async Task Two_hundred_processes_leak_no_descriptor_and_no_thread()
     {
         var spec = _scripts.Spec(_scripts.WriteScript("echo out\necho err >&2"));
-        await Capture(spec);
+        await ProcessWait.Succeeded(spec);
         var descriptorsBefore = Directory.GetFileSystemEntries("/proc/self/fd").Length;
         var threadsBefore = Directory.GetDirectories("/proc/self/task").Length;
 
         for (var i = 0; i < 200; i++)
         {
-            var sink = await Capture(spec);
+            var sink = await ProcessWait.Succeeded(spec);
             Assert.That(sink.Lines, Has.Count.EqualTo(2));
         }
 

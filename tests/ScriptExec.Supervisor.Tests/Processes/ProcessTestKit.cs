@@ -95,6 +95,16 @@ internal static class ProcessWait
 
     public static Task<ProcessOutcome> Outcome(SpawnedProcess process) => process.Completion.WaitAsync(Timeout);
 
+    /// <summary>Runs <paramref name="spec"/> to its end, requires exit code 0 (stderr as the message), returns what it printed.</summary>
+    public static async Task<RecordingSink> Succeeded(ProcessStartSpec spec)
+    {
+        var sink = new RecordingSink();
+        using var process = ProcessLauncher.Start(spec, sink);
+        var outcome = await Outcome(process);
+        Assert.That(outcome.ExitCode, Is.EqualTo(0), string.Join("\n", sink.Stderr));
+        return sink;
+    }
+
     /// <summary>Waits for the first stdout line and parses it as a pid (scripts echo <c>$!</c>).</summary>
     public static async Task<int> FirstPid(RecordingSink sink)
     {
