@@ -6,12 +6,18 @@ namespace ScriptExec.Store;
 /// <summary>Execution records: the start and end writes of the supervisor, and every query over them.</summary>
 public sealed partial class ExecutionStore
 {
+    // The id comes from the StartSequence; the pid is there when the process was held until its record committed.
     private const string InsertSql = """
-        INSERT INTO executions (script_name, instance_name, script_version, start_timestamp, start_trigger_type,
-                                start_trigger_setting, start_trigger_username, state, arguments)
-        VALUES (@ScriptName, @InstanceName, @ScriptVersion, @StartTimestamp, @TriggerType,
-                @TriggerSetting, @TriggerUsername, 'running', @Arguments)
-        RETURNING id;
+        INSERT INTO executions (id, script_name, instance_name, script_version, start_timestamp, start_trigger_type,
+                                start_trigger_setting, start_trigger_username, state, arguments, pid, proc_start_time, boot_id)
+        VALUES (@Id, @ScriptName, @InstanceName, @ScriptVersion, @StartTimestamp, @TriggerType,
+                @TriggerSetting, @TriggerUsername, 'running', @Arguments, @Pid, @ProcStartTime, @BootId);
+        """;
+
+    // AUTOINCREMENT's sequence outlives pruned rows; the highest id covers a store whose sequence row is missing.
+    private const string LastIdSql = """
+        SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'executions'), 0),
+                   COALESCE((SELECT MAX(id) FROM executions), 0));
         """;
 
     // Retried after a refused write, it may come after the end record: an ended row never gets a pid again.
@@ -66,21 +72,51 @@ public sealed partial class ExecutionStore
     public ExecutionStore(SqliteDatabase db)
     {
         _db = db;
+        Starts = new StartSequence(db.ReadConsistent(c => c.ExecuteScalar<long>(LastIdSql)));
     }
 
-    /// <summary>Records a start (state running) and returns the new execution id.</summary>
-    public Task<long> InsertStartedAsync(NewExecution execution, CancellationToken cancellationToken, Action? committed = null) =>
-        _db.WriteAsync((c, t) => c.ExecuteScalar<long>(InsertSql, new
+    /// <summary>The ids of new executions, in the order their start records commit.</summary>
+    public StartSequence Starts { get; }
+
+    /// <summary>Records a start (state running) with the next id and returns it.</summary>
+    public async Task<long> InsertStartedAsync(NewExecution execution, CancellationToken cancellationToken, Action? committed = null)
+    {
+        using var ticket = Starts.Take();
+        await InsertStartedAsync(ticket, execution, null, cancellationToken, committed);
+        return ticket.Id;
+    }
+
+    /// <summary>
+    /// Records the start of <paramref name="ticket"/>'s execution (state running), with the process that runs it when
+    /// it already exists. Commits after every earlier ticket settled; settles this one whether it commits or not.
+    /// </summary>
+    public async Task InsertStartedAsync(
+        StartTicket ticket, NewExecution execution, StartedProcess? process, CancellationToken cancellationToken, Action? committed = null)
+    {
+        try
         {
-            execution.ScriptName,
-            execution.InstanceName,
-            execution.ScriptVersion,
-            execution.StartTimestamp,
-            TriggerType = execution.StartTrigger.Type.ToStored(),
-            TriggerSetting = execution.StartTrigger.Setting,
-            TriggerUsername = execution.StartTrigger.Username,
-            execution.Arguments,
-        }, t), cancellationToken, committed is null ? null : _ => committed());
+            await ticket.Predecessor.WaitAsync(cancellationToken);
+            await _db.WriteAsync((c, t) => c.Execute(InsertSql, new
+            {
+                ticket.Id,
+                execution.ScriptName,
+                execution.InstanceName,
+                execution.ScriptVersion,
+                execution.StartTimestamp,
+                TriggerType = execution.StartTrigger.Type.ToStored(),
+                TriggerSetting = execution.StartTrigger.Setting,
+                TriggerUsername = execution.StartTrigger.Username,
+                execution.Arguments,
+                process?.Pid,
+                process?.ProcStartTime,
+                process?.BootId,
+            }, t), cancellationToken, committed is null ? null : _ => committed());
+        }
+        finally
+        {
+            ticket.Dispose();
+        }
+    }
 
     /// <summary>Records which process runs the execution, and enough to recognise it after a daemon crash.</summary>
     /// <remarks>This and the terminating and end records are essential writes: tried even on a full disk.</remarks>

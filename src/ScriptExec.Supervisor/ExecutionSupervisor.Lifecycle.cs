@@ -41,8 +41,9 @@ public sealed partial class ExecutionSupervisor
         // workdir's quota (a per-file size limit) applies where the workdir is where the script works.
         limits = ResourceLimits.Resolve(
             instance.Limits, _options.DefaultLimits, instance.WorkingDirectory is null && workdir is not null ? _options.WorkdirQuotaMb : null);
-        // Held before its exec, the child gets them by prlimit(2)/setpriority(2), without an exec step of its own.
-        var held = limits.IsUnlimited || _reaper.Gates is not { } gates ? null : new ChildSetup([], limits, gates);
+        // Held before its exec, the child gets them by prlimit(2)/setpriority(2), without an exec step of its own; it
+        // is held even with nothing to apply, so its start is recorded with its pid before it runs (one transaction).
+        var held = _reaper.Gates is { } gates ? new ChildSetup([], limits, gates) : null;
         if (!limits.IsUnlimited && held is null)
         {
             (executable, arguments) = _limits.Wrap(limits, executable, arguments);

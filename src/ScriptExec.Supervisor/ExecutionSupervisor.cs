@@ -13,8 +13,9 @@ public sealed record RunningSnapshot(long Id, string ScriptName, string Instance
 
 /// <summary>
 /// Runs instances (each at most once at a time), records every start and end, and stops them on request,
-/// on timeout and at shutdown. The start record is committed before the process is spawned, the end record
-/// once its exit status and all of its output are in.
+/// on timeout and at shutdown. The start record is committed before the script runs (with its pid, while the
+/// process is held before its exec, where the machine allows), the end record once its exit status and all of its
+/// output are in.
 /// </summary>
 public sealed partial class ExecutionSupervisor : IAsyncDisposable
 {
@@ -116,121 +117,6 @@ public sealed partial class ExecutionSupervisor : IAsyncDisposable
                 entry.Outdated = true;
             }
         }
-    }
-
-    /// <summary>
-    /// Starts an instance as <paramref name="runnable"/> describes it (read by the caller, secrets included).
-    /// <paramref name="argumentsOverride"/> replaces the instance's arguments for this run. Null when the catalog
-    /// changed since <paramref name="catalogVersion"/> was read: the caller reads the instance again.
-    /// </summary>
-    public async Task<Execution?> StartAsync(RunnableInstance runnable, Trigger trigger, string? argumentsOverride, long catalogVersion)
-    {
-        var (script, instance) = runnable;
-        var (scriptName, instanceName) = (instance.ScriptName, instance.InstanceName);
-
-        // An override replaces the instance's arguments even when empty; nothing is recorded for no arguments.
-        var arguments = argumentsOverride ?? instance.Arguments;
-        if (string.IsNullOrEmpty(arguments))
-        {
-            arguments = null;
-        }
-
-        IReadOnlyList<string> argv;
-        try
-        {
-            argv = ArgumentSplitter.Split(arguments);
-        }
-        catch (FormatException e)
-        {
-            throw new InvalidParameterException("arguments", e.Message);
-        }
-
-        // A caller is told at once and nothing is recorded; a trigger has nobody to tell, so its run is recorded as failed.
-        var unspawnable = SpawnInputs.Problem(instance, arguments);
-        if (unspawnable is { } refused && trigger.Type == TriggerType.Manual)
-        {
-            throw new InvalidParameterException(refused.Field, refused.Reason + " (as stored for this instance or execution)");
-        }
-
-        if (await ReserveAsync(instance, catalogVersion) is not { } entry)
-        {
-            return null;
-        }
-
-        await entry.Gate.WaitAsync(CancellationToken.None);
-
-        // Once the start record exists, only the end record releases the instance: never left running, never twice.
-        var startRecorded = false;
-        try
-        {
-            // From here on the caller's cancellation is ignored: a half-recorded start is worse than a late reply.
-            var path = MaterializeScript(script, instance);
-            entry.StartTimestamp = _time.GetUtcNow().ToUnixTimeSeconds();
-            entry.Id = await _executions.InsertStartedAsync(
-                new NewExecution(scriptName, instanceName, script.Version, entry.StartTimestamp, trigger, arguments),
-                CancellationToken.None,
-                Statistics.Started);
-            startRecorded = true;
-            _metrics?.ExecutionStarted(scriptName, instanceName, trigger.Type);
-            entry.Started = new Execution
-            {
-                Id = entry.Id,
-                ScriptName = scriptName,
-                InstanceName = instanceName,
-                ScriptVersion = script.Version,
-                StartTimestamp = entry.StartTimestamp,
-                StartTrigger = trigger,
-                State = ExecutionState.Running,
-                Arguments = arguments,
-            };
-            CrashSwitch.Reached(CrashPoint.StartRowCommitted);
-            var sink = new ExecutionOutputSink(_output, Dispatcher) { ExecutionId = entry.Id };
-            if (unspawnable is { } stored)
-            {
-                return await RecordSpawnFailureAsync(entry, sink, new ProcessStartException($"cannot run: {stored.Field} {stored.Reason}"));
-            }
-
-            SpawnedProcess process;
-            try
-            {
-                var built = BuildSpec(script, instance, path, argv, entry.Id, trigger, out var limits);
-                WarnUnenforceable(instance, limits);
-                var spec = _reaper.Prepare(entry.Id, built, limits, out var confined);
-                entry.Confined = confined;
-                process = ProcessLauncher.Start(spec, sink);
-                entry.Process = process;
-                CrashSwitch.Reached(CrashPoint.Spawned);
-
-                // After the spawn, not between start record and spawn: nothing but the spawn belongs in that window.
-                Workdirs?.Forget(scriptName, instanceName);
-            }
-            catch (Exception e)
-            {
-                // Whatever fails between the start record and a running process ends the execution (exit 127).
-                return await RecordSpawnFailureAsync(entry, sink, e);
-            }
-
-            // Followed before anything else can fail: the monitor records the end whatever happens next.
-            entry.Monitor = MonitorAsync(entry, sink);
-            await PersistProcessAsync(entry, process);
-            CrashSwitch.Reached(CrashPoint.PidCommitted);
-            Log.Started(_logger, entry.Id, scriptName, instanceName, process.Pid, trigger.Type.ToWire());
-            if (instance.TimeoutSeconds is { } timeout)
-            {
-                _ = StopAfterTimeoutAsync(entry, TimeSpan.FromSeconds(timeout));
-            }
-        }
-        catch when (!startRecorded)
-        {
-            Release(entry);
-            throw;
-        }
-        finally
-        {
-            entry.Gate.Release();
-        }
-
-        return Changed(entry);
     }
 
     /// <summary>

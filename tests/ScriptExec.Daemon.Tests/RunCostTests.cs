@@ -39,7 +39,7 @@ public sealed class RunCostTests
     }
 
     [Test]
-    public async Task A_run_writes_its_start_pid_and_end_once_each_and_reads_nothing_it_holds()
+    public async Task A_run_writes_its_start_with_pid_and_its_end_once_each_and_reads_nothing_it_holds()
     {
         // A first run warms what may be cached; the runs after it are the ones counted.
         await RunTracedAsync();
@@ -55,12 +55,12 @@ public sealed class RunCostTests
         var reads = statements.Where(s => s.StartsWith("SELECT", StringComparison.Ordinal)).ToList();
         Assert.Multiple(() =>
         {
-            // The pid record is the start's second write: the process must be findable on disk once it runs.
-            Assert.That(others.Select(t => t[0]).ToList(), Has.Count.EqualTo(3)
+            // The pid is in the start record: the child waits before its exec until that commit.
+            Assert.That(others.Select(t => t[0]).ToList(), Has.Count.EqualTo(2)
                     .And.Some.StartsWith("INSERT INTO executions")
-                    .And.Some.StartsWith("UPDATE executions SET pid = ")
                     .And.Some.Contains("exit_code = "),
-                "write transactions other than output chunks: the start record, the pid, the end record (with the outcome)\n" + text);
+                "write transactions other than output chunks: the start record with the pid, the end record (with the outcome)\n" + text);
+            Assert.That(statements, Has.None.StartsWith("UPDATE executions SET pid = "), "no pid record of its own\n" + text);
             Assert.That(chunkWrites, Has.Count.EqualTo(1), "the one line of output is one chunk write\n" + text);
             Assert.That(reads, Has.None.Contains("WHERE id = "), "the reply and the notifications are built from memory\n" + text);
             Assert.That(reads, Has.None.Contains("FROM instances WHERE script_name = "), "the end decides the restart policy from memory\n" + text);

@@ -60,7 +60,8 @@ public sealed class WorkflowTests
             database.TraceStatements(null);
         }
 
-        // The process is spawned after the start record's commit: everything up to that COMMIT came before it.
+        // The script runs after the start record's commit (its process held before its exec until then): everything
+        // up to that COMMIT came before it.
         List<string> beforeSpawn;
         lock (statements)
         {
@@ -72,12 +73,12 @@ public sealed class WorkflowTests
 
         var reads = beforeSpawn.Where(s => s.StartsWith("SELECT", StringComparison.Ordinal)).ToList();
         var transactions = beforeSpawn.Count(s => s.StartsWith("BEGIN", StringComparison.Ordinal));
-        TestContext.Out.WriteLine($"before the spawn ({beforeSpawn.Count} statements):\n" + string.Join("\n", beforeSpawn));
+        TestContext.Out.WriteLine($"before the script runs ({beforeSpawn.Count} statements):\n" + string.Join("\n", beforeSpawn));
         Assert.Multiple(() =>
         {
-            Assert.That(reads, Has.Count.EqualTo(1), "reads before the spawn");
+            Assert.That(reads, Has.Count.EqualTo(1), "reads before the script runs");
             Assert.That(reads[0], Does.Contain("FROM scripts s LEFT JOIN instances i"), "the one read is the script with its instance");
-            Assert.That(transactions, Is.EqualTo(1), "write transactions before the spawn");
+            Assert.That(transactions, Is.EqualTo(1), "write transactions before the script runs");
             Assert.That(reply["execution"]!["id"]!.GetValue<long>(), Is.GreaterThan(0));
         });
     }

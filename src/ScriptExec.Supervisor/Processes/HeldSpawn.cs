@@ -65,7 +65,12 @@ internal static class HeldSpawn
         }
     }
 
-    public static int Spawn(ProcessStartSpec spec, ChildSetup setup, int stdinFd, int stdoutFd, int stderrFd, IOutputSink sink)
+    /// <summary>
+    /// Spawns the child and holds it before its exec with its cgroups, rlimits and niceness applied; the caller then
+    /// records it and lets it go (<see cref="HeldChild.Release"/>) or kills it (<see cref="HeldChild.Abandon"/>).
+    /// Throws <see cref="ProcessStartException"/> when it cannot be spawned or held (nothing of the script ran).
+    /// </summary>
+    public static HeldChild Begin(ProcessStartSpec spec, ChildSetup setup, int stdinFd, int stdoutFd, int stderrFd, IOutputSink sink)
     {
         var gate = setup.Gates.Take();
         var spawner = new Spawner(spec, gate, stdinFd, stdoutFd, stderrFd);
@@ -74,71 +79,52 @@ internal static class HeldSpawn
 
         // Returns when the child has arrived, or when the spawner opened it itself because posix_spawn has returned.
         var arrived = OpenRetrying(gate.Arrived, O_RDONLY | O_CLOEXEC);
-        var release = -1;
+        var held = new HeldChild(setup.Gates, gate, spawner, thread, arrived);
         string? problem = null;
-        var killed = false;
-        try
+        if (spawner.Returned && spawner.Failure is null)
         {
-            if (spawner.Returned && spawner.Failure is null)
+            // posix_spawn gave back a child that has not exec'd: no vfork semantics (an emulator such as
+            // qemu-user forks instead), so nothing can be applied before the exec. The child waits for a release
+            // that is not given and has run nothing of the script; it is killed below.
+            problem = NoVforkSemantics;
+        }
+        else if (!spawner.Returned)
+        {
+            var pid = ChildOf(spawner.Tid);
+            if (pid <= 0)
             {
-                // posix_spawn gave back a child that has not exec'd: no vfork semantics (an emulator such as
-                // qemu-user forks instead), so nothing can be applied before the exec. The child waits for a release
-                // that is not given and has run nothing of the script; it is killed below.
-                problem = NoVforkSemantics;
+                // Cannot happen while the spawner is inside posix_spawn; if it did, nothing could be applied.
+                problem = "the spawned process could not be found to confine it";
             }
-            else if (!spawner.Returned)
+            else
             {
-                var pid = HeldChild(spawner.Tid);
-                if (pid <= 0)
-                {
-                    // Cannot happen while the spawner is inside posix_spawn; if it did, nothing could be applied.
-                    problem = "the spawned process could not be found to confine it";
-                }
-                else if (Apply(pid, setup, spec.Output.Time, sink) is { } failed)
-                {
-                    problem = failed;
-                    killed = Kill(pid, Signals.SIGKILL) == 0;
-                }
-
-                // The crash point is a run's; the start-up probe is none (the daemon would die before it is ready).
-                if (!setup.IsProbe)
-                {
-                    CrashSwitch.Reached(CrashPoint.SpawnHeld);
-                }
-
-                release = OpenRetrying(gate.Release, O_RDWR | O_NONBLOCK | O_CLOEXEC);
-                if (release < 0 && !killed)
-                {
-                    // The child stays blocked in its open and the spawner with it: the gate is not reused.
-                    throw new ProcessStartException($"open {gate.Release}: {ErrorText(Marshal.GetLastPInvokeError())}");
-                }
+                held.Pid = pid;
+                problem = Apply(pid, setup, spec.Output.Time, sink);
             }
-
-            thread.Join();
-        }
-        finally
-        {
-            CloseIfOpen(arrived);
-            CloseIfOpen(release);
-            CloseIfOpen(spawner.ArrivedByUs);
         }
 
-        setup.Gates.Return(gate);
-        if (spawner.Failure is { } failure)
-        {
-            throw failure;
-        }
-
-        if (problem is not null)
+        if (spawner.Failure is not null || problem is not null)
         {
             // Never ran anything of the script (or, when it could not be found, is stopped at once).
-            Kill(-spawner.Pid, Signals.SIGKILL);
-            Kill(spawner.Pid, Signals.SIGKILL);
-            WaitExited(spawner.Pid, keepZombie: false, out _, out _);
-            throw new ProcessStartException(problem);
+            held.Abandon();
+            throw spawner.Failure ?? new ProcessStartException(problem!);
         }
 
-        return spawner.Pid;
+        // The crash point is a run's; the start-up probe is none (the daemon would die before it is ready).
+        if (!setup.IsProbe)
+        {
+            CrashSwitch.Reached(CrashPoint.SpawnHeld);
+        }
+
+        return held;
+    }
+
+    /// <summary>Spawns, holds and releases at once: for a spec with nothing to record in between.</summary>
+    public static int Spawn(ProcessStartSpec spec, ChildSetup setup, int stdinFd, int stdoutFd, int stderrFd, IOutputSink sink)
+    {
+        var held = Begin(spec, setup, stdinFd, stdoutFd, stderrFd, sink);
+        held.Release();
+        return held.Pid;
     }
 
     /// <summary>Null when done; else why the run cannot go on (the caller kills the child).</summary>
@@ -181,7 +167,7 @@ internal static class HeldSpawn
     }
 
     /// <summary>The one child of the spawner thread, or 0 when none is listed.</summary>
-    private static int HeldChild(int spawnerTid)
+    private static int ChildOf(int spawnerTid)
     {
         try
         {
@@ -195,7 +181,7 @@ internal static class HeldSpawn
         }
     }
 
-    private static int OpenRetrying(string path, int flags)
+    internal static int OpenRetrying(string path, int flags)
     {
         int fd;
         do
@@ -207,7 +193,7 @@ internal static class HeldSpawn
         return fd;
     }
 
-    private static void CloseIfOpen(int fd)
+    internal static void CloseIfOpen(int fd)
     {
         if (fd >= 0)
         {
@@ -215,7 +201,7 @@ internal static class HeldSpawn
         }
     }
 
-    private sealed class Spawner(ProcessStartSpec spec, SpawnGates.Gate gate, int stdinFd, int stdoutFd, int stderrFd)
+    internal sealed class Spawner(ProcessStartSpec spec, SpawnGates.Gate gate, int stdinFd, int stdoutFd, int stderrFd)
     {
         private volatile bool _returned;
         private volatile int _tid;

@@ -11,7 +11,14 @@ public static class ProcessLauncher
     /// Spawns the process and starts capturing its output into <paramref name="sink"/>.
     /// Throws <see cref="ProcessStartException"/> when it cannot be started, <see cref="ArgumentException"/> for an invalid spec.
     /// </summary>
-    public static SpawnedProcess Start(ProcessStartSpec spec, IOutputSink sink)
+    public static SpawnedProcess Start(ProcessStartSpec spec, IOutputSink sink) => Begin(spec, sink).Proceed();
+
+    /// <summary>
+    /// Spawns the process; with a <see cref="ProcessStartSpec.Setup"/> it is held before its exec until
+    /// <see cref="PendingSpawn.Proceed"/> (or killed by <see cref="PendingSpawn.Abandon"/>), so its pid can be recorded
+    /// before it runs anything. Throws as <see cref="Start"/>.
+    /// </summary>
+    public static PendingSpawn Begin(ProcessStartSpec spec, IOutputSink sink)
     {
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(sink);
@@ -19,6 +26,7 @@ public static class ProcessLauncher
 
         SafeSocketHandle? stdoutRead = null, stderrRead = null;
         int stdinRead = -1, stdoutWrite = -1, stderrWrite = -1;
+        HeldChild? held = null;
         int pid;
         try
         {
@@ -29,9 +37,15 @@ public static class ProcessLauncher
 
             (stdoutRead, stdoutWrite) = CreateSocketPair();
             (stderrRead, stderrWrite) = CreateSocketPair();
-            pid = spec.Setup is { } setup
-                ? HeldSpawn.Spawn(spec, setup, stdinRead, stdoutWrite, stderrWrite, sink)
-                : PosixSpawn.Spawn(spec, stdinRead, stdoutWrite, stderrWrite);
+            if (spec.Setup is { } setup)
+            {
+                held = HeldSpawn.Begin(spec, setup, stdinRead, stdoutWrite, stderrWrite, sink);
+                pid = held.Pid;
+            }
+            else
+            {
+                pid = PosixSpawn.Spawn(spec, stdinRead, stdoutWrite, stderrWrite);
+            }
         }
         catch
         {
@@ -41,14 +55,21 @@ public static class ProcessLauncher
         }
         finally
         {
-            // The child has its own copies; ours must go, or end of file would never come.
+            // The child has its own copies (a held one made them before it reached its gate); ours must go, or end
+            // of file would never come.
             CloseIfOpen(stdinRead);
             CloseIfOpen(stdoutWrite);
             CloseIfOpen(stderrWrite);
         }
 
+        return new PendingSpawn(spec, sink, pid, ProcessRecovery.ReadProcStartTime(pid), held, stdoutRead, stderrRead);
+    }
+
+    /// <summary>Starts reading the output and waiting for the exit of a process that runs now.</summary>
+    internal static SpawnedProcess Follow(
+        int pid, long procStartTime, ProcessStartSpec spec, IOutputSink sink, SafeSocketHandle stdoutRead, SafeSocketHandle stderrRead)
+    {
         var startTimestamp = Stopwatch.GetTimestamp();
-        var procStartTime = ProcessRecovery.ReadProcStartTime(pid);
         try
         {
             var capture = OutputCapture.Start(OpenReadSide(stdoutRead), OpenReadSide(stderrRead), sink, spec.Output);
@@ -59,12 +80,18 @@ public static class ProcessLauncher
         catch
         {
             // Nobody would ever watch or reap this child.
-            Kill(-pid, Signals.SIGKILL);
-            WaitExited(pid, keepZombie: false, out _, out _);
+            KillAndReap(pid);
             stdoutRead.Dispose();
             stderrRead.Dispose();
             throw;
         }
+    }
+
+    /// <summary>SIGKILLs the process's group and reaps it.</summary>
+    internal static void KillAndReap(int pid)
+    {
+        Kill(-pid, Signals.SIGKILL);
+        WaitExited(pid, keepZombie: false, out _, out _);
     }
 
     private static void Validate(ProcessStartSpec spec)

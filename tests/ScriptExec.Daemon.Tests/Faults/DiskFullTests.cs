@@ -80,7 +80,9 @@ public sealed class DiskFullTests
         await CreateAsync("stubborn", "trap '' TERM\necho ready\nwhile :; do sleep 1; done\n");
         await CreateAsync("flood", $"echo ready\nwhile [ ! -e {go} ]; do sleep 0.05; done\n"
             + "i=0\nwhile [ $i -lt 20000 ]; do echo \"line $i of a script that writes faster than a full disk can store\"; i=$((i+1)); done\n");
-        await CreateAsync("later", "echo later\n");
+        // Each run of "later" leaves a line: a start the store refuses must not have run anything of the script.
+        var laterRuns = Path.Combine(_markers, "later-runs");
+        await CreateAsync("later", $"echo later\necho run >> {laterRuns}\n");
         await CreateAsync("doomed", "echo never\n");
         await CreateAsync("fresh", "echo fresh\n");
         var laterBefore = await StartAsync("later");
@@ -155,6 +157,7 @@ public sealed class DiskFullTests
         var later = (await _client.CallAsync("script_start", new { script_name = "later", instance_name = "main" }))["execution"]!;
         var laterEnd = await WaitForExecutionAsync(later["id"]!.GetValue<long>(), e => e["state"]!.GetValue<string>() == "finished");
         var rewritten = await _client.CallRawAsync("script_set", new { name = "written-after", source = "echo hi\n" });
+        var laterRunCount = File.ReadAllLines(laterRuns).Length;
 
         var refusedCleanly = refusals.Count(r => Code(r.Reply) == 1007);
         TestContext.Out.WriteLine($"writes refused cleanly under disk full: {refusedCleanly} of {refusals.Count} "
@@ -194,6 +197,7 @@ public sealed class DiskFullTests
             Assert.That(stubbornEnd["exit_code"]?.GetValue<int>(), Is.EqualTo(-9));
             Assert.That(stillActive, Is.Empty, () => $"rows still running: {stillActive.ToJsonString()}");
             Assert.That(laterEnd["exit_code"]?.GetValue<int>(), Is.EqualTo(0), "new starts work again");
+            Assert.That(laterRunCount, Is.EqualTo(2), "the run before the fill and the one after: the refused starts ran nothing");
             Assert.That(rewritten["error"], Is.Null, () => $"writes work again: {rewritten.ToJsonString()}");
             Assert.That(IntegrityCheck(), Is.EqualTo("ok"));
 
