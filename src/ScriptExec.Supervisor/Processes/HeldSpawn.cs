@@ -38,8 +38,6 @@ public sealed record ChildSetup(IReadOnlyList<string> CgroupProcsFiles, Resource
 /// </remarks>
 internal static class HeldSpawn
 {
-    private const int SpawnerStackBytes = 256 * 1024;
-
     private const string NoVforkSemantics =
         "posix_spawn returned before its child's exec (no vfork semantics, as under qemu-user): the script was not run";
 
@@ -74,8 +72,8 @@ internal static class HeldSpawn
     {
         var gate = setup.Gates.Take();
         var spawner = new Spawner(spec, gate, stdinFd, stdoutFd, stderrFd);
-        var thread = new Thread(spawner.Run, SpawnerStackBytes) { IsBackground = true, Name = "spawn" };
-        thread.Start();
+        var thread = SpawnerThread.Rent();
+        thread.Run(spawner.Run);
 
         // Returns when the child has arrived, or when the spawner opened it itself because posix_spawn has returned.
         var arrived = OpenRetrying(gate.Arrived, O_RDONLY | O_CLOEXEC);
@@ -90,7 +88,7 @@ internal static class HeldSpawn
         }
         else if (!spawner.Returned)
         {
-            var pid = ChildOf(spawner.Tid);
+            var pid = ChildOf(spawner.Tid, gate);
             if (pid <= 0)
             {
                 // Cannot happen while the spawner is inside posix_spawn; if it did, nothing could be applied.
@@ -166,14 +164,26 @@ internal static class HeldSpawn
         return null;
     }
 
-    /// <summary>The one child of the spawner thread, or 0 when none is listed.</summary>
-    private static int ChildOf(int spawnerTid)
+    /// <summary>
+    /// The child of the spawner thread that is held at <paramref name="gate"/>, or 0 when none is listed. The thread
+    /// is reused, so earlier children of its may still be listed: the newest comes last, and the one held here is
+    /// the one whose descriptor 3 is the gate's arrival FIFO.
+    /// </summary>
+    private static int ChildOf(int spawnerTid, SpawnGates.Gate gate)
     {
         try
         {
             var text = File.ReadAllText(SpawnGates.ChildrenFile(Environment.ProcessId, spawnerTid));
-            var first = text.Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault();
-            return int.TryParse(first, NumberStyles.None, CultureInfo.InvariantCulture, out var pid) ? pid : 0;
+            var listed = text.Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            for (var i = listed.Length - 1; i >= 0; i--)
+            {
+                if (int.TryParse(listed[i], NumberStyles.None, CultureInfo.InvariantCulture, out var pid) && SpawnGates.IsHeldAt(pid, gate.Arrived))
+                {
+                    return pid;
+                }
+            }
+
+            return 0;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -67,18 +67,8 @@ public sealed class SpawnGates
     internal static int KillOrphans(string directory)
     {
         var prefix = Path.GetFullPath(directory).TrimEnd('/') + "/";
-        bool HeldHere(int pid)
-        {
-            try
-            {
-                var target = new FileInfo(string.Create(CultureInfo.InvariantCulture, $"/proc/{pid}/fd/3")).LinkTarget;
-                return target is not null && target.StartsWith(prefix, StringComparison.Ordinal) && target.EndsWith(".arrived", StringComparison.Ordinal);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                return false;
-            }
-        }
+        bool HeldHere(int pid) => HeldAt(pid) is { } target
+            && target.StartsWith(prefix, StringComparison.Ordinal) && target.EndsWith(".arrived", StringComparison.Ordinal);
 
         // Checked again once the pid is pinned (a pidfd), so a reused pid is never killed.
         using var killer = new ProcessKiller();
@@ -94,6 +84,22 @@ public sealed class SpawnGates
 
         killer.WaitUntilGone(TimeSpan.FromSeconds(5));
         return killed;
+    }
+
+    /// <summary>True when <paramref name="pid"/> waits at the gate whose arrival FIFO is <paramref name="arrived"/>.</summary>
+    internal static bool IsHeldAt(int pid, string arrived) => HeldAt(pid) == Path.GetFullPath(arrived);
+
+    /// <summary>What a held child's descriptor 3 (the arrival FIFO it holds open) points at; null if unreadable.</summary>
+    private static string? HeldAt(int pid)
+    {
+        try
+        {
+            return new FileInfo(string.Create(CultureInfo.InvariantCulture, $"/proc/{pid}/fd/3")).LinkTarget;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
     }
 
     /// <summary>The children of thread <paramref name="tid"/> of process <paramref name="pid"/>, as the kernel lists them.</summary>

@@ -67,21 +67,28 @@ public sealed class SpawnedProcess : IDisposable
 
     internal void StartWaiter()
     {
-        // A blocking waitid per process is the only way to get the true outcome without racing the runtime's
-        // own SIGCHLD reaping; the thread does nothing else, so it needs little stack.
-        var thread = new Thread(WaitForExit, WaiterStackBytes) { IsBackground = true, Name = "waitid" };
+        // Where the kernel has pidfds one thread watches every process and reaps each as it exits (no wait then: it is
+        // a zombie already); else a blocking waitid per process is the only way to get the true outcome without racing
+        // the runtime's own SIGCHLD reaping (a thread doing nothing else). The output drains asynchronously.
+        if (ExitWatcher.Shared?.TryWatch(Pid, () => _ = CompleteAsync()) == true)
+        {
+            return;
+        }
+
+        var thread = new Thread(() => CompleteAsync().GetAwaiter().GetResult(), WaiterStackBytes) { IsBackground = true, Name = "waitid" };
         thread.Start();
     }
 
-    private void WaitForExit()
+    /// <summary>Reaps the process (waiting for its exit unless it has exited), then lets its output drain.</summary>
+    private async Task CompleteAsync()
     {
         try
         {
             var outcome = WaitAndReap();
-            if (!_output.Completion.Wait(DrainGrace))
+            if (!await DrainedAsync())
             {
                 _output.Abort();
-                _output.Completion.Wait(DrainGrace);
+                await DrainedAsync();
             }
 
             _output.Dispose();
@@ -91,6 +98,19 @@ public sealed class SpawnedProcess : IDisposable
         {
             _output.Dispose();
             _completion.TrySetException(ex);
+        }
+    }
+
+    private async Task<bool> DrainedAsync()
+    {
+        try
+        {
+            await _output.Completion.WaitAsync(DrainGrace);
+            return true;
+        }
+        catch (TimeoutException)
+        {
+            return false;
         }
     }
 
