@@ -7,7 +7,7 @@ namespace ScriptExec.Core.Crypto;
 /// SHA-256 (FIPS 180-4) in managed code. On Linux, <see cref="System.Security.Cryptography.SHA256"/> is OpenSSL:
 /// its first use loads libcrypto and libssl and initializes OpenSSL, which costs the daemon about 3.7 MiB of resident
 /// memory and several milliseconds of start-up for good. What the daemon hashes (tokens, script sources, a cgroup
-/// key, its page files) is small, so it hashes here and OpenSSL is loaded only where TLS needs it. The values are
+/// key, its page files) is small, so it hashes here and OpenSSL is loaded only for TLS and WebSocket handshakes. The values are
 /// SHA-256 bit for bit (tests compare with the platform's); the rounds have no data-dependent branch or lookup.
 /// </summary>
 public static class Sha256
