@@ -113,7 +113,7 @@ internal sealed class IdleMemoryTrimService : BackgroundService
 
     /// <summary>
     /// Resident memory from /proc/self/statm. Environment.WorkingSet builds a whole Process snapshot for this (stat,
-    /// status, cmdline and every thread's stat): some 20 ms of start-up where it was read first, and again every check.
+    /// status, cmdline and every thread's stat), during start-up where it was read first and again at every check.
     /// </summary>
     private static long ResidentBytes()
     {
