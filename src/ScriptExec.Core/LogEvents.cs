@@ -26,6 +26,8 @@ public static class LogEvents
         // GET /metrics (1040-1049).
         public const int MetricsServed = 1040;
         public const int MetricsTokenRefused = 1041;
+        // Footprint (1060-1069).
+        public const int StartupMemoryReturned = 1060;
     }
 
     /// <summary>The JSON-RPC front layer.</summary>

@@ -1,5 +1,5 @@
-using System.Security.Cryptography;
 using System.Text;
+using ScriptExec.Core.Crypto;
 
 namespace ScriptExec.Core;
 
@@ -9,8 +9,8 @@ public sealed record ScriptDefinition(string Name, string Source, string Version
     /// <summary>The version of a source: the first 16 hex digits of its SHA-256, stable across restarts and machines.</summary>
     public static string VersionOf(string source)
     {
-        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
-        SHA256.HashData(Encoding.UTF8.GetBytes(source), hash);
+        Span<byte> hash = stackalloc byte[Sha256.HashSizeInBytes];
+        Sha256.HashData(Encoding.UTF8.GetBytes(source), hash);
         return Convert.ToHexStringLower(hash[..8]);
     }
 }

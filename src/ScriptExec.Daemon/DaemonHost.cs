@@ -19,7 +19,13 @@ public static class DaemonHost
     public static WebApplication Build(string[] args, Action<IServiceCollection>? overrides = null)
     {
         var commandLine = CommandLine.Parse(args);
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            ContentRootPath = AppContext.BaseDirectory,
+            // The builder loads an appsettings.json beside the binary at once, watched for changes by default: an
+            // inotify thread for good, though the sources are cleared below. Ours are read once (reloadOnChange: false).
+            Args = ["--hostBuilder:reloadConfigOnChange=false"],
+        });
 
         // Ours alone, in order of precedence: config file < SCRIPTEXEC_* environment < command line.
         builder.Configuration.Sources.Clear();

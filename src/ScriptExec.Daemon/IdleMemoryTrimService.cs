@@ -8,10 +8,16 @@ namespace ScriptExec.Daemon;
 /// nothing, so nothing collects it). Once the daemon has been quiet for a check interval, after a burst, or after
 /// connections closed while resident memory stands well above the lowest it has been, one compacting collection and a
 /// malloc_trim return the rest: milliseconds, never during a burst, and at most once per burst or per wave of closes.
+/// Start-up is such a burst too (configuration, services, Kestrel, the store's first statements: the first GC region,
+/// 4 MiB, is full when the daemon is ready, and an idle daemon would carry it for good), so the same trim runs once,
+/// shortly after ready.
 /// </summary>
 internal sealed class IdleMemoryTrimService : BackgroundService
 {
     private static readonly TimeSpan CheckInterval = TimeSpan.FromSeconds(10);
+
+    // After ready, before the trim of what start-up left: past the first clients' calls, well before any check.
+    private static readonly TimeSpan StartupSettle = TimeSpan.FromSeconds(1);
 
     // Allocations per interval below which the daemon counts as quiet: status polls and idle subscribers stay under it.
     private const long QuietAllocationBytes = 8L * 1024 * 1024;
@@ -21,21 +27,34 @@ internal sealed class IdleMemoryTrimService : BackgroundService
 
     private readonly TimeProvider _time;
     private readonly ConnectionLimit _connections;
+    private readonly IHostApplicationLifetime _lifetime;
     private readonly ILogger<IdleMemoryTrimService> _logger;
 
-    public IdleMemoryTrimService(TimeProvider time, ConnectionLimit connections, ILogger<IdleMemoryTrimService> logger)
+    public IdleMemoryTrimService(
+        TimeProvider time, ConnectionLimit connections, IHostApplicationLifetime lifetime, ILogger<IdleMemoryTrimService> logger)
     {
         _time = time;
         _connections = connections;
+        _lifetime = lifetime;
         _logger = logger;
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        try
+        {
+            await TrimAfterStartAsync(stoppingToken);
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopped before it was ready.
+            return;
+        }
+
         using var timer = new PeriodicTimer(CheckInterval, _time);
         var allocated = GC.GetTotalAllocatedBytes();
         var burstSinceTrim = false;
-        var floor = Environment.WorkingSet;
+        var floor = ResidentBytes();
         var openAtTrim = 0;
         try
         {
@@ -53,7 +72,7 @@ internal sealed class IdleMemoryTrimService : BackgroundService
                 // What closed connections held (queues, pipe buffers, sockets) is garbage no collection will find
                 // by itself; while they were open it was live and a trim could not have returned it.
                 var open = _connections.Open;
-                var resident = Environment.WorkingSet;
+                var resident = ResidentBytes();
                 floor = Math.Min(floor, resident);
                 var closedWhileGrown = open < openAtTrim && resident - floor > TrimThresholdBytes;
                 openAtTrim = Math.Max(openAtTrim, open);
@@ -63,7 +82,7 @@ internal sealed class IdleMemoryTrimService : BackgroundService
                 }
 
                 Trim();
-                var after = Environment.WorkingSet;
+                var after = ResidentBytes();
                 Log.MemoryTrimmed(_logger, resident >> 20, after >> 20);
                 floor = Math.Min(floor, after);
                 burstSinceTrim = false;
@@ -75,6 +94,31 @@ internal sealed class IdleMemoryTrimService : BackgroundService
         {
             // Shutting down.
         }
+    }
+
+    private async Task TrimAfterStartAsync(CancellationToken stoppingToken)
+    {
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using (_lifetime.ApplicationStarted.Register(() => started.TrySetResult()))
+        using (stoppingToken.Register(() => started.TrySetCanceled(stoppingToken)))
+        {
+            await started.Task;
+        }
+
+        await Task.Delay(StartupSettle, _time, stoppingToken);
+        var resident = ResidentBytes();
+        Trim();
+        Log.StartupMemoryReturned(_logger, resident >> 20, ResidentBytes() >> 20);
+    }
+
+    /// <summary>
+    /// Resident memory from /proc/self/statm. Environment.WorkingSet builds a whole Process snapshot for this (stat,
+    /// status, cmdline and every thread's stat), during start-up where it was read first and again at every check.
+    /// </summary>
+    private static long ResidentBytes()
+    {
+        var fields = File.ReadAllText("/proc/self/statm").Split(' ');
+        return long.Parse(fields[1], System.Globalization.CultureInfo.InvariantCulture) * Environment.SystemPageSize;
     }
 
     private static void Trim()

@@ -1,6 +1,6 @@
 using System.Collections.Frozen;
-using System.Security.Cryptography;
 using Microsoft.Net.Http.Headers;
+using ScriptExec.Core.Crypto;
 
 namespace ScriptExec.Daemon;
 
@@ -86,7 +86,7 @@ internal static class ManagementPage
             var content = memory.ToArray();
             var path = "/" + name[ResourcePrefix.Length..];
             var type = ContentTypes.GetValueOrDefault(Path.GetExtension(path), "application/octet-stream");
-            var etag = $"\"{Convert.ToHexStringLower(SHA256.HashData(content))[..20]}\"";
+            var etag = $"\"{Convert.ToHexStringLower(Sha256.HashData(content))[..20]}\"";
             files[path] = new PageFile(path, content, type, etag);
             if (path == "/index.html")
             {

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using ScriptExec.Core;
+using ScriptExec.Core.Crypto;
 using ScriptExec.Rpc.Sessions;
 
 namespace ScriptExec.Daemon;
@@ -53,13 +54,13 @@ public sealed class TokenAuthenticator : IBearerTokens
         return match;
     }
 
-    public static byte[] Hash(string token) => SHA256.HashData(Encoding.UTF8.GetBytes(token));
+    public static byte[] Hash(string token) => Sha256.HashData(Encoding.UTF8.GetBytes(token));
 
     private static string LoadOrCreate(string path)
     {
         if (!File.Exists(path))
         {
-            var token = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
+            var token = Convert.ToHexStringLower(SecureRandom.GetBytes(32));
             using var stream = new FileStream(path, new FileStreamOptions
             {
                 Mode = FileMode.CreateNew,

@@ -1,6 +1,6 @@
-using System.Security.Cryptography;
 using System.Text;
 using ScriptExec.Core;
+using ScriptExec.Core.Crypto;
 using ScriptExec.Supervisor.Processes;
 
 namespace ScriptExec.Supervisor;
@@ -39,7 +39,7 @@ internal sealed class ExecutionReaper
 
     /// <summary>A stable key for the daemon whose scripts live in <paramref name="scriptDirectory"/> (one per data directory).</summary>
     public static string KeyFor(string scriptDirectory) =>
-        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Path.GetFullPath(scriptDirectory))))[..16];
+        Convert.ToHexStringLower(Sha256.HashData(Encoding.UTF8.GetBytes(Path.GetFullPath(scriptDirectory))))[..16];
 
     /// <summary>
     /// Creates the execution's cgroup and those of its controller <paramref name="limits"/>, and has

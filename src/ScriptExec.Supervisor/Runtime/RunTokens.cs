@@ -3,6 +3,7 @@ using System.Diagnostics.CodeAnalysis;
 using System.Security.Cryptography;
 using System.Text;
 using ScriptExec.Core;
+using ScriptExec.Core.Crypto;
 
 namespace ScriptExec.Supervisor.Runtime;
 
@@ -51,7 +52,7 @@ public sealed class RunTokens
     {
         ArgumentException.ThrowIfNullOrEmpty(userName);
         Span<byte> secret = stackalloc byte[TokenBytes];
-        RandomNumberGenerator.Fill(secret);
+        SecureRandom.Fill(secret);
         var token = Base64Url.EncodeToString(secret);
         CryptographicOperations.ZeroMemory(secret);
 
@@ -119,5 +120,5 @@ public sealed class RunTokens
         return true;
     }
 
-    private static byte[] Hash(string token) => SHA256.HashData(Encoding.ASCII.GetBytes(token));
+    private static byte[] Hash(string token) => Sha256.HashData(Encoding.ASCII.GetBytes(token));
 }
