@@ -22,11 +22,12 @@ internal sealed class ExecutionQuery
     /// <summary>More branches than this and the driving dimension becomes a residual condition instead.</summary>
     public const int MaxBranches = 64;
 
-    private ExecutionQuery(string sql, QueryParameters parameters, bool empty)
+    private ExecutionQuery(string sql, QueryParameters parameters, bool empty, int pageSize = 0)
     {
         Sql = sql;
         Parameters = parameters;
         IsEmpty = empty;
+        PageSize = pageSize;
     }
 
     public string Sql { get; }
@@ -35,6 +36,9 @@ internal sealed class ExecutionQuery
 
     /// <summary>True when the filter can match nothing (an empty list); no SQL needs to run.</summary>
     public bool IsEmpty { get; }
+
+    /// <summary>The most rows the query returns.</summary>
+    public int PageSize { get; }
 
     public static ExecutionQuery Build(ExecutionFilter filter, Pagination page)
     {
@@ -124,7 +128,7 @@ internal sealed class ExecutionQuery
             sql.Append(CultureInfo.InvariantCulture, $" ORDER BY id {order} LIMIT @count;");
         }
 
-        return new ExecutionQuery(sql.ToString(), parameters, empty: false);
+        return new ExecutionQuery(sql.ToString(), parameters, empty: false, page.Count);
     }
 
     private static void AppendBranch(StringBuilder sql, (string Index, string Condition) branch, StringBuilder residual, string order) =>

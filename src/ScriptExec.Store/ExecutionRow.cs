@@ -1,4 +1,3 @@
-using Microsoft.Data.Sqlite;
 using ScriptExec.Core;
 
 namespace ScriptExec.Store;
@@ -50,28 +49,28 @@ internal sealed class ExecutionRow
 
     public long OutputDroppedLines { get; init; }
 
-    /// <summary>The row at the reader's position, its columns in <see cref="Columns"/>' order (a run-time-built query).</summary>
-    public static ExecutionRow Read(SqliteDataReader reader) => new()
+    /// <summary>The row <paramref name="statement"/> stands on, its columns in <see cref="Columns"/>' order (a run-time-built query).</summary>
+    public static ExecutionRow Read(PreparedStatement statement) => new()
     {
-        Id = reader.GetInt64(0),
-        ScriptName = reader.GetString(1),
-        InstanceName = reader.GetString(2),
-        ScriptVersion = reader.GetString(3),
-        StartTimestamp = reader.GetInt64(4),
-        StartTriggerType = reader.GetString(5),
-        StartTriggerSetting = NullableString(reader, 6),
-        StartTriggerUsername = NullableString(reader, 7),
-        State = reader.GetString(8),
-        Arguments = NullableString(reader, 9),
-        Pid = NullableInt64(reader, 10),
-        DurationMs = NullableInt64(reader, 11),
-        ExitCode = NullableInt64(reader, 12),
-        StopTriggerType = NullableString(reader, 13),
-        StopTriggerSetting = NullableString(reader, 14),
-        StopTriggerUsername = NullableString(reader, 15),
-        Outdated = reader.GetInt64(16),
-        OutputTruncated = reader.GetInt64(17),
-        OutputDroppedLines = reader.GetInt64(18),
+        Id = statement.GetInt64(0),
+        ScriptName = statement.GetString(1),
+        InstanceName = statement.GetString(2),
+        ScriptVersion = statement.GetString(3),
+        StartTimestamp = statement.GetInt64(4),
+        StartTriggerType = statement.GetString(5),
+        StartTriggerSetting = statement.GetNullableString(6),
+        StartTriggerUsername = statement.GetNullableString(7),
+        State = statement.GetString(8),
+        Arguments = statement.GetNullableString(9),
+        Pid = statement.GetNullableInt64(10),
+        DurationMs = statement.GetNullableInt64(11),
+        ExitCode = statement.GetNullableInt64(12),
+        StopTriggerType = statement.GetNullableString(13),
+        StopTriggerSetting = statement.GetNullableString(14),
+        StopTriggerUsername = statement.GetNullableString(15),
+        Outdated = statement.GetInt64(16),
+        OutputTruncated = statement.GetInt64(17),
+        OutputDroppedLines = statement.GetInt64(18),
     };
 
     public Execution ToExecution()
@@ -98,8 +97,4 @@ internal sealed class ExecutionRow
             OutputDroppedLines = OutputDroppedLines,
         };
     }
-
-    private static string? NullableString(SqliteDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
-
-    private static long? NullableInt64(SqliteDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetInt64(ordinal);
 }

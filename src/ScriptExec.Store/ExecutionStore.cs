@@ -185,18 +185,21 @@ public sealed partial class ExecutionStore
             return [];
         }
 
-        using var connection = _db.OpenRead();
-        using var command = connection.CreateCommand();
-        command.CommandText = query.Sql;
-        query.Parameters.BindTo(command);
-        var rows = new List<Execution>();
-        using (var reader = command.ExecuteReader())
-        {
-            while (reader.Read())
+        // The SQL text depends on the filter's shape only, so a repeated query finds its statement compiled.
+        var rows = _db.ReadPrepared(
+            query.Sql,
+            query,
+            static (statement, q) => q.Parameters.BindTo(statement),
+            static (statement, q) =>
             {
-                rows.Add(ExecutionRow.Read(reader).ToExecution());
-            }
-        }
+                var rows = new List<Execution>(q.PageSize);
+                while (statement.Step())
+                {
+                    rows.Add(ExecutionRow.Read(statement).ToExecution());
+                }
+
+                return rows;
+            });
 
         if (page.Ascending)
         {

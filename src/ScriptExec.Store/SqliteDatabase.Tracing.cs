@@ -29,11 +29,13 @@ public sealed partial class SqliteDatabase
         }
     }
 
-    private void Trace(SqliteConnection connection)
+    private void Trace(SqliteConnection connection) => Trace(connection.Handle!);
+
+    private void Trace(sqlite3 db)
     {
         if (_statementListener is not null)
         {
-            raw.sqlite3_trace(connection.Handle, _onStatement, null);
+            raw.sqlite3_trace(db, _onStatement, null);
         }
     }
 

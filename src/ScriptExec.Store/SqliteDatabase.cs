@@ -150,6 +150,7 @@ public sealed partial class SqliteDatabase : IDisposable
 
     public void Dispose()
     {
+        CloseReadSessions();
         _writeLock.Wait();
         try
         {

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Json;
 using StreamJsonRpc.Protocol;
 
@@ -40,6 +41,26 @@ internal static class OutboundResponses
     /// <summary>Returns <paramref name="json"/> with the value of its top-level <c>id</c> replaced by <paramref name="rawId"/>.</summary>
     public static byte[] SpliceId(ReadOnlySpan<byte> json, ReadOnlySpan<byte> rawId)
     {
+        var (start, end) = IdValueRange(json);
+        var spliced = new byte[json.Length - (end - start) + rawId.Length];
+        json[..start].CopyTo(spliced);
+        rawId.CopyTo(spliced.AsSpan(start));
+        json[end..].CopyTo(spliced.AsSpan(start + rawId.Length));
+        return spliced;
+    }
+
+    /// <summary>Writes <paramref name="json"/> to <paramref name="output"/> with the value of its top-level <c>id</c> replaced by <paramref name="rawId"/>.</summary>
+    public static void SpliceId(ReadOnlySpan<byte> json, ReadOnlySpan<byte> rawId, IBufferWriter<byte> output)
+    {
+        var (start, end) = IdValueRange(json);
+        output.Write(json[..start]);
+        output.Write(rawId);
+        output.Write(json[end..]);
+    }
+
+    /// <summary>Where the value of the top-level <c>id</c> of <paramref name="json"/> starts and ends.</summary>
+    private static (int Start, int End) IdValueRange(ReadOnlySpan<byte> json)
+    {
         var reader = new Utf8JsonReader(json);
         while (reader.Read())
         {
@@ -56,13 +77,7 @@ internal static class OutboundResponses
                 continue;
             }
 
-            int start = (int)reader.TokenStartIndex;
-            int end = (int)reader.BytesConsumed;
-            var spliced = new byte[json.Length - (end - start) + rawId.Length];
-            json[..start].CopyTo(spliced);
-            rawId.CopyTo(spliced.AsSpan(start));
-            json[end..].CopyTo(spliced.AsSpan(start + rawId.Length));
-            return spliced;
+            return ((int)reader.TokenStartIndex, (int)reader.BytesConsumed);
         }
 
         throw new InvalidOperationException("The serialized response has no top-level id.");

@@ -26,6 +26,9 @@ public sealed partial class SpecCompliantMessageHandler
     /// <summary>The default number of requests a client may have unanswered before the next message is read.</summary>
     public const int DefaultMaxUnansweredRequests = 1000;
 
+    // Most replies fit at once; a page of executions grows it a few times (pooled arrays, so nothing is left to collect).
+    private const int ReplyBufferBytes = 4096;
+
     private readonly IMessageTransport _transport;
     private readonly SystemTextJsonFormatter _formatter;
     private readonly IReadOnlySet<string> _methodNames;
@@ -163,19 +166,43 @@ public sealed partial class SpecCompliantMessageHandler
             OutboundResponses.Sanitize(error);
         }
 
-        // Only forget the id once serialization worked: on failure StreamJsonRpc answers the same id again.
-        byte[] response = OutboundResponses.SpliceId(Serialize(jsonRpcMessage).Span, reply.RawId);
-        _pending.TryRemove(internalId, out _);
-        byte[]? toWrite = reply.Batch is null ? response : reply.Batch.Fill(reply.Slot, response);
-        if (toWrite is null)
+        // Pooled buffers: a page of executions is tens of kilobytes, and a fresh growing array per reply (plus its
+        // spliced copy) was most of what a query allocated, so most of what made the GC pause under a dashboard's polls.
+        using var serialized = new PooledBufferWriter(ReplyBufferBytes);
+        lock (_serializeGate)
         {
-            ReplySent();
+            _formatter.Serialize(serialized, jsonRpcMessage);
+        }
+
+        // Only forget the id once serialization worked: on failure StreamJsonRpc answers the same id again.
+        if (reply.Batch is not null)
+        {
+            byte[] member = OutboundResponses.SpliceId(serialized.WrittenMemory.Span, reply.RawId);
+            _pending.TryRemove(internalId, out _);
+            if (reply.Batch.Fill(reply.Slot, member) is { } wholeBatch)
+            {
+                await WriteReplyAsync(wholeBatch, cancellationToken);
+            }
+            else
+            {
+                ReplySent();
+            }
+
             return;
         }
 
+        using var response = new PooledBufferWriter(serialized.WrittenMemory.Length + reply.RawId.Length);
+        OutboundResponses.SpliceId(serialized.WrittenMemory.Span, reply.RawId, response);
+        _pending.TryRemove(internalId, out _);
+        await WriteReplyAsync(response.WrittenMemory, cancellationToken);
+    }
+
+    /// <summary>Writes a reply and counts it as sent.</summary>
+    private async ValueTask WriteReplyAsync(ReadOnlyMemory<byte> reply, CancellationToken cancellationToken)
+    {
         try
         {
-            await _transport.WriteAsync(toWrite, cancellationToken);
+            await _transport.WriteAsync(reply, cancellationToken);
         }
         finally
         {
@@ -211,17 +238,6 @@ public sealed partial class SpecCompliantMessageHandler
         {
             _readGate.Release();
         }
-    }
-
-    private ReadOnlyMemory<byte> Serialize(JsonRpcMessage message)
-    {
-        var output = new ArrayBufferWriter<byte>(256);
-        lock (_serializeGate)
-        {
-            _formatter.Serialize(output, message);
-        }
-
-        return output.WrittenMemory;
     }
 
     private void ReplyPromised()
