@@ -130,7 +130,7 @@ public class OutputCaptureTests
 
         public int Calls => Volatile.Read(ref _calls);
 
-        public void OnLine(OutputStream stream, string content, long timestampMs)
+        public void OnLine(OutputStream stream, ReadOnlySpan<byte> content, long timestampMs)
         {
             Interlocked.Increment(ref _calls);
             throw new InvalidOperationException("sink failure");
