@@ -122,19 +122,17 @@ internal sealed class OutputCapture : IDisposable
                     break;
                 }
 
+                if (!_truncated)
+                {
+                    DeliverRead(splitter, handler, buffer.AsSpan(0, received));
+                }
+
+                // Otherwise draining only: nothing more is delivered, so it is not even split.
                 if (received == buffer.Length && buffer.Length < FloodReceiveBufferBytes)
                 {
                     // The script writes faster than one buffer per read: read more at a time from now on.
                     buffer = Grow(buffer);
                 }
-
-                if (_truncated)
-                {
-                    // Draining only: nothing more is delivered, so do not even split.
-                    continue;
-                }
-
-                DeliverRead(splitter, handler, buffer.AsSpan(0, received));
             }
 
             if (!_truncated)
