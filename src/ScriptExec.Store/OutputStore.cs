@@ -259,7 +259,9 @@ public sealed class OutputStore : IAsyncDisposable
             }
 
             batch.Clear();
-            if (linesSinceTrim >= LinesBeforeMemoryTrim && reader.Count == 0)
+
+            // Nothing queued (the unbounded channel cannot count its items, so the store's own count says it).
+            if (linesSinceTrim >= LinesBeforeMemoryTrim && Interlocked.Read(ref _pending) == 0)
             {
                 linesSinceTrim = 0;
                 GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);

@@ -34,24 +34,6 @@ public sealed class OutputBatchTests : StoreFixture
             .Select(c => (c.FirstLine, c.LineCount))];
     }
 
-    /// <summary>
-    /// Holds the writer connection (a consistent read that waits) until the result is disposed: nothing is committed
-    /// meanwhile, so what is queued is written together, whatever the timing.
-    /// </summary>
-    private async Task<IAsyncDisposable> HoldWriterAsync()
-    {
-        var held = new ManualResetEventSlim();
-        var release = new ManualResetEventSlim();
-        var holder = Task.Run(() => Db.ReadConsistent(_ =>
-        {
-            held.Set();
-            release.Wait(TimeSpan.FromMinutes(1));
-            return 0;
-        }));
-        Assert.That(held.Wait(TimeSpan.FromSeconds(30)), Is.True, "the writer connection was taken");
-        return new WriterHold(holder, held, release);
-    }
-
     private static List<OutputLine> ReadChunk(OutputChunkBuilder chunk)
     {
         var read = new List<OutputLine>();
@@ -172,6 +154,37 @@ public sealed class OutputBatchTests : StoreFixture
     }
 
     [Test]
+    public async Task A_flood_past_the_memory_trim_is_stored_whole_and_the_writer_goes_on()
+    {
+        // 300,000 lines: past the writer's memory trim (every 250,000 lines, once its queue is empty), which must
+        // neither stop the writer nor lose a line; appends after it are stored too.
+        await using var output = new OutputStore(Db);
+        long id = 0;
+        var content = new byte[99];
+        content.AsSpan().Fill((byte)'0');
+        for (var read = 0; read < 470; read++)
+        {
+            var batch = new OutputBatch(Execution);
+            for (var i = 0; i < 640; i++)
+            {
+                batch.Add(++id, OutputStreamKind.Stdout, 1_700_000_000_000, content);
+            }
+
+            await output.AppendAsync(batch);
+        }
+
+        await output.FlushAsync();
+        await output.AppendAsync(Execution, Line(++id, "after the trim"));
+        await output.FlushAsync();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(Chunks().Sum(c => c.Count), Is.EqualTo(id));
+            Assert.That(output.Read(Execution, id - 2, 10).Select(l => l.Content), Is.EqualTo(new[] { new string('0', 99), "after the trim" }));
+        });
+    }
+
+    [Test]
     public async Task Appends_wait_while_the_writer_is_that_far_behind_and_go_on_when_it_catches_up()
     {
         await using var output = new OutputStore(Db);
@@ -201,15 +214,4 @@ public sealed class OutputBatchTests : StoreFixture
     }
 
     private sealed record ChunkRow(long FirstLine, long LineCount);
-
-    private sealed class WriterHold(Task holder, ManualResetEventSlim held, ManualResetEventSlim release) : IAsyncDisposable
-    {
-        public async ValueTask DisposeAsync()
-        {
-            release.Set();
-            await holder;
-            held.Dispose();
-            release.Dispose();
-        }
-    }
 }
