@@ -49,6 +49,7 @@ internal sealed class OutputChunkBuilder : IDisposable
     private const int MaxLineOverhead = 1 + 10 + 5;
 
     private byte[] _buffer = [];
+    private long _firstTimestamp;
     private long _lastTimestamp;
 
     public long ExecutionId { get; private set; }
@@ -71,22 +72,58 @@ internal sealed class OutputChunkBuilder : IDisposable
     public bool Accepts(long executionId, long lineId) =>
         IsEmpty || (executionId == ExecutionId && lineId == FirstLine + LineCount && LineCount < OutputChunk.MaxLines && Length < OutputChunk.MaxBytes);
 
+    /// <summary>
+    /// Adds a line already in UTF-8 (the capture's bytes, as read): no decoding and no re-encoding on the way to
+    /// the store. Only after <see cref="Accepts"/> said yes.
+    /// </summary>
+    public void Append(long executionId, long lineId, OutputStreamKind stream, long timestampMs, ReadOnlySpan<byte> content)
+    {
+        Ensure(MaxLineOverhead + content.Length);
+        var position = StartLine(executionId, lineId, stream, timestampMs);
+        var span = _buffer.AsSpan();
+        position = WriteVarint(span, position, (uint)content.Length);
+        content.CopyTo(span[position..]);
+        Length = position + content.Length;
+        LineCount++;
+    }
+
+    /// <summary>
+    /// Moves the lines of <paramref name="next"/> (the same execution's following lines) to the end of this chunk
+    /// when both fit in one; true when it did. Only the first line's timestamp delta is re-encoded (it was taken
+    /// from 0); the rest is copied as it is.
+    /// </summary>
+    public bool TryAbsorb(OutputChunkBuilder next)
+    {
+        if (next.IsEmpty)
+        {
+            return true;
+        }
+
+        if (!IsEmpty && (next.ExecutionId != ExecutionId || next.FirstLine != FirstLine + LineCount
+            || LineCount + next.LineCount > OutputChunk.MaxLines || Length + next.Length > OutputChunk.MaxBytes))
+        {
+            return false;
+        }
+
+        var source = next.Encoded;
+        var rest = 1;
+        OutputChunk.ReadVarint(source, ref rest);
+        Ensure(1 + 10 + (source.Length - rest));
+        var position = StartLine(next.ExecutionId, next.FirstLine, (OutputStreamKind)source[0], next._firstTimestamp);
+        source[rest..].CopyTo(_buffer.AsSpan(position));
+        Length = position + (source.Length - rest);
+        LineCount += next.LineCount;
+        Streams |= next.Streams;
+        _lastTimestamp = next._lastTimestamp;
+        return true;
+    }
+
     /// <summary>Adds a line; only after <see cref="Accepts"/> said yes.</summary>
     public void Append(long executionId, OutputLine line)
     {
-        if (IsEmpty)
-        {
-            ExecutionId = executionId;
-            FirstLine = line.Id;
-            _lastTimestamp = 0;
-        }
-
         Ensure(MaxLineOverhead + Encoding.UTF8.GetMaxByteCount(line.Content.Length));
+        var position = StartLine(executionId, line.Id, line.Stream, line.TimestampMs);
         var span = _buffer.AsSpan();
-        var position = Length;
-        span[position++] = (byte)line.Stream;
-        var delta = line.TimestampMs - _lastTimestamp;
-        position = WriteVarint(span, position, (ulong)((delta << 1) ^ (delta >> 63)));
 
         // Short content (most lines) cannot need more than a one-byte length: no counting pass for it.
         var bytes = line.Content.Length * 3 < 0x80 ? -1 : Encoding.UTF8.GetByteCount(line.Content);
@@ -102,8 +139,6 @@ internal sealed class OutputChunkBuilder : IDisposable
         }
 
         Length = position + bytes;
-        _lastTimestamp = line.TimestampMs;
-        Streams |= OutputChunk.StreamBit(line.Stream);
         LineCount++;
     }
 
@@ -140,6 +175,26 @@ internal sealed class OutputChunkBuilder : IDisposable
         }
 
         _buffer = larger;
+    }
+
+    /// <summary>Writes a line's stream and timestamp delta (room ensured by the caller); returns where its length goes.</summary>
+    private int StartLine(long executionId, long lineId, OutputStreamKind stream, long timestampMs)
+    {
+        if (IsEmpty)
+        {
+            ExecutionId = executionId;
+            FirstLine = lineId;
+            _firstTimestamp = timestampMs;
+            _lastTimestamp = 0;
+        }
+
+        var span = _buffer.AsSpan();
+        var position = Length;
+        span[position++] = (byte)stream;
+        var delta = timestampMs - _lastTimestamp;
+        _lastTimestamp = timestampMs;
+        Streams |= OutputChunk.StreamBit(stream);
+        return WriteVarint(span, position, (ulong)((delta << 1) ^ (delta >> 63)));
     }
 
     private static int WriteVarint(Span<byte> span, int position, ulong value)

@@ -7,14 +7,21 @@ using ScriptExec.Core;
 namespace ScriptExec.Store;
 
 /// <summary>
-/// Captured output lines. Writers enqueue; one background loop commits them in batches, so a chatty script costs
-/// one transaction per batch rather than per line, and stores each batch's consecutive lines of an execution as
-/// chunks (<see cref="OutputChunk"/>): a row per few hundred lines instead of one per line. The queue is bounded: when the disk falls that far behind,
-/// appends wait (and so, through its full socket buffer, does the script) instead of memory growing.
+/// Captured output lines. Writers enqueue <see cref="OutputBatch"/>es (the lines of one read, already encoded as
+/// chunks); one background loop commits them in transactions of many batches, and stores consecutive lines of an
+/// execution as chunks (<see cref="OutputChunk"/>): a row per few hundred lines instead of one per line, small
+/// batches appended to the chunk under way. The queue is bounded by bytes: when the disk falls
+/// <see cref="MaxQueuedBytes"/> behind, appends wait (and so, through its full socket buffer, does the script)
+/// instead of memory growing.
 /// </summary>
 public sealed class OutputStore : IAsyncDisposable
 {
-    public const int QueueCapacity = 32 * 1024;
+    /// <summary>
+    /// Encoded output queued for the writer at most (a batch's cost is at least <see cref="OutputBatch.QueueOverheadBytes"/>,
+    /// so this also bounds the count of tiny batches): enough to keep the writer busy through a commit while capture reads on.
+    /// </summary>
+    public const long MaxQueuedBytes = 8 * 1024 * 1024;
+
     private const int MaxBatch = 8192;
     private const int MaxSpareChunks = 4;
 
@@ -34,8 +41,11 @@ public sealed class OutputStore : IAsyncDisposable
         """;
 
     private readonly SqliteDatabase _db;
-    private readonly Channel<Pending> _queue = Channel.CreateBounded<Pending>(
-        new BoundedChannelOptions(QueueCapacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+    private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
+
+    // Bytes queued and not yet written, and the signal the writer gives (replacing it) each time it took some off.
+    private long _queuedBytes;
+    private TaskCompletionSource _room = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private readonly Task _writerLoop;
 
@@ -62,10 +72,70 @@ public sealed class OutputStore : IAsyncDisposable
     /// <summary>Queues a line for <paramref name="executionId"/>; waits only when the queue is full.</summary>
     public ValueTask AppendAsync(long executionId, OutputLine line, CancellationToken cancellationToken = default)
     {
-        Interlocked.Increment(ref _pending);
-        return _queue.Writer.WriteAsync(new Pending(executionId, line, null), cancellationToken);
+        var batch = new OutputBatch(executionId);
+        batch.Add(line);
+        return AppendAsync(batch, cancellationToken);
     }
 
+    /// <summary>
+    /// Queues <paramref name="batch"/> and takes it over (the store disposes it); completes at once unless
+    /// <see cref="MaxQueuedBytes"/> are queued, then when the writer has made room.
+    /// </summary>
+    public ValueTask AppendAsync(OutputBatch batch, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        if (batch.IsEmpty)
+        {
+            batch.Dispose();
+            return default;
+        }
+
+        if (Interlocked.Read(ref _queuedBytes) < MaxQueuedBytes)
+        {
+            Enqueue(batch);
+            return default;
+        }
+
+        return AppendWhenRoomAsync(batch, cancellationToken);
+    }
+
+    private async ValueTask AppendWhenRoomAsync(OutputBatch batch, CancellationToken cancellationToken)
+    {
+        try
+        {
+            // The signal is read before the check: the writer lowers the count before it replaces the signal, so
+            // a wait can never miss the room it is for.
+            var room = Volatile.Read(ref _room);
+            while (Interlocked.Read(ref _queuedBytes) >= MaxQueuedBytes)
+            {
+                await room.Task.WaitAsync(cancellationToken);
+                room = Volatile.Read(ref _room);
+            }
+        }
+        catch
+        {
+            batch.Dispose();
+            throw;
+        }
+
+        Enqueue(batch);
+    }
+
+    private void Enqueue(OutputBatch batch)
+    {
+        var bytes = batch.QueuedBytes;
+        Interlocked.Add(ref _queuedBytes, bytes);
+        Interlocked.Increment(ref _pending);
+        if (!_queue.Writer.TryWrite(new Pending(batch, bytes, null)))
+        {
+            // The store is shutting down: nothing will write it.
+            Interlocked.Add(ref _queuedBytes, -bytes);
+            Interlocked.Decrement(ref _pending);
+            batch.Dispose();
+        }
+    }
+
+    // Batches queued and not yet committed (or lost).
     private long _pending;
 
     /// <summary>Completes once every line queued before this call is committed.</summary>
@@ -78,7 +148,7 @@ public sealed class OutputStore : IAsyncDisposable
         }
 
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        await _queue.Writer.WriteAsync(new Pending(0, null, done), cancellationToken);
+        await _queue.Writer.WriteAsync(new Pending(null, 0, done), cancellationToken);
         await done.Task.WaitAsync(cancellationToken);
     }
 
@@ -167,15 +237,31 @@ public sealed class OutputStore : IAsyncDisposable
             }
 
             // Counted as done whether committed or lost to a failed batch, so a flush never waits forever.
-            Interlocked.Add(ref _pending, -batch.Count(i => i.Line is not null));
+            long queuedBytes = 0;
+            long batches = 0;
+            foreach (var item in batch)
+            {
+                if (item.Lines is { } lines)
+                {
+                    linesSinceTrim += lines.LineCount;
+                    queuedBytes += item.QueuedBytes;
+                    batches++;
+                    lines.Dispose();
+                }
+            }
+
+            Interlocked.Add(ref _pending, -batches);
+            Interlocked.Add(ref _queuedBytes, -queuedBytes);
+            Interlocked.Exchange(ref _room, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
             foreach (var item in batch)
             {
                 item.Flushed?.TrySetResult();
             }
 
-            linesSinceTrim += batch.Count;
             batch.Clear();
-            if (linesSinceTrim >= LinesBeforeMemoryTrim && reader.Count == 0)
+
+            // Nothing queued (the unbounded channel cannot count its items, so the store's own count says it).
+            if (linesSinceTrim >= LinesBeforeMemoryTrim && Interlocked.Read(ref _pending) == 0)
             {
                 linesSinceTrim = 0;
                 GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
@@ -188,11 +274,14 @@ public sealed class OutputStore : IAsyncDisposable
         long lines = 0;
         foreach (var item in batch)
         {
-            if (item.Line is { } line)
+            if (item.Lines is { } lost)
             {
-                lines++;
-                var bytes = System.Text.Encoding.UTF8.GetByteCount(line.Content);
-                _lost.AddOrUpdate(item.ExecutionId, _ => new LostOutput(1, bytes), (_, l) => new LostOutput(l.Lines + 1, l.Bytes + bytes));
+                lines += lost.LineCount;
+                _lost.AddOrUpdate(
+                    lost.ExecutionId,
+                    static (_, l) => new LostOutput(l.LineCount, l.ContentBytes),
+                    static (_, before, l) => new LostOutput(before.Lines + l.LineCount, before.Bytes + l.ContentBytes),
+                    lost);
             }
         }
 
@@ -213,30 +302,26 @@ public sealed class OutputStore : IAsyncDisposable
         {
             foreach (var item in batch)
             {
-                if (item.Line is not { } line)
+                if (item.Lines is not { } lines)
                 {
                     continue;
                 }
 
-                if (!_chunks.TryGetValue(item.ExecutionId, out var chunk))
+                foreach (var next in lines.Chunks)
                 {
-                    chunk = _spareChunks.TryPop(out var spare) ? spare : new OutputChunkBuilder();
-                    _chunks.Add(item.ExecutionId, chunk);
-                }
-                else if (!chunk.Accepts(item.ExecutionId, line.Id))
-                {
-                    _batchBytes += chunk.Length;
-                    chunkInsert.Write(chunk);
+                    Add(chunkInsert, lines.ExecutionId, next);
                 }
 
-                chunk.Append(item.ExecutionId, line);
-                written++;
+                written += lines.LineCount;
             }
 
             foreach (var chunk in _chunks.Values)
             {
-                _batchBytes += chunk.Length;
-                chunkInsert.Write(chunk);
+                if (!chunk.IsEmpty)
+                {
+                    _batchBytes += chunk.Length;
+                    chunkInsert.Write(chunk);
+                }
             }
         }
         finally
@@ -245,6 +330,41 @@ public sealed class OutputStore : IAsyncDisposable
         }
 
         return written;
+    }
+
+    /// <summary>
+    /// Appends <paramref name="next"/> to its execution's chunk under way when it fits there; otherwise that chunk
+    /// is written, and <paramref name="next"/> is written as it is when it is nearly full (no copy: a flood's reads
+    /// come in large chunks) or becomes the new chunk under way.
+    /// </summary>
+    private void Add(ChunkInsert chunkInsert, long executionId, OutputChunkBuilder next)
+    {
+        if (!_chunks.TryGetValue(executionId, out var current))
+        {
+            current = _spareChunks.TryPop(out var spare) ? spare : new OutputChunkBuilder();
+            _chunks.Add(executionId, current);
+        }
+
+        if (!current.IsEmpty)
+        {
+            if (current.TryAbsorb(next))
+            {
+                return;
+            }
+
+            _batchBytes += current.Length;
+            chunkInsert.Write(current);
+        }
+
+        if (next.Length >= OutputChunk.MaxBytes / 2 || next.LineCount >= OutputChunk.MaxLines / 2)
+        {
+            _batchBytes += next.Length;
+            chunkInsert.Write(next);
+        }
+        else
+        {
+            current.TryAbsorb(next);
+        }
     }
 
     // Builders go back to a few spares after every batch (a failed one too), their buffers to the shared pool beyond
@@ -267,8 +387,7 @@ public sealed class OutputStore : IAsyncDisposable
         _chunks.Clear();
     }
 
-    private readonly record struct Pending(long ExecutionId, OutputLine? Line, TaskCompletionSource? Flushed);
-
+    private readonly record struct Pending(OutputBatch? Lines, long QueuedBytes, TaskCompletionSource? Flushed);
 }
 
 /// <summary>Captured lines of one execution the store refused: how many, and their UTF-8 bytes.</summary>

@@ -1,3 +1,4 @@
+using System.Text;
 using ScriptExec.Core;
 using ScriptExec.Store;
 using ScriptExec.Supervisor.Processes;
@@ -5,9 +6,10 @@ using ScriptExec.Supervisor.Processes;
 namespace ScriptExec.Supervisor;
 
 /// <summary>
-/// Numbers captured lines per execution, queues them for the batched output writer, and hands the lines of each
-/// read to the <see cref="OutputDispatcher"/> as one batch. Line ids are given here, at capture, so the ids
-/// subscribers receive are those the store will answer with.
+/// Numbers captured lines per execution, collects the lines of each read into one <see cref="OutputBatch"/> for the
+/// output writer (encoded as they come, no object per line), and hands them to the <see cref="OutputDispatcher"/>
+/// as one batch, as text, only while someone listens. Line ids are given here, at capture, so the ids subscribers
+/// receive are those the store will answer with.
 /// </summary>
 internal sealed class ExecutionOutputSink : IOutputSink
 {
@@ -15,6 +17,9 @@ internal sealed class ExecutionOutputSink : IOutputSink
     private readonly OutputDispatcher _dispatcher;
     private readonly List<OutputLine> _batch = [];
     private int _batchBytes;
+
+    // The lines of the read under way, for the store; handed over at the end of the read.
+    private OutputBatch? _stored;
     private long _lastLineId;
 
     // Lines the dispatcher refused (it was full); reported with the next batch it takes.
@@ -37,28 +42,33 @@ internal sealed class ExecutionOutputSink : IOutputSink
     /// <summary>UTF-8 bytes of the lines stored, for retention by total output size.</summary>
     public long StoredBytes { get; private set; }
 
-    public void OnLine(OutputStream stream, string content, long timestampMs)
+    public void OnLine(OutputStream stream, ReadOnlySpan<byte> content, long timestampMs)
     {
         // Calls never overlap (the capture serializes them), so a plain increment numbers lines in arrival order.
-        var line = new OutputLine(++_lastLineId, content, (OutputStreamKind)(int)stream, timestampMs);
-        StoredBytes += System.Text.Encoding.UTF8.GetByteCount(content);
-        var append = _output.AppendAsync(ExecutionId, line);
-        if (!append.IsCompletedSuccessfully)
-        {
-            // The store is far behind (only with output caps raised well above defaults): wait rather than grow
-            // memory; the script then waits on its full socket buffer, as on a slow terminal.
-            append.AsTask().GetAwaiter().GetResult();
-        }
+        var id = ++_lastLineId;
+        var kind = (OutputStreamKind)(int)stream;
+        _stored ??= new OutputBatch(ExecutionId);
+        _stored.Add(id, kind, timestampMs, content);
+        StoredBytes += content.Length;
 
         // Nobody subscribed to output: nothing to collect (a subscriber added now gets the lines from the next read).
         if (_dispatcher.HasOutputListeners)
         {
+            var line = new OutputLine(id, Encoding.UTF8.GetString(content), kind, timestampMs);
             _batch.Add(line);
             _batchBytes += CapturedOutput.QueuedBytesOf(line);
         }
     }
 
-    public void OnReadDelivered() => Dispatch(force: false);
+    /// <summary>A line of the daemon's own, given as text (spawn notes and failures).</summary>
+    public void OnLine(OutputStream stream, string content, long timestampMs) =>
+        OnLine(stream, Encoding.UTF8.GetBytes(content), timestampMs);
+
+    public void OnReadDelivered()
+    {
+        Store();
+        Dispatch(force: false);
+    }
 
     public void OnTruncated() => Truncated = true;
 
@@ -75,7 +85,28 @@ internal sealed class ExecutionOutputSink : IOutputSink
     }
 
     /// <summary>Hands on what is left, and what was dropped, even past the dispatcher's bound: nothing follows.</summary>
-    public void OnEnd() => Dispatch(force: true);
+    public void OnEnd()
+    {
+        Store();
+        Dispatch(force: true);
+    }
+
+    private void Store()
+    {
+        if (_stored is not { } stored)
+        {
+            return;
+        }
+
+        _stored = null;
+        var append = _output.AppendAsync(stored);
+        if (!append.IsCompletedSuccessfully)
+        {
+            // The store is far behind (only with output caps raised well above defaults): wait rather than grow
+            // memory; the script then waits on its full socket buffer, as on a slow terminal.
+            append.AsTask().GetAwaiter().GetResult();
+        }
+    }
 
     private void Dispatch(bool force)
     {

@@ -63,11 +63,15 @@ public sealed class OutputChunkTests : StoreFixture
     {
         const int count = 5_000;
         await using var output = new OutputStore(Db);
+
+        // Queued while the writer waits, so how many rows the lines make does not depend on how fast appends are.
+        var hold = await HoldWriterAsync();
         for (var i = 1; i <= count; i++)
         {
             await output.AppendAsync(7, Line(i, $"line {i}", i % 7 == 0 ? OutputStreamKind.Stderr : OutputStreamKind.Stdout));
         }
 
+        await hold.DisposeAsync();
         await output.FlushAsync();
         var chunks = Chunks(7);
 

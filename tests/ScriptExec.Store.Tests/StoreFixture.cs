@@ -36,4 +36,33 @@ public abstract class StoreFixture
     protected async Task<long> StartAsync(string script, string instance, string version = "v1", Trigger? trigger = null, long ts = 1_700_000_000) =>
         await Executions.InsertStartedAsync(
             new NewExecution(script, instance, version, ts, trigger ?? Trigger.Manual("root"), "-v"), CancellationToken.None);
+
+    /// <summary>
+    /// Holds the writer connection (a consistent read that waits) until the result is disposed: nothing is committed
+    /// meanwhile, so what is queued is written together, whatever the timing.
+    /// </summary>
+    protected async Task<IAsyncDisposable> HoldWriterAsync()
+    {
+        var held = new ManualResetEventSlim();
+        var release = new ManualResetEventSlim();
+        var holder = Task.Run(() => Db.ReadConsistent(_ =>
+        {
+            held.Set();
+            release.Wait(TimeSpan.FromMinutes(1));
+            return 0;
+        }));
+        Assert.That(held.Wait(TimeSpan.FromSeconds(30)), Is.True, "the writer connection was taken");
+        return new WriterHold(holder, held, release);
+    }
+
+    private sealed class WriterHold(Task holder, ManualResetEventSlim held, ManualResetEventSlim release) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            release.Set();
+            await holder;
+            held.Dispose();
+            release.Dispose();
+        }
+    }
 }

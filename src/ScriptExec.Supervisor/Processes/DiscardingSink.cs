@@ -5,7 +5,7 @@ internal sealed class DiscardingSink : IOutputSink
 {
     public static readonly DiscardingSink Instance = new();
 
-    public void OnLine(OutputStream stream, string content, long timestampMs)
+    public void OnLine(OutputStream stream, ReadOnlySpan<byte> content, long timestampMs)
     {
     }
 

@@ -16,15 +16,22 @@ public enum OutputStream
 /// </summary>
 public interface IOutputSink
 {
-    /// <summary>One line without its newline; <paramref name="timestampMs"/> is Unix time in milliseconds.</summary>
-    void OnLine(OutputStream stream, string content, long timestampMs);
+    /// <summary>
+    /// One line without its newline, as valid UTF-8 (masked; bytes that were not UTF-8 replaced by U+FFFD), only valid
+    /// during the call; <paramref name="timestampMs"/> is Unix time in milliseconds.
+    /// </summary>
+    void OnLine(OutputStream stream, ReadOnlySpan<byte> content, long timestampMs);
 
-    /// <summary>The lines of one read of either stream have all been passed to <see cref="OnLine"/>: a batch ends here.</summary>
+    /// <summary>A line of the daemon's own (a spawn note), given as text; it bypasses the capture's cap and budget.</summary>
+    void OnLine(OutputStream stream, string content, long timestampMs) =>
+        OnLine(stream, System.Text.Encoding.UTF8.GetBytes(content), timestampMs);
+
+    /// <summary>The lines of one read of either stream have all been passed to <see cref="OnLine(OutputStream, ReadOnlySpan{byte}, long)"/>: a batch ends here.</summary>
     void OnReadDelivered();
 
     /// <summary>
     /// The output budget dropped <paramref name="lines"/> lines in a row; their marker line follows through
-    /// <see cref="OnLine"/> unless the byte cap leaves no room for it.
+    /// <see cref="OnLine(OutputStream, ReadOnlySpan{byte}, long)"/> unless the byte cap leaves no room for it.
     /// </summary>
     void OnDropped(long lines);
 

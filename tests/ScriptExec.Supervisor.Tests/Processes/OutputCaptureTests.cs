@@ -66,6 +66,25 @@ public class OutputCaptureTests
     }
 
     [Test]
+    public async Task A_flood_read_in_growing_buffers_keeps_every_line_whole_and_in_order()
+    {
+        // About 2 MB of lines of 0 to 299 bytes: many reads fill the first buffer, so the capture grows it mid-stream
+        // and lines straddle the reads of both sizes.
+        const string script = """
+            awk 'BEGIN { x = "x"; while (length(x) < 300) x = x x;
+                for (i = 1; i <= 14000; i++) { s = i ":"; n = (i * 7) % 300; if (length(s) < n) s = s substr(x, 1, n - length(s)); print s } }'
+            """;
+        var sink = await Capture(script, new OutputCaptureOptions(MaxStoredBytes: 16 * 1024 * 1024));
+
+        var expected = Enumerable.Range(1, 14000).Select(i =>
+        {
+            var line = i.ToString(CultureInfo.InvariantCulture) + ":";
+            return line.Length < (i * 7) % 300 ? line.PadRight((i * 7) % 300, 'x') : line;
+        });
+        Assert.That(sink.Stdout, Is.EqualTo(expected));
+    }
+
+    [Test]
     public async Task Keeps_a_last_line_without_newline()
     {
         var sink = await Capture("printf 'first\\nlast'");
@@ -130,7 +149,7 @@ public class OutputCaptureTests
 
         public int Calls => Volatile.Read(ref _calls);
 
-        public void OnLine(OutputStream stream, string content, long timestampMs)
+        public void OnLine(OutputStream stream, ReadOnlySpan<byte> content, long timestampMs)
         {
             Interlocked.Increment(ref _calls);
             throw new InvalidOperationException("sink failure");

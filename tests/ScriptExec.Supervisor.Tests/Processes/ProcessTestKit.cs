@@ -24,7 +24,8 @@ internal sealed class RecordingSink : IOutputSink
 
     public long DeliveredBytes => _lines.Sum(line => (long)Encoding.UTF8.GetByteCount(line.Content));
 
-    public void OnLine(OutputStream stream, string content, long timestampMs) => _lines.Enqueue((stream, content, timestampMs));
+    public void OnLine(OutputStream stream, ReadOnlySpan<byte> content, long timestampMs) =>
+        _lines.Enqueue((stream, Encoding.UTF8.GetString(content), timestampMs));
 
     public void OnTruncated() => Interlocked.Increment(ref _truncatedCalls);
 
