@@ -1,4 +1,5 @@
 using Dapper;
+using Microsoft.Data.Sqlite;
 using ScriptExec.Core;
 
 namespace ScriptExec.Store;
@@ -72,8 +73,12 @@ public sealed partial class ExecutionStore
     public ExecutionStore(SqliteDatabase db)
     {
         _db = db;
-        Starts = new StartSequence(db.ReadConsistent(c => c.ExecuteScalar<long>(LastIdSql)));
+        Starts = new StartSequence(db.ReadConsistent(LastId));
     }
+
+    // A method, not a lambda: Dapper.AOT skips a call whose generic argument is inferred through a lambda's return
+    // (it was left to Dapper's ref-emit, which the native build cannot run), with no diagnostic to say so.
+    private static long LastId(SqliteConnection connection) => connection.ExecuteScalar<long>(LastIdSql);
 
     /// <summary>The ids of new executions, in the order their start records commit.</summary>
     public StartSequence Starts { get; }

@@ -20,8 +20,8 @@ internal sealed record BenchOptions
           --no-supervisord skip the supervisord baseline (reported as unavailable)
           --fail-on-miss   exit 3 when a target is missed (default: report only)
           --keep           keep the temporary directory (stores, logs) and print its path
-          --only SECTION   run one section: footprint, startup, query_latency, work_daemon,
-                           subscriber_flood, output_budget or fleet
+          --only SECTIONS  run these sections (comma-separated): footprint, startup, query_latency,
+                           work_daemon, subscriber_flood, output_budget, fleet
           --flood-rounds N rounds of the subscriber flood variants (default 3, --quick 1)
           --fleet-devices N daemons in the fleet section, on one local Mosquitto (default 50, --quick 10)
         """;
@@ -48,10 +48,10 @@ internal sealed record BenchOptions
 
     public bool ShowHelp { get; init; }
 
-    /// <summary>The one section to run (null: all).</summary>
+    /// <summary>The sections to run, comma-separated (null: all).</summary>
     public string? Only { get; init; }
 
-    public bool Runs(string section) => Only is null || Only == section;
+    public bool Runs(string section) => Only is null || Only.Split(',', StringSplitOptions.TrimEntries).Contains(section, StringComparer.Ordinal);
 
     public string Mode => Quick ? "quick" : "full";
 
