@@ -14,13 +14,17 @@ internal sealed unsafe partial class ExitWatcher
 {
     private const int EPOLL_CTL_ADD = 1;
     private const uint EPOLLIN = 0x001;
+    private const uint EPOLLONESHOT = 1u << 30;
     private const int MaxEvents = 64;
 
     // struct epoll_event is packed on x86-64 (12 bytes), naturally aligned elsewhere (16 bytes).
     private static readonly int EventSize = RuntimeInformation.ProcessArchitecture == Architecture.X64 ? 12 : 16;
 
     private readonly int _epoll;
-    private readonly ConcurrentDictionary<int, Action> _watched = new();
+    // By a token of their own, not by descriptor number: a child spawned at that moment holds a copy of a pidfd until
+    // its closefrom, so the registration of a closed pidfd can outlive it while its number already names the next one.
+    private readonly ConcurrentDictionary<long, (int Pidfd, Action Exited)> _watched = new();
+    private long _nextToken;
 
     private ExitWatcher(int epoll)
     {
@@ -45,13 +49,14 @@ internal sealed unsafe partial class ExitWatcher
             return false;
         }
 
-        _watched[pidfd] = exited;
+        var token = Interlocked.Increment(ref _nextToken);
+        _watched[token] = (pidfd, exited);
         var ev = stackalloc byte[16];
-        *(uint*)ev = EPOLLIN;
-        *(ulong*)(ev + (EventSize == 12 ? 4 : 8)) = (ulong)pidfd;
+        *(uint*)ev = EPOLLIN | EPOLLONESHOT;
+        *(ulong*)(ev + (EventSize == 12 ? 4 : 8)) = (ulong)token;
         if (EpollCtl(_epoll, EPOLL_CTL_ADD, pidfd, ev) != 0)
         {
-            _watched.TryRemove(pidfd, out _);
+            _watched.TryRemove(token, out _);
             Close(pidfd);
             return false;
         }
@@ -82,13 +87,13 @@ internal sealed unsafe partial class ExitWatcher
             var ready = EpollWait(_epoll, events, MaxEvents, -1);
             for (var i = 0; i < ready; i++)
             {
-                var pidfd = (int)*(ulong*)(events + (i * EventSize) + dataOffset);
-
-                // Forgotten before it is closed: once closed, its number may come back for the next process watched.
-                // Closing it also takes it out of the set.
-                _watched.TryRemove(pidfd, out var exited);
-                Close(pidfd);
-                exited?.Invoke();
+                // One shot: reported once. A token no longer watched is a stale registration (see _watched): ignored.
+                var token = (long)*(ulong*)(events + (i * EventSize) + dataOffset);
+                if (_watched.TryRemove(token, out var watched))
+                {
+                    Close(watched.Pidfd);
+                    watched.Exited();
+                }
             }
         }
     }

@@ -12,11 +12,11 @@ internal sealed class HeldChild
     private readonly SpawnGates _gates;
     private readonly SpawnGates.Gate _gate;
     private readonly HeldSpawn.Spawner _spawner;
-    private readonly SpawnerThread _thread;
+    private readonly Thread _thread;
     private readonly int _arrived;
     private bool _settled;
 
-    internal HeldChild(SpawnGates gates, SpawnGates.Gate gate, HeldSpawn.Spawner spawner, SpawnerThread thread, int arrived)
+    internal HeldChild(SpawnGates gates, SpawnGates.Gate gate, HeldSpawn.Spawner spawner, Thread thread, int arrived)
     {
         _gates = gates;
         _gate = gate;

@@ -38,6 +38,8 @@ public sealed record ChildSetup(IReadOnlyList<string> CgroupProcsFiles, Resource
 /// </remarks>
 internal static class HeldSpawn
 {
+    private const int SpawnerStackBytes = 256 * 1024;
+
     private const string NoVforkSemantics =
         "posix_spawn returned before its child's exec (no vfork semantics, as under qemu-user): the script was not run";
 
@@ -72,8 +74,8 @@ internal static class HeldSpawn
     {
         var gate = setup.Gates.Take();
         var spawner = new Spawner(spec, gate, stdinFd, stdoutFd, stderrFd);
-        var thread = SpawnerThread.Rent();
-        thread.Run(spawner.Run);
+        var thread = new Thread(spawner.Run, SpawnerStackBytes) { IsBackground = true, Name = "spawn" };
+        thread.Start();
 
         // Returns when the child has arrived, or when the spawner opened it itself because posix_spawn has returned.
         var arrived = OpenRetrying(gate.Arrived, O_RDONLY | O_CLOEXEC);
@@ -88,7 +90,7 @@ internal static class HeldSpawn
         }
         else if (!spawner.Returned)
         {
-            var pid = ChildOf(spawner.Tid, gate);
+            var pid = Arrived(spawner, gate);
             if (pid <= 0)
             {
                 // Cannot happen while the spawner is inside posix_spawn; if it did, nothing could be applied.
@@ -165,25 +167,36 @@ internal static class HeldSpawn
     }
 
     /// <summary>
-    /// The child of the spawner thread that is held at <paramref name="gate"/>, or 0 when none is listed. The thread
-    /// is reused, so earlier children of its may still be listed: the newest comes last, and the one held here is
-    /// the one whose descriptor 3 is the gate's arrival FIFO.
+    /// The held child, once it is at <paramref name="gate"/>: the open of the arrival FIFO returns for any writer,
+    /// and a child spawned elsewhere at that moment holds copies of the daemon's descriptors (a spawner's own
+    /// writer of this FIFO among them) until its closefrom. The child is there when its descriptor 3 is the FIFO,
+    /// which also means it is past its dup2s. 0 when posix_spawn returned first or it never shows.
     /// </summary>
-    private static int ChildOf(int spawnerTid, SpawnGates.Gate gate)
+    private static int Arrived(Spawner spawner, SpawnGates.Gate gate)
+    {
+        var deadline = Environment.TickCount64 + 10_000;
+        var spin = default(SpinWait);
+        while (!spawner.Returned && Environment.TickCount64 < deadline)
+        {
+            if (ChildOf(spawner.Tid) is > 0 and var pid && SpawnGates.IsHeldAt(pid, gate.Arrived))
+            {
+                return pid;
+            }
+
+            spin.SpinOnce(sleep1Threshold: 20);
+        }
+
+        return 0;
+    }
+
+    /// <summary>The one child of the spawner thread (a thread of its own per spawn), or 0 when none is listed.</summary>
+    private static int ChildOf(int spawnerTid)
     {
         try
         {
             var text = File.ReadAllText(SpawnGates.ChildrenFile(Environment.ProcessId, spawnerTid));
-            var listed = text.Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-            for (var i = listed.Length - 1; i >= 0; i--)
-            {
-                if (int.TryParse(listed[i], NumberStyles.None, CultureInfo.InvariantCulture, out var pid) && SpawnGates.IsHeldAt(pid, gate.Arrived))
-                {
-                    return pid;
-                }
-            }
-
-            return 0;
+            var first = text.Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault();
+            return int.TryParse(first, NumberStyles.None, CultureInfo.InvariantCulture, out var pid) ? pid : 0;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

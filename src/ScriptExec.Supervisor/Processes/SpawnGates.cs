@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using static ScriptExec.Supervisor.Processes.NativeMethods;
@@ -12,7 +11,13 @@ namespace ScriptExec.Supervisor.Processes;
 /// </summary>
 public sealed class SpawnGates
 {
-    private readonly ConcurrentBag<Gate> _free = [];
+    // A child spawned while a gate's FIFO is open in the daemon holds a copy of that descriptor until its closefrom;
+    // a gate reused at once could be opened by such a stray copy and let its next child go early. So a returned pair
+    // rests a while first (strays close within microseconds); when none has rested, a new pair is made.
+    private static readonly long RestTicks = TimeProvider.System.TimestampFrequency;
+
+    private readonly Queue<(Gate Gate, long FreeAt)> _free = new();
+    private readonly Lock _freeLock = new();
     private int _created;
 
     private SpawnGates(string directory)
@@ -111,20 +116,29 @@ public sealed class SpawnGates
     /// <summary>A free pair, made when every pair is in use. Throws <see cref="IOException"/> when mkfifo fails.</summary>
     internal Gate Take()
     {
-        if (_free.TryTake(out var gate))
+        lock (_freeLock)
         {
-            return gate;
+            if (_free.TryPeek(out var rested) && rested.FreeAt <= TimeProvider.System.GetTimestamp())
+            {
+                return _free.Dequeue().Gate;
+            }
         }
 
         var n = Interlocked.Increment(ref _created).ToString(CultureInfo.InvariantCulture);
-        gate = new Gate(Path.Combine(Directory, n + ".arrived"), Path.Combine(Directory, n + ".release"));
+        var gate = new Gate(Path.Combine(Directory, n + ".arrived"), Path.Combine(Directory, n + ".release"));
         MakeFifo(gate.Arrived);
         MakeFifo(gate.Release);
         return gate;
     }
 
     /// <summary>Hands a pair back once its spawn has returned (nothing holds it open any more).</summary>
-    internal void Return(Gate gate) => _free.Add(gate);
+    internal void Return(Gate gate)
+    {
+        lock (_freeLock)
+        {
+            _free.Enqueue((gate, TimeProvider.System.GetTimestamp() + RestTicks));
+        }
+    }
 
     private static void MakeFifo(string path)
     {

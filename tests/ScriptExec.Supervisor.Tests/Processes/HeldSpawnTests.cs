@@ -77,7 +77,7 @@ public class HeldSpawnTests
                 Throws.TypeOf<ProcessStartException>().With.Message.EqualTo("exec /nonexistent/x: No such file or directory"));
         }
 
-        Assert.That(Directory.GetFiles(_gates.Directory), Has.Length.EqualTo(2), "one pair of FIFOs, reused");
+        Assert.That(Directory.GetFiles(_gates.Directory), Has.Length.InRange(2, 8), "a pair per spawn at most, and the one made at start (a returned pair rests before it is reused)");
     }
 
     [Test]

@@ -6,8 +6,8 @@ namespace ScriptExec.Supervisor.Tests.Processes;
 
 /// <summary>
 /// A held spawn split in two, as a start uses it: the child waits before its exec while its start is recorded, then
-/// runs or is killed. Spawner threads are reused and one thread watches every exit, so these also check that the
-/// right child is found and the right outcome reaches each process.
+/// runs or is killed. One thread watches every exit, and many children wait at their gates at once, so these also
+/// check that the right child is found and the right outcome reaches each process.
 /// </summary>
 public class PendingSpawnTests
 {
@@ -57,7 +57,7 @@ public class PendingSpawnTests
     }
 
     [Test]
-    public void An_abandoned_child_is_killed_and_reaped_before_it_runs_anything_and_its_gate_is_reused()
+    public void An_abandoned_child_is_killed_and_reaped_before_it_runs_anything()
     {
         var marker = Path.Combine(_scripts.FullPath, "ran");
         for (var i = 0; i < 3; i++)
@@ -71,15 +71,14 @@ public class PendingSpawnTests
         Assert.Multiple(() =>
         {
             Assert.That(File.Exists(marker), Is.False, "no abandoned child ran its script");
-            Assert.That(Directory.GetFiles(_gates.Directory), Has.Length.EqualTo(2), "one pair of FIFOs, reused");
+            Assert.That(Directory.GetFiles(_gates.Directory), Has.Length.InRange(2, 8), "a pair per spawn at most, and the one made at start (a returned pair rests before it is reused)");
         });
     }
 
     [Test]
     public async Task Children_spawned_while_earlier_ones_still_run_are_each_found_and_each_gets_its_own_outcome()
     {
-        // Spawner threads are reused, so a thread's earlier children are still listed beside the new one; each exit
-        // is reported through one watcher. 12 at once, then 12 more while the first still run.
+        // Many runs at once, each exit reported through the one watcher (pidfd numbers come back as runs end).
         var started = new List<(SpawnedProcess Process, RecordingSink Sink, int Code)>();
         var release = Path.Combine(_scripts.FullPath, "release");
         for (var i = 0; i < 24; i++)
