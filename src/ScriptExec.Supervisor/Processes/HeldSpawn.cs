@@ -93,8 +93,10 @@ internal static class HeldSpawn
             var pid = Arrived(spawner, gate);
             if (pid <= 0)
             {
-                // Cannot happen while the spawner is inside posix_spawn; if it did, nothing could be applied.
-                problem = "the spawned process could not be found to confine it";
+                // posix_spawn returned while we looked for the child: as above, no vfork semantics (or it failed).
+                // Else it never showed at its gate: nothing could be applied.
+                problem = spawner.Returned && spawner.Failure is null ? NoVforkSemantics
+                    : spawner.Returned ? null : "the spawned process could not be found to confine it";
             }
             else
             {
