@@ -121,14 +121,6 @@ internal static class HeldSpawn
         return held;
     }
 
-    /// <summary>Spawns, holds and releases at once: for a spec with nothing to record in between.</summary>
-    public static int Spawn(ProcessStartSpec spec, ChildSetup setup, int stdinFd, int stdoutFd, int stderrFd, IOutputSink sink)
-    {
-        var held = Begin(spec, setup, stdinFd, stdoutFd, stderrFd, sink);
-        held.Release();
-        return held.Pid;
-    }
-
     /// <summary>Null when done; else why the run cannot go on (the caller kills the child).</summary>
     private static unsafe string? Apply(int pid, ChildSetup setup, TimeProvider time, IOutputSink sink)
     {

@@ -4,43 +4,24 @@ using ScriptExec.Supervisor.Processes;
 namespace ScriptExec.Supervisor.Tests.Processes;
 
 /// <summary>A child held before its exec gets its rlimits, niceness and cgroup from the daemon, without exec steps.</summary>
-public class HeldSpawnTests
+public class HeldSpawnTests : HeldSpawnFixture
 {
-    private ScriptDirectory _scripts = null!;
-    private SpawnGates _gates = null!;
-
-    [SetUp]
-    public void SetUp()
-    {
-        _scripts = new ScriptDirectory();
-        var gates = SpawnGates.Create(Path.Combine(_scripts.FullPath, "gates"), out var reason);
-        if (gates is null)
-        {
-            Assert.Ignore($"this kernel cannot hold a child: {reason}");
-        }
-
-        _gates = gates;
-    }
-
-    [TearDown]
-    public void TearDown() => _scripts.Dispose();
-
     private ChildSetup Setup(params (LimitKind Kind, int Value)[] limits) =>
-        new([], ResourceLimits.Of(limits.ToDictionary(l => l.Kind, l => (int?)l.Value)), _gates);
+        new([], ResourceLimits.Of(limits.ToDictionary(l => l.Kind, l => (int?)l.Value)), Gates);
 
     [Test]
     public void The_start_up_probe_finds_the_hold_usable_on_a_native_kernel_and_returns_its_gate()
     {
         // Under qemu-user the probe says why not (no vfork semantics) and the daemon uses the exec steps; the arm64
         // smoke test runs that path. Here, natively, the hold must work, and the probe's gate be usable again.
-        Assert.That(HeldSpawn.Probe(_gates), Is.Null);
-        Assert.That(HeldSpawn.Probe(_gates), Is.Null);
+        Assert.That(HeldSpawn.Probe(Gates), Is.Null);
+        Assert.That(HeldSpawn.Probe(Gates), Is.Null);
     }
 
     [Test]
     public async Task The_script_runs_with_its_rlimits_soft_and_hard_and_the_cpu_grace()
     {
-        var spec = _scripts.Spec("/bin/cat", ["/proc/self/limits"]) with
+        var spec = Scripts.Spec("/bin/cat", ["/proc/self/limits"]) with
         {
             Setup = Setup((LimitKind.FileSizeMb, 3), (LimitKind.OpenFiles, 77), (LimitKind.CpuSeconds, 20)),
         };
@@ -56,8 +37,8 @@ public class HeldSpawnTests
     public async Task The_script_runs_with_its_niceness_as_its_own_pid_and_no_exec_step_in_between()
     {
         // $$ is the spawned pid: no wrapper process stands between the spawn and the script.
-        var script = _scripts.WriteScript("echo \"$$\"; cut -d' ' -f19 /proc/$$/stat");
-        var spec = _scripts.Spec(script) with { Setup = Setup((LimitKind.Nice, 7)) };
+        var script = Scripts.WriteScript("echo \"$$\"; cut -d' ' -f19 /proc/$$/stat");
+        var spec = Scripts.Spec(script) with { Setup = Setup((LimitKind.Nice, 7)) };
         var sink = new RecordingSink();
         using var process = ProcessLauncher.Start(spec, sink);
         await ProcessWait.Outcome(process);
@@ -70,21 +51,21 @@ public class HeldSpawnTests
     {
         for (var i = 0; i < 3; i++)
         {
-            var spec = _scripts.Spec("/nonexistent/x") with { Setup = Setup((LimitKind.FileSizeMb, 1)) };
+            var spec = Scripts.Spec("/nonexistent/x") with { Setup = Setup((LimitKind.FileSizeMb, 1)) };
 
             Assert.That(
                 () => ProcessLauncher.Start(spec, new RecordingSink()),
                 Throws.TypeOf<ProcessStartException>().With.Message.EqualTo("exec /nonexistent/x: No such file or directory"));
         }
 
-        Assert.That(Directory.GetFiles(_gates.Directory), Has.Length.InRange(2, 8), "a pair per spawn at most, and the one made at start (a returned pair rests before it is reused)");
+        Assert.That(Directory.GetFiles(Gates.Directory), Has.Length.InRange(2, 8), "a pair per spawn at most, and the one made at start (a returned pair rests before it is reused)");
     }
 
     [Test]
     public async Task A_cgroup_that_cannot_be_joined_is_said_on_stderr_and_the_script_still_runs()
     {
-        var procs = Path.Combine(_scripts.FullPath, "no-such-cgroup", "cgroup.procs");
-        var spec = _scripts.Spec("/bin/echo", ["ran"]) with { Setup = Setup() with { CgroupProcsFiles = [procs] } };
+        var procs = Path.Combine(Scripts.FullPath, "no-such-cgroup", "cgroup.procs");
+        var spec = Scripts.Spec("/bin/echo", ["ran"]) with { Setup = Setup() with { CgroupProcsFiles = [procs] } };
 
         var sink = await ProcessWait.Succeeded(spec);
 
@@ -95,19 +76,19 @@ public class HeldSpawnTests
     [Test]
     public async Task A_child_held_when_the_daemon_died_is_killed_by_the_next_start_before_it_runs_anything()
     {
-        var marker = Path.Combine(_scripts.FullPath, "ran");
-        var script = _scripts.WriteScript($"touch '{marker}'");
-        var gate = _gates.Take();
+        var marker = Path.Combine(Scripts.FullPath, "ran");
+        var script = Scripts.WriteScript($"touch '{marker}'");
+        var gate = Gates.Take();
 
         // What a daemon killed during the hold leaves: a child that arrived and waits for its release.
         var spawned = Task.Factory.StartNew(
-            () => PosixSpawnForTest.Spawn(_scripts.Spec(script), gate), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+            () => PosixSpawnForTest.Spawn(Scripts.Spec(script), gate), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         using (File.OpenRead(gate.Arrived))
         {
             // Returns once the child has opened the arrival FIFO: it is held now.
         }
 
-        var gatesAgain = SpawnGates.Create(_gates.Directory, out var reason);
+        var gatesAgain = SpawnGates.Create(Gates.Directory, out var reason);
 
         Assert.That(gatesAgain, Is.Not.Null, reason);
         var pid = await spawned.WaitAsync(TimeSpan.FromSeconds(30));

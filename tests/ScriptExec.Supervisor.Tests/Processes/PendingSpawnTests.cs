@@ -9,36 +9,17 @@ namespace ScriptExec.Supervisor.Tests.Processes;
 /// runs or is killed. One thread watches every exit, and many children wait at their gates at once, so these also
 /// check that the right child is found and the right outcome reaches each process.
 /// </summary>
-public class PendingSpawnTests
+public class PendingSpawnTests : HeldSpawnFixture
 {
-    private ScriptDirectory _scripts = null!;
-    private SpawnGates _gates = null!;
-
-    [SetUp]
-    public void SetUp()
-    {
-        _scripts = new ScriptDirectory();
-        var gates = SpawnGates.Create(Path.Combine(_scripts.FullPath, "gates"), out var reason);
-        if (gates is null)
-        {
-            Assert.Ignore($"this kernel cannot hold a child: {reason}");
-        }
-
-        _gates = gates;
-    }
-
-    [TearDown]
-    public void TearDown() => _scripts.Dispose();
-
     private ProcessStartSpec Held(string script) =>
-        _scripts.Spec(script) with { Setup = new ChildSetup([], ResourceLimits.Unlimited, _gates) };
+        Scripts.Spec(script) with { Setup = new ChildSetup([], ResourceLimits.Unlimited, Gates) };
 
     [Test]
     public async Task A_held_child_runs_nothing_until_it_proceeds_and_is_the_pid_it_was_recorded_with()
     {
-        var marker = Path.Combine(_scripts.FullPath, "ran");
+        var marker = Path.Combine(Scripts.FullPath, "ran");
         var sink = new RecordingSink();
-        var pending = ProcessLauncher.Begin(Held(_scripts.WriteScript($"touch '{marker}'; echo \"$$\"")), sink);
+        var pending = ProcessLauncher.Begin(Held(Scripts.WriteScript($"touch '{marker}'; echo \"$$\"")), sink);
         var ranWhileHeld = File.Exists(marker);
         var heldStartTime = pending.ProcStartTime;
 
@@ -59,10 +40,10 @@ public class PendingSpawnTests
     [Test]
     public void An_abandoned_child_is_killed_and_reaped_before_it_runs_anything()
     {
-        var marker = Path.Combine(_scripts.FullPath, "ran");
+        var marker = Path.Combine(Scripts.FullPath, "ran");
         for (var i = 0; i < 3; i++)
         {
-            var pending = ProcessLauncher.Begin(Held(_scripts.WriteScript($"touch '{marker}'")), new RecordingSink());
+            var pending = ProcessLauncher.Begin(Held(Scripts.WriteScript($"touch '{marker}'")), new RecordingSink());
             pending.Abandon();
 
             Assert.That(ProcStat.TryRead(pending.Pid, out _), Is.False, $"process {pending.Pid} is gone and reaped");
@@ -71,7 +52,7 @@ public class PendingSpawnTests
         Assert.Multiple(() =>
         {
             Assert.That(File.Exists(marker), Is.False, "no abandoned child ran its script");
-            Assert.That(Directory.GetFiles(_gates.Directory), Has.Length.InRange(2, 8), "a pair per spawn at most, and the one made at start (a returned pair rests before it is reused)");
+            Assert.That(Directory.GetFiles(Gates.Directory), Has.Length.InRange(2, 8), "a pair per spawn at most, and the one made at start (a returned pair rests before it is reused)");
         });
     }
 
@@ -80,12 +61,12 @@ public class PendingSpawnTests
     {
         // Many runs at once, each exit reported through the one watcher (pidfd numbers come back as runs end).
         var started = new List<(SpawnedProcess Process, RecordingSink Sink, int Code)>();
-        var release = Path.Combine(_scripts.FullPath, "release");
+        var release = Path.Combine(Scripts.FullPath, "release");
         for (var i = 0; i < 24; i++)
         {
             var code = i + 1;
             var sink = new RecordingSink();
-            var script = _scripts.WriteScript($"echo \"$$\"; while [ ! -e '{release}' ]; do sleep 0.05; done; exit {code}", $"run-{i}.sh");
+            var script = Scripts.WriteScript($"echo \"$$\"; while [ ! -e '{release}' ]; do sleep 0.05; done; exit {code}", $"run-{i}.sh");
             started.Add((ProcessLauncher.Start(Held(script), sink), sink, code));
         }
 
