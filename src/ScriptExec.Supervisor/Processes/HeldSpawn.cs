@@ -40,13 +40,9 @@ internal static class HeldSpawn
 {
     private const int SpawnerStackBytes = 256 * 1024;
 
-    private const string NoVforkSemantics =
-        "posix_spawn returned before its child's exec (no vfork semantics, as under qemu-user): the script was not run";
-
     /// <summary>
-    /// Null when a held spawn works on this machine; else why not. Spawns <c>/bin/true</c> held once: under an
-    /// emulator such as qemu-user, posix_spawn returns before the child reaches its hold, and then the exec steps
-    /// must do what the hold would (found by the arm64 smoke test under qemu-aarch64).
+    /// Null when a held spawn works on this machine; else why not (no FIFO can be opened, /proc hides the children),
+    /// and then the exec steps do what the hold would. Spawns <c>/bin/true</c> held once.
     /// </summary>
     public static string? Probe(SpawnGates gates)
     {
@@ -61,7 +57,7 @@ internal static class HeldSpawn
         }
         catch (ProcessStartException e)
         {
-            return e.Message == NoVforkSemantics ? "posix_spawn returns before its child's exec: no vfork semantics, as under qemu-user" : e.Message;
+            return e.Message;
         }
     }
 
@@ -81,22 +77,14 @@ internal static class HeldSpawn
         var arrived = OpenRetrying(gate.Arrived, O_RDONLY | O_CLOEXEC);
         var held = new HeldChild(setup.Gates, gate, spawner, thread, arrived);
         string? problem = null;
-        if (spawner.Returned && spawner.Failure is null)
-        {
-            // posix_spawn gave back a child that has not exec'd: no vfork semantics (an emulator such as
-            // qemu-user forks instead), so nothing can be applied before the exec. The child waits for a release
-            // that is not given and has run nothing of the script; it is killed below.
-            problem = NoVforkSemantics;
-        }
-        else if (!spawner.Returned)
+        if (spawner.Failure is null)
         {
             var pid = Arrived(spawner, gate);
             if (pid <= 0)
             {
-                // posix_spawn returned while we looked for the child: as above, no vfork semantics (or it failed).
-                // Else it never showed at its gate: nothing could be applied.
-                problem = spawner.Returned && spawner.Failure is null ? NoVforkSemantics
-                    : spawner.Returned ? null : "the spawned process could not be found to confine it";
+                // Never seen at its gate: nothing could be applied (a failed posix_spawn is thrown below as it is).
+                problem = !spawner.Returned ? "the spawned process could not be found at its gate to confine it"
+                    : spawner.Failure is null ? "the spawned process ended before it reached its gate" : null;
             }
             else
             {
@@ -164,17 +152,27 @@ internal static class HeldSpawn
     /// The held child, once it is at <paramref name="gate"/>: the open of the arrival FIFO returns for any writer,
     /// and a child spawned elsewhere at that moment holds copies of the daemon's descriptors (a spawner's own
     /// writer of this FIFO among them) until its closefrom. The child is there when its descriptor 3 is the FIFO,
-    /// which also means it is past its dup2s. 0 when posix_spawn returned first or it never shows.
+    /// which also means it is past its dup2s. With vfork semantics posix_spawn cannot return before the child's
+    /// exec, so the child is the one listed under the spawner thread; under an emulator that forks instead
+    /// (qemu-user), posix_spawn returns at once with the pid, and the child is found by it on its way to the gate.
+    /// 0 when posix_spawn failed, or the child ended or never showed within 10 s.
     /// </summary>
     private static int Arrived(Spawner spawner, SpawnGates.Gate gate)
     {
         var deadline = Environment.TickCount64 + 10_000;
         var spin = default(SpinWait);
-        while (!spawner.Returned && Environment.TickCount64 < deadline)
+        while (Environment.TickCount64 < deadline)
         {
-            if (ChildOf(spawner.Tid) is > 0 and var pid && SpawnGates.IsHeldAt(pid, gate.Arrived))
+            var returned = spawner.Returned;
+            var pid = returned ? spawner.Pid : ChildOf(spawner.Tid);
+            if (pid > 0 && SpawnGates.IsHeldAt(pid, gate.Arrived))
             {
                 return pid;
+            }
+
+            if (returned && (pid <= 0 || !ProcStat.TryRead(pid, out var stat) || stat.IsZombie))
+            {
+                return 0;
             }
 
             spin.SpinOnce(sleep1Threshold: 20);
