@@ -129,6 +129,22 @@ else
     fail "store and run a script, read its execution" "$WORK/run.log"
 fi
 
+# qemu-user runs glibc's posix_spawn as a plain fork, so it returns before the child's exec: the held spawn must
+# still find each child at its gate and let it run (event 3070 at start), run after run.
+REPEATS=0
+for _ in $(seq 1 10); do
+    RID=$(sx_start arm64-smoke once 2>>"$WORK/repeat.log") &&
+        sx_wait "$RID" 60 >"$WORK/repeat.json" 2>>"$WORK/repeat.log" &&
+        jq -e '.state == "finished" and .exit_code == 0' "$WORK/repeat.json" >>"$WORK/repeat.log" &&
+        REPEATS=$((REPEATS + 1))
+done
+if grep -q '\[event 3070\]' "$WORK/daemon.log" && [ "$REPEATS" -eq 10 ]; then
+    pass "held spawn under qemu-user (posix_spawn without vfork semantics): 10 more runs finished with exit 0"
+else
+    grep -h 'event 30[67][0-9]' "$WORK/daemon.log" >>"$WORK/repeat.log"
+    fail "held spawn under qemu-user: $REPEATS of 10 runs finished with exit 0" "$WORK/repeat.log"
+fi
+
 if "${QEMU[@]}" "$BIN_DIR/scriptexec" --socket "$SOCKET" status >"$WORK/cli-status.txt" 2>&1; then
     pass "arm64 CLI: scriptexec status under qemu"
 else
