@@ -19,7 +19,7 @@ internal static class StatusCommand
             return ExitCodes.Success;
         }
 
-        var s = ReplyReader.Read(result, CliJsonContext.Default.Status, "status");
+        var s = Read(WireFields.Of(result, "status"));
         var c = s.Executions;
         var d = s.Durations;
         var text = new StringBuilder();
@@ -46,6 +46,34 @@ internal static class StatusCommand
             + $"{Format.Bytes(s.Limits.OutputMaxBytesPerExecution)} output per execution");
         await context.Out.WriteAsync(text.ToString().AsMemory(), context.CancellationToken);
         return ExitCodes.Success;
+    }
+
+    /// <summary>The reply, read by hand: the serializer's metadata for this record tree cost about 3 ms of a 20 ms call.</summary>
+    internal static Status Read(WireFields s)
+    {
+        var store = s.Object("store");
+        var counts = s.Object("executions");
+        var clients = s.Object("clients");
+        var limits = s.Object("limits");
+        var durations = s.Object("durations");
+        var triggers = s.Object("triggers");
+        return new Status(
+            s.String("version")!,
+            s.Int("pid"),
+            s.Long("started_timestamp"),
+            s.Long("uptime_s"),
+            new StoreInfo(
+                store.String("path")!, store.Long("size_bytes"), store.Bool("writable", missing: true), store.String("last_error"),
+                store.NullableLong("since_timestamp")),
+            new Counts(
+                counts.Long("total"), counts.Long("running"), counts.Long("terminating"), counts.Long("finished"), counts.Long("killed"),
+                counts.Long("finished_exit_zero"), counts.Long("finished_exit_non_zero")),
+            [.. s.Array("running").Select(r => new Running(
+                r.Long("id"), r.String("script_name")!, r.String("instance_name")!, r.String("state")!, r.NullableInt("pid"), r.Long("start_timestamp")))],
+            new Clients(clients.Int("unix"), clients.Int("websocket")),
+            new Limits(limits.Int("max_concurrent_executions"), limits.Int("max_message_bytes"), limits.Long("output_max_bytes_per_execution")),
+            new Durations(durations.Long("count"), durations.Double("avg_ms"), durations.NullableLong("min_ms"), durations.NullableLong("max_ms")),
+            new TriggerCounts(triggers.Long("xpath_fired"), triggers.Long("schedule_fired"), triggers.Long("schedule_skipped")));
     }
 
     private static void Line(StringBuilder text, string label, string value) =>

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using ScriptExec.Cli.Commands;
 using ScriptExec.Cli.Output;
 
 namespace ScriptExec.Cli.Connection;
@@ -18,7 +17,6 @@ namespace ScriptExec.Cli.Connection;
 [JsonSerializable(typeof(WireScript))]
 [JsonSerializable(typeof(WireExecutionChanged))]
 [JsonSerializable(typeof(WireExecutionOutput))]
-[JsonSerializable(typeof(StatusCommand.Status))]
 [JsonSerializable(typeof(JsonOutputLine))]
 internal sealed partial class CliJsonContext : JsonSerializerContext;
 
