@@ -60,8 +60,7 @@ public static class DaemonHost
         UnixSocketFile.Prepare(options.SocketPath);
         var tokens = TokenAuthenticator.Create(options);
 
-        builder.Logging.ClearProviders();
-        DaemonConsoleFormatter.AddTo(builder.Logging);
+        DaemonLog.AddTo(builder.Logging);
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
         builder.Host.UseSystemd();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = options.ShutdownTimeout);

@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 
 namespace ScriptExec.Daemon.Tests;
@@ -12,8 +11,11 @@ public sealed class ConsoleLogFormatTests
     private static string Format(bool journald, LogLevel level, string category, int eventId, string message, Exception? exception = null)
     {
         using var output = new StringWriter();
-        var entry = new LogEntry<string>(level, category, new EventId(eventId), message, exception, (state, _) => state);
-        new DaemonConsoleFormatter(Clock, journald).Write(entry, null, output);
+        using (var log = new DaemonLog(Clock, journald, output))
+        {
+            log.CreateLogger(category).Log(level, new EventId(eventId), message, exception, (state, _) => state);
+        }
+
         return output.ToString();
     }
 
@@ -43,5 +45,45 @@ public sealed class ConsoleLogFormatTests
 
         Assert.That(line, Does.StartWith("2026-11-23T10:40:30.282Z warn [event 13] Microsoft.AspNetCore.Server.Kestrel: connection reset | System.InvalidOperationException: first second"));
         Assert.That(line.TrimEnd('\n'), Does.Not.Contain('\n'), "one line per entry");
+    }
+
+    [Test]
+    public void Lines_from_many_threads_all_reach_the_output_each_whole_and_each_thread_in_order_by_the_disposal()
+    {
+        using var output = new StringWriter();
+        using (var log = new DaemonLog(Clock, journald: true, output))
+        {
+            // More than the queue holds: a caller waits for room instead of a line being dropped.
+            Parallel.For(0, 4, thread =>
+            {
+                var logger = log.CreateLogger("scriptexecd");
+                foreach (var message in Enumerable.Range(0, 1500).Select(i => $"{thread}:{i}"))
+                {
+                    logger.Log(LogLevel.Information, new EventId(thread), message, null, (state, _) => state);
+                }
+            });
+        }
+
+        var lines = output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.That(lines, Has.Length.EqualTo(6000));
+        for (var thread = 0; thread < 4; thread++)
+        {
+            var own = lines.Where(l => l.StartsWith($"<6>[event {thread}] ", StringComparison.Ordinal)).ToList();
+            Assert.That(own, Is.EqualTo(Enumerable.Range(0, 1500).Select(i => $"<6>[event {thread}] {thread}:{i}")));
+        }
+    }
+
+    [Test]
+    public void An_entry_after_the_disposal_is_written_by_its_caller_and_an_empty_one_not_at_all()
+    {
+        using var output = new StringWriter();
+        var log = new DaemonLog(Clock, journald: true, output);
+        var logger = log.CreateLogger("scriptexecd");
+        log.Dispose();
+
+        logger.Log(LogLevel.Warning, new EventId(7), "late", null, (state, _) => state);
+        logger.Log(LogLevel.Warning, new EventId(8), string.Empty, null, (state, _) => state);
+
+        Assert.That(output.ToString(), Is.EqualTo("<4>[event 7] late\n"));
     }
 }
