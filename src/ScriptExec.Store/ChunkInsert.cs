@@ -1,12 +1,11 @@
 using Microsoft.Data.Sqlite;
-using SQLitePCL;
 
 namespace ScriptExec.Store;
 
 /// <summary>
 /// Writes finished <see cref="OutputChunkBuilder"/>s into <c>output_chunks</c>: one statement prepared per
 /// transaction and re-bound per chunk, for the capture writer and for migration 8 alike. The statement is SQLite's
-/// own (the connection's handle, in the caller's transaction) because a <see cref="SqliteParameter"/> takes a BLOB
+/// own (<see cref="PreparedStatement"/> on the connection's handle, in the caller's transaction) because a <see cref="SqliteParameter"/> takes a BLOB
 /// only as an array of its exact length: a copy of every chunk on the managed heap, which a flood of output turned
 /// into a large share of the daemon's work (the bytes are bound from the builder's buffer instead; SQLite copies them).
 /// </summary>
@@ -17,16 +16,13 @@ internal sealed class ChunkInsert : IDisposable
         VALUES (?1, ?2, ?3, ?4, ?5);
         """;
 
-    private readonly sqlite3 _db;
-    private readonly sqlite3_stmt _statement;
+    private readonly PreparedStatement _statement;
 
     /// <param name="transaction">The transaction the rows go into; it must be the connection's current one.</param>
     public ChunkInsert(SqliteConnection connection, SqliteTransaction transaction)
     {
         ArgumentNullException.ThrowIfNull(transaction);
-        _db = connection.Handle ?? throw new InvalidOperationException("the connection is not open");
-        var rc = raw.sqlite3_prepare_v2(_db, Sql, out _statement);
-        SqliteException.ThrowExceptionForRC(rc, _db);
+        _statement = PreparedStatement.Prepare(connection.Handle ?? throw new InvalidOperationException("the connection is not open"), Sql);
     }
 
     /// <summary>Stores <paramref name="chunk"/> and clears it for the next lines.</summary>
@@ -34,27 +30,20 @@ internal sealed class ChunkInsert : IDisposable
     {
         try
         {
-            Check(raw.sqlite3_bind_int64(_statement, 1, chunk.ExecutionId));
-            Check(raw.sqlite3_bind_int64(_statement, 2, chunk.FirstLine));
-            Check(raw.sqlite3_bind_int64(_statement, 3, chunk.LineCount));
-            Check(raw.sqlite3_bind_int64(_statement, 4, chunk.Streams));
-            Check(raw.sqlite3_bind_blob(_statement, 5, chunk.Encoded));
-            var rc = raw.sqlite3_step(_statement);
-            if (rc != raw.SQLITE_DONE)
-            {
-                SqliteException.ThrowExceptionForRC(rc, _db);
-            }
+            _statement.Bind(1, chunk.ExecutionId);
+            _statement.Bind(2, chunk.FirstLine);
+            _statement.Bind(3, chunk.LineCount);
+            _statement.Bind(4, chunk.Streams);
+            _statement.Bind(5, chunk.Encoded);
+            _statement.Step();
         }
         finally
         {
-            raw.sqlite3_reset(_statement);
-            raw.sqlite3_clear_bindings(_statement);
+            _statement.Reset();
         }
 
         chunk.Clear();
     }
 
     public void Dispose() => _statement.Dispose();
-
-    private void Check(int rc) => SqliteException.ThrowExceptionForRC(rc, _db);
 }

@@ -54,6 +54,12 @@ internal sealed class PreparedStatement : IDisposable
         SqliteException.ThrowExceptionForRC(rc, _db);
     }
 
+    /// <summary>Binds an integer to the parameter at <paramref name="index"/> (1-based, <c>?1</c> in the SQL).</summary>
+    public void Bind(int index, long value) => SqliteException.ThrowExceptionForRC(raw.sqlite3_bind_int64(_statement, index, value), _db);
+
+    /// <summary>Binds a BLOB to the parameter at <paramref name="index"/>; SQLite copies the bytes, so no array of their exact length is needed.</summary>
+    public void Bind(int index, ReadOnlySpan<byte> value) => SqliteException.ThrowExceptionForRC(raw.sqlite3_bind_blob(_statement, index, value), _db);
+
     /// <summary>Moves to the next row; false when there is none.</summary>
     public bool Step()
     {
