@@ -44,7 +44,7 @@ internal static class Footprint
         // own sections report it if it does not), else the JIT one.
         var (daemonBuild, daemon) = await StartDaemonAsync(builds, temp, cancellationToken);
         await using var stopDaemon = daemon;
-        var floor = await TimeAsync("/bin/true", [], options.CliRuns, cancellationToken);
+        var floor = Time("/bin/true", [], options.CliRuns, cancellationToken);
         var cli = new JsonObject
         {
             ["daemon_answering"] = daemonBuild.Name,
@@ -64,7 +64,7 @@ internal static class Footprint
             string[] status = ["--socket", daemon.SocketPath, "status"];
             var (file, arguments) = build.Executable is { } exe ? (exe, status) : ("dotnet", [build.Dll!, .. status]);
             Progress.Say($"  {build.Command} status: {options.CliRuns} runs");
-            var samples = await TimeAsync(file, arguments, options.CliRuns, cancellationToken);
+            var samples = Time(file, arguments, options.CliRuns, cancellationToken);
             cli[build.Name] = new JsonObject { ["command"] = build.Command, ["wall_time"] = samples.ToJson() };
             report.Add(Check.AtMost("cli.status_wall_time", samples.P50, "ms", 20, "spawn of /bin/true (p50)", floor.P50));
         }
@@ -96,7 +96,7 @@ internal static class Footprint
     /// this thread, as hyperfine -N does: awaited through the thread pool (ProcessRunner), this 2-core machine's
     /// spinning workers competed with the command, and even <c>/bin/true</c> took 5-6 ms instead of 2.
     /// </summary>
-    private static Task<Samples> TimeAsync(string file, string[] arguments, int runs, CancellationToken cancellationToken)
+    private static Samples Time(string file, string[] arguments, int runs, CancellationToken cancellationToken)
     {
         var samples = new Samples();
         for (var i = 0; i <= runs; i++)
@@ -126,7 +126,7 @@ internal static class Footprint
             }
         }
 
-        return Task.FromResult(samples);
+        return samples;
     }
 
     /// <summary>The files beside the native executable that ship with it (debug symbols do not).</summary>
