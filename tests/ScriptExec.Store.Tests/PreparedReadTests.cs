@@ -37,17 +37,10 @@ public sealed class PreparedReadTests : StoreFixture
         var renamed = await StartAsync("s", "b");
         Assert.That(Executions.Query(ExecutionFilter.All, Newest), Has.Count.EqualTo(2));
 
-        await Db.WriteAsync(
-            (connection, transaction) =>
-            {
-                using var command = connection.CreateCommand();
-                command.Transaction = transaction;
-                command.CommandText = "DELETE FROM executions WHERE id = $deleted; UPDATE executions SET script_name = 't' WHERE id = $renamed;";
-                command.Parameters.AddWithValue("$deleted", deleted);
-                command.Parameters.AddWithValue("$renamed", renamed);
-                return command.ExecuteNonQuery();
-            },
-            CancellationToken.None);
+        await ExecuteAsync(
+            "DELETE FROM executions WHERE id = $deleted; UPDATE executions SET script_name = 't' WHERE id = $renamed;",
+            ("$deleted", deleted),
+            ("$renamed", renamed));
 
         var after = Executions.Query(ExecutionFilter.All, Newest);
         Assert.Multiple(() =>
@@ -61,16 +54,7 @@ public sealed class PreparedReadTests : StoreFixture
     public async Task A_read_that_fails_on_a_bad_row_holds_no_snapshot_and_the_next_query_works()
     {
         var bad = await StartAsync("s", "a");
-        await Db.WriteAsync(
-            (connection, transaction) =>
-            {
-                using var command = connection.CreateCommand();
-                command.Transaction = transaction;
-                command.CommandText = "UPDATE executions SET state = 'exploded' WHERE id = $id;";
-                command.Parameters.AddWithValue("$id", bad);
-                return command.ExecuteNonQuery();
-            },
-            CancellationToken.None);
+        await ExecuteAsync("UPDATE executions SET state = 'exploded' WHERE id = $id;", ("$id", bad));
 
         Assert.Throws<InvalidDataException>(() => Executions.Query(ExecutionFilter.All, Newest));
 

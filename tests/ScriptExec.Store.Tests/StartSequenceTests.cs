@@ -59,13 +59,7 @@ public sealed class StartSequenceTests : StoreFixture
         }
 
         // The newest row pruned: AUTOINCREMENT's sequence still remembers its id.
-        Db.Write((connection, transaction) =>
-        {
-            using var delete = connection.CreateCommand();
-            delete.Transaction = transaction;
-            delete.CommandText = $"DELETE FROM executions WHERE id = {last};";
-            return delete.ExecuteNonQuery();
-        });
+        await ExecuteAsync("DELETE FROM executions WHERE id = $id;", ("$id", last));
         var reopened = new ExecutionStore(Db);
         var id = await reopened.InsertStartedAsync(Record("a"), CancellationToken.None);
 

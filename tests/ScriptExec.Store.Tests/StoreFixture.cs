@@ -37,6 +37,23 @@ public abstract class StoreFixture
         await Executions.InsertStartedAsync(
             new NewExecution(script, instance, version, ts, trigger ?? Trigger.Manual("root"), "-v"), CancellationToken.None);
 
+    /// <summary>Runs <paramref name="sql"/> in a write transaction of its own, as a test's hand-made change to the rows.</summary>
+    protected Task<int> ExecuteAsync(string sql, params (string Name, object Value)[] parameters) =>
+        Db.WriteAsync(
+            (connection, transaction) =>
+            {
+                using var command = connection.CreateCommand();
+                command.Transaction = transaction;
+                command.CommandText = sql;
+                foreach (var (name, value) in parameters)
+                {
+                    command.Parameters.AddWithValue(name, value);
+                }
+
+                return command.ExecuteNonQuery();
+            },
+            CancellationToken.None);
+
     /// <summary>
     /// Holds the writer connection (a consistent read that waits) until the result is disposed: nothing is committed
     /// meanwhile, so what is queued is written together, whatever the timing.
