@@ -18,6 +18,7 @@ public static class DaemonHost
     /// <param name="overrides">Registrations applied last (tests replace the clock with a fake one).</param>
     public static WebApplication Build(string[] args, Action<IServiceCollection>? overrides = null)
     {
+        IdleMemoryTrimService.HoldFreedNativeMemory();
         var commandLine = CommandLine.Parse(args);
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
         {

@@ -17,6 +17,13 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(Libc, EntryPoint = "malloc_trim")]
     internal static partial int MallocTrim(nuint pad);
 
+    /// <summary>glibc only: sets a malloc tunable (M_TRIM_THRESHOLD: <see cref="MallocTrimThresholdOption"/>); 1 when it was taken.</summary>
+    [LibraryImport(Libc, EntryPoint = "mallopt")]
+    internal static partial int MallOpt(int parameter, int value);
+
+    /// <summary>M_TRIM_THRESHOLD (malloc.h): free memory at the top of an arena beyond which free() gives it back.</summary>
+    internal const int MallocTrimThresholdOption = -1;
+
     [LibraryImport(Libc, EntryPoint = "chown", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
     internal static partial int Chown(string path, uint owner, uint group);
 

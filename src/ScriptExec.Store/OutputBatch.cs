@@ -15,9 +15,18 @@ public sealed class OutputBatch : IDisposable
 
     private readonly List<OutputChunkBuilder> _chunks = [];
 
-    public OutputBatch(long executionId)
+    // Content bytes the batch is expected to reach, for sizing its chunks' buffers.
+    private readonly int _expectedBytes;
+
+    /// <param name="executionId">The execution whose lines these are.</param>
+    /// <param name="expectedBytes">
+    /// The content bytes the lines are expected to come to (a capture passes its previous read's): each chunk's buffer
+    /// is rented about that large at once instead of growing to it.
+    /// </param>
+    public OutputBatch(long executionId, int expectedBytes = 0)
     {
         ExecutionId = executionId;
+        _expectedBytes = expectedBytes;
     }
 
     public long ExecutionId { get; }
@@ -29,7 +38,7 @@ public sealed class OutputBatch : IDisposable
 
     public bool IsEmpty => LineCount == 0;
 
-    /// <summary>What holding the batch in the store's queue costs, for its byte bound.</summary>
+    /// <summary>What holding the batch in the store's queue costs (its buffers), for its byte bound.</summary>
     internal long QueuedBytes
     {
         get
@@ -37,7 +46,7 @@ public sealed class OutputBatch : IDisposable
             long bytes = QueueOverheadBytes;
             foreach (var chunk in _chunks)
             {
-                bytes += chunk.Length;
+                bytes += Math.Max(chunk.Length, chunk.Capacity);
             }
 
             return bytes;
@@ -84,7 +93,15 @@ public sealed class OutputBatch : IDisposable
             return last;
         }
 
-        var chunk = new OutputChunkBuilder();
+        // What the lines still to come are expected to need: their content and about 16% for each line's stream,
+        // timestamp and length (three bytes on a line of twenty), less what the chunks before took.
+        var encoded = 0L;
+        foreach (var full in _chunks)
+        {
+            encoded += full.Length;
+        }
+
+        var chunk = new OutputChunkBuilder { SizeHint = (int)Math.Clamp(_expectedBytes * 116L / 100 - encoded, 0, ChunkBuffers.FullSize) };
         _chunks.Add(chunk);
         return chunk;
     }

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Text;
 using ScriptExec.Core;
 
@@ -42,11 +41,14 @@ internal static class OutputChunk
     }
 }
 
-/// <summary>Encodes consecutive lines of one execution into one chunk; reused, its buffer rented from the shared pool.</summary>
+/// <summary>Encodes consecutive lines of one execution into one chunk; reused, its buffer rented (<see cref="ChunkBuffers"/>).</summary>
 internal sealed class OutputChunkBuilder : IDisposable
 {
     // A line's fixed cost at most: stream byte, timestamp delta and length varints.
     private const int MaxLineOverhead = 1 + 10 + 5;
+
+    // The first buffer of a chunk with no size hint: a few short lines.
+    private const int SmallestBuffer = 256;
 
     private byte[] _buffer = [];
     private long _firstTimestamp;
@@ -62,6 +64,12 @@ internal sealed class OutputChunkBuilder : IDisposable
     public int Streams { get; private set; }
 
     public int Length { get; private set; }
+
+    /// <summary>The bytes its buffer holds (what it costs in a queue).</summary>
+    public int Capacity => _buffer.Length;
+
+    /// <summary>Bytes the lines to come are expected to need: the first buffer is rented that large at once.</summary>
+    public int SizeHint { get; set; }
 
     public bool IsEmpty => LineCount == 0;
 
@@ -155,23 +163,29 @@ internal sealed class OutputChunkBuilder : IDisposable
         Clear();
         if (_buffer.Length > 0)
         {
-            ArrayPool<byte>.Shared.Return(_buffer);
+            ChunkBuffers.Return(_buffer);
             _buffer = [];
         }
     }
 
+    /// <summary>
+    /// Room for <paramref name="more"/> bytes: a buffer sized to the hint at first (a flood's read fills a full one),
+    /// then doubled, never beyond a full chunk's size unless one line needs it.
+    /// </summary>
     private void Ensure(int more)
     {
-        if (Length + more <= _buffer.Length)
+        var needed = Length + more;
+        if (needed <= _buffer.Length)
         {
             return;
         }
 
-        var larger = ArrayPool<byte>.Shared.Rent(Math.Max(Length + more, OutputChunk.MaxBytes + 4096));
+        var grown = Math.Max(Math.Max(_buffer.Length * 2, SizeHint), SmallestBuffer);
+        var larger = ChunkBuffers.Rent(Math.Max(needed, Math.Min(grown, ChunkBuffers.FullSize)));
         _buffer.AsSpan(0, Length).CopyTo(larger);
         if (_buffer.Length > 0)
         {
-            ArrayPool<byte>.Shared.Return(_buffer);
+            ChunkBuffers.Return(_buffer);
         }
 
         _buffer = larger;

@@ -17,19 +17,17 @@ namespace ScriptExec.Store;
 public sealed class OutputStore : IAsyncDisposable
 {
     /// <summary>
-    /// Encoded output queued for the writer at most (a batch's cost is at least <see cref="OutputBatch.QueueOverheadBytes"/>,
-    /// so this also bounds the count of tiny batches): enough to keep the writer busy through a commit while capture reads on.
+    /// Output queued for the writer at most, counted by the buffers that hold it (a batch's cost is at least
+    /// <see cref="OutputBatch.QueueOverheadBytes"/>, so this also bounds the count of tiny batches): enough to keep the
+    /// writer busy through a commit while capture reads on.
     /// </summary>
     public const long MaxQueuedBytes = 8 * 1024 * 1024;
 
+    /// <summary>Drops the chunk buffers a flood left for the next one (the daemon's idle trim, before it collects).</summary>
+    public static void ReleasePooledBuffers() => ChunkBuffers.Release();
+
     private const int MaxBatch = 8192;
     private const int MaxSpareChunks = 4;
-
-    // A flood grows the managed heap to what it needed at its peak, and the GC keeps that memory committed for the
-    // next one. After this many lines, once the queue has drained, the heap is compacted and its free memory handed
-    // back to the OS: a device's daemon should return to its idle footprint, and one blocking collection per
-    // flood's worth of lines is a small price (tens of milliseconds, when nothing is being captured).
-    private const long LinesBeforeMemoryTrim = 250_000;
 
     // From the chunk holding the line after $after (the newest chunk starting at or before it), in line order: one
     // index seek, then a range. The caller stops reading once the page is full.
@@ -216,7 +214,6 @@ public sealed class OutputStore : IAsyncDisposable
     {
         var batch = new List<Pending>(MaxBatch);
         var reader = _queue.Reader;
-        long linesSinceTrim = 0;
         while (await reader.WaitToReadAsync())
         {
             while (batch.Count < MaxBatch && reader.TryRead(out var item))
@@ -243,7 +240,6 @@ public sealed class OutputStore : IAsyncDisposable
             {
                 if (item.Lines is { } lines)
                 {
-                    linesSinceTrim += lines.LineCount;
                     queuedBytes += item.QueuedBytes;
                     batches++;
                     lines.Dispose();
@@ -259,13 +255,6 @@ public sealed class OutputStore : IAsyncDisposable
             }
 
             batch.Clear();
-
-            // Nothing queued (the unbounded channel cannot count its items, so the store's own count says it).
-            if (linesSinceTrim >= LinesBeforeMemoryTrim && Interlocked.Read(ref _pending) == 0)
-            {
-                linesSinceTrim = 0;
-                GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
-            }
         }
     }
 

@@ -22,6 +22,9 @@ internal sealed class ExecutionOutputSink : IOutputSink
     private OutputBatch? _stored;
     private long _lastLineId;
 
+    // Content bytes of the last read stored: the next read's batch is sized like it (a flood's reads are alike).
+    private int _lastReadBytes;
+
     // Lines the dispatcher refused (it was full); reported with the next batch it takes.
     private long _undispatched;
 
@@ -47,7 +50,7 @@ internal sealed class ExecutionOutputSink : IOutputSink
         // Calls never overlap (the capture serializes them), so a plain increment numbers lines in arrival order.
         var id = ++_lastLineId;
         var kind = (OutputStreamKind)(int)stream;
-        _stored ??= new OutputBatch(ExecutionId);
+        _stored ??= new OutputBatch(ExecutionId, _lastReadBytes);
         _stored.Add(id, kind, timestampMs, content);
         StoredBytes += content.Length;
 
@@ -99,6 +102,7 @@ internal sealed class ExecutionOutputSink : IOutputSink
         }
 
         _stored = null;
+        _lastReadBytes = (int)Math.Min(stored.ContentBytes, int.MaxValue);
         var append = _output.AppendAsync(stored);
         if (!append.IsCompletedSuccessfully)
         {
