@@ -225,6 +225,7 @@ public sealed class OutputStore : IAsyncDisposable
             {
                 await _db.WriteAsync((c, t) => InsertBatch(c, t, batch), CancellationToken.None, kind: WriteKind.Output);
                 Interlocked.Add(ref _storedBytes, _batchBytes);
+                _db.OutputCommitted(_batchBytes);
             }
             catch (Exception e) when (e is SqliteException || ScriptExecException.IsUnavailable(e))
             {

@@ -49,6 +49,11 @@ public sealed partial class SqliteDatabase
             throw Availability.Refused(StorageFault.Full, null, kind);
         }
 
+        if (kind == WriteKind.Output)
+        {
+            FoldLogIfLong();
+        }
+
         try
         {
             return Commit(work, committed);

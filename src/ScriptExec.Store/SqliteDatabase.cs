@@ -53,6 +53,7 @@ public sealed partial class SqliteDatabase : IDisposable
         // WAL lets readers proceed while the writer commits; the mode is stored in the file.
         Pragma(_writer, "journal_mode = WAL");
         Pragma(_writer, $"synchronous = {options.Synchronous}");
+        Pragma(_writer, $"journal_size_limit = {LogFileKeptBytes}");
         Pragma(_writer, "foreign_keys = ON");
         Migrations.Apply(_writer);
         if (_reserve.IsEnabled && !_reserve.TryAllocate())
@@ -151,6 +152,7 @@ public sealed partial class SqliteDatabase : IDisposable
     public void Dispose()
     {
         CloseReadSessions();
+        StopCheckpointer();
         _writeLock.Wait();
         try
         {

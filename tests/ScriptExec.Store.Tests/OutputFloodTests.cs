@@ -4,14 +4,85 @@ using ScriptExec.Core;
 namespace ScriptExec.Store.Tests;
 
 /// <summary>
-/// A flood through the store as capture hands it over (one batch per 64 KiB read): a batch's buffers are sized to
-/// what it holds, so the queue's byte bound is the memory it takes.
+/// A flood through the store as capture hands it over (one batch per 64 KiB read): the write-ahead log is folded in
+/// while the flood goes on and stays bounded (a background checkpoint alone let it grow as large as the flood), and
+/// a batch's buffers are sized to what it holds, so the queue's byte bound is the memory it takes.
 /// </summary>
 public sealed class OutputFloodTests : StoreFixture
 {
     private const long Execution = 7;
     private const int LineBytes = 99;
     private const int ReadBytes = 64 * 1024;
+
+    [Test]
+    public async Task A_flood_leaves_a_bounded_write_ahead_log_and_every_line_stored()
+    {
+        const long floodBytes = 64L * 1024 * 1024;
+        var walPath = Db.DatabasePath + "-wal";
+        var content = Encoding.ASCII.GetBytes(new string('x', LineBytes));
+        const int linesPerRead = ReadBytes / (LineBytes + 1);
+        long lineId = 0, largestWal = 0;
+
+        await using (var output = new OutputStore(Db))
+        {
+            for (long written = 0; written < floodBytes; written += linesPerRead * (LineBytes + 1))
+            {
+                var batch = new OutputBatch(Execution, linesPerRead * LineBytes);
+                for (var i = 0; i < linesPerRead; i++)
+                {
+                    batch.Add(++lineId, OutputStreamKind.Stdout, 1_700_000_000_000 + lineId, content);
+                }
+
+                await output.AppendAsync(batch);
+                largestWal = Math.Max(largestWal, new FileInfo(walPath).Length);
+            }
+
+            await output.FlushAsync();
+            largestWal = Math.Max(largestWal, new FileInfo(walPath).Length);
+
+            var last = output.Read(Execution, lineId - 1, 10);
+            Assert.That(last.Select(l => l.Id), Is.EqualTo(new[] { lineId }));
+        }
+
+        // The log's limit and one queue's worth written as one transaction past it, twice over for the pass under way.
+        const long bound = SqliteDatabase.LogLimitBytes + (2 * OutputStore.MaxQueuedBytes);
+        TestContext.Out.WriteLine($"largest write-ahead log {largestWal >> 20} MiB for {floodBytes >> 20} MiB of output (bound {bound >> 20} MiB)");
+        Assert.That(largestWal, Is.LessThanOrEqualTo(bound));
+    }
+
+    [Test]
+    public async Task An_output_write_after_the_log_grew_past_its_limit_copies_the_rest_and_starts_it_over()
+    {
+        var walPath = Db.DatabasePath + "-wal";
+        await ExecuteAsync("CREATE TABLE filler (b BLOB);");
+
+        // A reader on an old snapshot keeps any checkpoint from copying the filler: the log grows past its limit, and
+        // once the reader is gone it is not all copied yet, so without the fold the next write would go on appending.
+        using (var reader = Db.OpenRead())
+        using (var snapshot = reader.BeginTransaction(deferred: true))
+        {
+            using (var read = reader.CreateCommand())
+            {
+                read.Transaction = snapshot;
+                read.CommandText = "SELECT count(*) FROM filler;";
+                read.ExecuteScalar();
+            }
+
+            await ExecuteAsync("INSERT INTO filler VALUES (zeroblob($bytes));", ("$bytes", SqliteDatabase.LogLimitBytes + (2 * 1024 * 1024)));
+        }
+
+        Assert.That(new FileInfo(walPath).Length, Is.GreaterThan(SqliteDatabase.LogLimitBytes), "the log grew past its limit");
+
+        await using (var output = new OutputStore(Db))
+        {
+            using var batch = new OutputBatch(Execution);
+            batch.Add(1, OutputStreamKind.Stdout, 1_700_000_000_001, "after the filler"u8);
+            await output.AppendAsync(batch);
+            await output.FlushAsync();
+        }
+
+        Assert.That(new FileInfo(walPath).Length, Is.LessThanOrEqualTo(SqliteDatabase.LogFileKeptBytes), "the output write started the log over and cut its file back");
+    }
 
     [Test]
     public void A_one_line_batch_holds_a_small_buffer_and_a_flood_read_one_full_chunk_buffer()
