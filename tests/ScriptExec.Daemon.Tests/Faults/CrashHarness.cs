@@ -39,12 +39,19 @@ internal sealed class CrashHarness : IDisposable
 
     public string Tag { get; } = Guid.NewGuid().ToString("N");
 
-    public async Task<DaemonProcess> StartDaemonAsync(string? crashAt = null)
+    /// <param name="crashAt">The crash point the daemon dies at (SCRIPTEXECD_TEST_CRASH_AT), if any.</param>
+    /// <param name="settings">More of the daemon's environment (SCRIPTEXEC_* settings).</param>
+    public async Task<DaemonProcess> StartDaemonAsync(string? crashAt = null, IReadOnlyDictionary<string, string>? settings = null)
     {
         var environment = new Dictionary<string, string> { ["SCRIPTEXEC_CGROUP"] = Cgroup };
         if (crashAt is not null)
         {
             environment["SCRIPTEXECD_TEST_CRASH_AT"] = crashAt;
+        }
+
+        foreach (var (name, value) in settings ?? new Dictionary<string, string>())
+        {
+            environment[name] = value;
         }
 
         var daemon = await DaemonProcess.StartAsync(DataDir, environment);
