@@ -46,7 +46,7 @@ public sealed class OutputBatch : IDisposable
             long bytes = QueueOverheadBytes;
             foreach (var chunk in _chunks)
             {
-                bytes += Math.Max(chunk.Length, chunk.Capacity);
+                bytes += chunk.Capacity;
             }
 
             return bytes;

@@ -38,20 +38,22 @@ public sealed partial class SqliteDatabase
     private readonly AutoResetEvent _checkpointWanted = new(false);
     private Thread? _checkpointer;
     private bool _checkpointerStopping;
+    // Counted by the output writer alone (one loop, one commit at a time).
     private long _bytesSinceCheckpoint;
 
     /// <summary>
-    /// Counts <paramref name="bytes"/> of output just committed; past <see cref="CheckpointEveryBytes"/> the
+    /// Counts <paramref name="bytes"/> of output just committed (called by the output writer's loop only); past <see cref="CheckpointEveryBytes"/> the
     /// background checkpoint is woken (the thread is started on the first flood: an idle daemon has none).
     /// </summary>
     internal void OutputCommitted(long bytes)
     {
-        if (Interlocked.Add(ref _bytesSinceCheckpoint, bytes) < CheckpointEveryBytes)
+        _bytesSinceCheckpoint += bytes;
+        if (_bytesSinceCheckpoint < CheckpointEveryBytes)
         {
             return;
         }
 
-        Interlocked.Exchange(ref _bytesSinceCheckpoint, 0);
+        _bytesSinceCheckpoint = 0;
         lock (_checkpointGate)
         {
             if (_checkpointerStopping)
@@ -122,7 +124,7 @@ public sealed partial class SqliteDatabase
     /// </summary>
     private void FoldLogIfLong()
     {
-        if (LogFileBytes() <= LogLimitBytes)
+        if (FileBytes(_logPath) <= LogLimitBytes)
         {
             return;
         }
@@ -132,18 +134,6 @@ public sealed partial class SqliteDatabase
             // A failure (full storage) or a reader still on an old snapshot leaves the log as it is: the next output
             // write tries again.
             _ = raw.sqlite3_wal_checkpoint_v2(_writer.Handle, "main", raw.SQLITE_CHECKPOINT_PASSIVE, out _, out _);
-        }
-    }
-
-    private long LogFileBytes()
-    {
-        try
-        {
-            return new FileInfo(DatabasePath + "-wal").Length;
-        }
-        catch (IOException)
-        {
-            return 0;
         }
     }
 

@@ -17,6 +17,9 @@ public sealed partial class SqliteDatabase : IDisposable
     private readonly SqliteConnection _writer;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
 
+    // The write-ahead log beside the file.
+    private readonly string _logPath;
+
     public SqliteDatabase(StoreOptions options)
         : this(options, NullLogger<SqliteDatabase>.Instance, TimeProvider.System)
     {
@@ -36,6 +39,7 @@ public sealed partial class SqliteDatabase : IDisposable
         }
 
         DatabasePath = Path.GetFullPath(options.DatabasePath);
+        _logPath = DatabasePath + "-wal";
         Directory.CreateDirectory(Path.GetDirectoryName(DatabasePath)!);
         _connectionString = new SqliteConnectionStringBuilder
         {
@@ -143,10 +147,19 @@ public sealed partial class SqliteDatabase : IDisposable
     }
 
     /// <summary>Size of the database file plus its write-ahead log, in bytes.</summary>
-    public long SizeBytes()
+    public long SizeBytes() => FileBytes(DatabasePath) + FileBytes(_logPath);
+
+    /// <summary>A file's length, 0 when it does not exist.</summary>
+    private static long FileBytes(string path)
     {
-        long Size(string path) => File.Exists(path) ? new FileInfo(path).Length : 0;
-        return Size(DatabasePath) + Size(DatabasePath + "-wal");
+        try
+        {
+            return new FileInfo(path).Length;
+        }
+        catch (IOException)
+        {
+            return 0;
+        }
     }
 
     public void Dispose()
