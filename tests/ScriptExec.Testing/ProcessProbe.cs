@@ -27,6 +27,10 @@ public static class ProcessProbe
         return state is not ('Z' or 'X');
     }
 
+    /// <summary>The names of <paramref name="pid"/>'s threads (<c>/proc/PID/task/*/comm</c>), as <c>ps -T</c> lists them.</summary>
+    public static List<string> ThreadNames(int pid) =>
+        [.. Directory.EnumerateDirectories($"/proc/{pid}/task").Select(task => File.ReadAllText(Path.Combine(task, "comm")).Trim())];
+
     /// <summary>Polls until <paramref name="condition"/> holds; false if it still does not at the deadline.</summary>
     public static Task<bool> EventuallyAsync(Func<bool> condition, TimeSpan timeout) =>
         Eventually.TryAsync(() => Task.FromResult(condition()), timeout);

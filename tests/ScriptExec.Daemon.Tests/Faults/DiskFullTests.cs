@@ -18,7 +18,7 @@ public sealed class DiskFullTests
     // A start refused because the script's file could not be written: refused by the file system, not the store.
     private const string ScriptFileWrite = "script_start (script file)";
 
-    private readonly CapturingLoggerProvider _log = new();
+    private CapturingLoggerProvider _log = null!;
     private readonly List<int> _pids = [];
     private TmpfsMount _disk = null!;
     private DaemonUnderTest _daemon = null!;
@@ -28,6 +28,8 @@ public sealed class DiskFullTests
     [SetUp]
     public async Task StartOnASmallDisk()
     {
+        // A log of this test's own: the fixture's tests count log lines.
+        _log = new CapturingLoggerProvider();
         _disk = TmpfsMount.MountOrIgnore(megabytes: 8);
         _markers = Directory.CreateTempSubdirectory("scriptexec-markers-").FullName;
         try
@@ -68,6 +70,7 @@ public sealed class DiskFullTests
 
             _disk.Dispose();
             Directory.Delete(_markers, recursive: true);
+            _log.Dispose();
         }
     }
 
@@ -205,6 +208,50 @@ public sealed class DiskFullTests
             Assert.That(LogCount("Output lines are being lost"), Is.EqualTo(1), "one line per episode for lost output");
             Assert.That(LogCount("Store available again"), Is.EqualTo(1));
         });
+    }
+
+    [Test]
+    public async Task A_flood_that_fills_the_disk_while_the_background_checkpoint_runs_ends_flagged_and_leaves_the_store_intact()
+    {
+        // 10 MB of 100-byte lines onto an 8 MB disk, the output cap raised: the background checkpoint starts after the
+        // first MiB stored, and the disk fills under it and the writer alike.
+        await RestartWithAsync("""{"output_max_bytes_per_execution": 67108864}""");
+        await CreateAsync("flood", "L=$(printf '%099d' 0)\nyes \"$L\" | head -n 100000\n");
+        var flood = await StartAsync("flood");
+        var ended = await WaitForExecutionAsync(flood.Id, e => e["state"]!.GetValue<string>() is "finished" or "killed");
+        var threads = ProcessProbe.ThreadNames(_daemon.Pid);
+        var whileFull = await _client.CallAsync("status");
+        var refused = await _client.CallRawAsync("script_set", new { name = "written-while-full", source = "#" + new string('x', 64 * 1024) + "\n" });
+        var stored = (await _client.CallAsync("script_execution_output_get", new
+        {
+            filter = new { execution_id = flood.Id },
+            pagination = new { limit = 1000 },
+        }))["lines"]!.AsArray();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(threads, Does.Contain("checkpointer"), "the background checkpoint ran during the flood");
+            Assert.That(ended["state"]!.GetValue<string>(), Is.EqualTo("finished"), () => ended.ToJsonString());
+            Assert.That(ended["exit_code"]?.GetValue<int>(), Is.EqualTo(0));
+            Assert.That(ended["output_truncated"]!.GetValue<bool>(), Is.True, () => $"lines were lost: {ended.ToJsonString()}");
+            Assert.That(whileFull["store"]!["writable"]!.GetValue<bool>(), Is.False);
+            Assert.That(whileFull["store"]!["last_error"]?.GetValue<string>(), Is.EqualTo("full"));
+            Assert.That(whileFull["store"]!["lost_output_lines"]!.GetValue<long>(), Is.GreaterThan(0), "the disk did fill");
+            Assert.That(Code(refused), Is.EqualTo(1007), () => refused.ToJsonString());
+            Assert.That(stored.Select(l => l!["id"]!.GetValue<long>()), Is.EqualTo(Enumerable.Range(1, 1000).Select(i => (long)i)), "the lines stored before the disk filled");
+            Assert.That(IntegrityCheck(), Is.EqualTo("ok"));
+        });
+    }
+
+    /// <summary>The daemon again on the same disk, with <paramref name="config"/> as its <c>--config</c> file (kept off the disk).</summary>
+    private async Task RestartWithAsync(string config)
+    {
+        var path = Path.Combine(_markers, "config.json");
+        await File.WriteAllTextAsync(path, config);
+        await _client.DisposeAsync();
+        await _daemon.DisposeAsync();
+        _daemon = await DaemonUnderTest.StartAsync(_disk.Path, services => services.AddSingleton<ILoggerProvider>(_log), "--config", path);
+        _client = await _daemon.ConnectAsync("unix");
     }
 
     private static int? Code(JsonObject reply) => reply["error"]?["code"]?.GetValue<int>();

@@ -40,7 +40,7 @@ public sealed class FloodKillTests
                 $"{LinesBeforeKill} lines stored", TimeSpan.FromMinutes(2));
         }
 
-        Assert.That(ThreadNames(daemon.Pid), Does.Contain("checkpointer"), "the background checkpoint was running when the daemon was killed");
+        Assert.That(ProcessProbe.ThreadNames(daemon.Pid), Does.Contain("checkpointer"), "the background checkpoint was running when the daemon was killed");
         await daemon.KillAsync();
 
         daemon = await harness.StartDaemonAsync(settings: settings);
@@ -89,7 +89,4 @@ public sealed class FloodKillTests
             after = page[^1]!["id"]!.GetValue<long>();
         }
     }
-
-    private static List<string> ThreadNames(int pid) =>
-        [.. Directory.EnumerateDirectories($"/proc/{pid}/task").Select(task => File.ReadAllText(Path.Combine(task, "comm")).Trim())];
 }
