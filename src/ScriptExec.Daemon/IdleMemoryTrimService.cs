@@ -110,9 +110,9 @@ internal sealed class IdleMemoryTrimService : BackgroundService
                     continue;
                 }
 
-                Trim();
+                var unmapped = Trim();
                 var after = ResidentBytes();
-                Log.MemoryTrimmed(_logger, resident >> 20, after >> 20);
+                Log.MemoryTrimmed(_logger, resident >> 20, after >> 20, unmapped >> 10);
                 floor = Math.Min(floor, after);
                 burstSinceTrim = false;
                 openAtTrim = open;
@@ -136,8 +136,8 @@ internal sealed class IdleMemoryTrimService : BackgroundService
 
         await Task.Delay(StartupSettle, _time, stoppingToken);
         var resident = ResidentBytes();
-        Trim();
-        Log.StartupMemoryReturned(_logger, resident >> 20, ResidentBytes() >> 20);
+        var unmapped = Trim();
+        Log.StartupMemoryReturned(_logger, resident >> 20, ResidentBytes() >> 20, unmapped >> 10);
     }
 
     /// <summary>
@@ -150,7 +150,8 @@ internal sealed class IdleMemoryTrimService : BackgroundService
         return long.Parse(fields[1], System.Globalization.CultureInfo.InvariantCulture) * Environment.SystemPageSize;
     }
 
-    private static void Trim()
+    /// <summary>Returns what the GC, the output pool and malloc hold, and unmaps the binary's idle pages; returns the bytes unmapped.</summary>
+    private static long Trim()
     {
         OutputStore.ReleasePooledBuffers();
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
@@ -166,5 +167,7 @@ internal sealed class IdleMemoryTrimService : BackgroundService
                 // Not glibc (musl has no malloc_trim): the GC's part is done.
             }
         }
+
+        return ImagePages.Release();
     }
 }

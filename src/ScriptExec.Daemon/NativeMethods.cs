@@ -24,6 +24,10 @@ internal static unsafe partial class NativeMethods
     /// <summary>M_TRIM_THRESHOLD (malloc.h): free memory at the top of an arena beyond which free() gives it back.</summary>
     internal const int MallocTrimThresholdOption = -1;
 
+    /// <summary>madvise(2); ImagePages uses MADV_DONTNEED on its own clean read-only mappings.</summary>
+    [LibraryImport(Libc, EntryPoint = "madvise")]
+    internal static partial int Madvise(nint address, nuint length, int advice);
+
     [LibraryImport(Libc, EntryPoint = "chown", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
     internal static partial int Chown(string path, uint owner, uint group);
 

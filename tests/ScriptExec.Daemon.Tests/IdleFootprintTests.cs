@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.RegularExpressions;
 
 namespace ScriptExec.Daemon.Tests;
 
@@ -11,7 +12,7 @@ namespace ScriptExec.Daemon.Tests;
 public sealed class IdleFootprintTests
 {
     [Test]
-    public async Task Start_up_garbage_is_returned_once_ready()
+    public async Task Start_up_garbage_is_returned_and_the_binary_unmapped_once_ready_and_the_daemon_runs_on()
     {
         var dataDir = Directory.CreateTempSubdirectory("scriptexec-idle-").FullName;
         using var daemon = await DaemonProcess.StartAsync(dataDir, new Dictionary<string, string>
@@ -22,6 +23,22 @@ public sealed class IdleFootprintTests
         await Eventually.ThatAsync(
             () => daemon.Log.Contains("what start-up allocated returned", StringComparison.Ordinal),
             "the daemon trims once after ready", TimeSpan.FromSeconds(30));
+        var unmapped = Regex.Match(daemon.Log, @"what start-up allocated returned, .*, (\d+) KiB of the binary unmapped");
+        Assert.That(unmapped.Success, Is.True, daemon.Log);
+        Assert.That(long.Parse(unmapped.Groups[1].Value, CultureInfo.InvariantCulture), Is.GreaterThan(0), "KiB of the binary unmapped");
+
+        // What was unmapped is mapped back as it runs: code, read-only data and the relocated data left in place.
+        await using var client = await daemon.ConnectAsync();
+        Assert.That((await client.CallAsync("status"))["version"], Is.Not.Null);
+        await client.CallAsync("script_set", new { name = "after-trim", source = "echo after the trim" });
+        await client.CallAsync("script_instance_set", new { script_name = "after-trim", instance_name = "i", start_trigger = new { type = "manual" } });
+        var started = await client.CallAsync("script_start", new { script_name = "after-trim", instance_name = "i" });
+        var id = started["execution"]!["id"]!.GetValue<long>();
+        var output = await Eventually.ValueAsync(
+            async () => await client.CallAsync("script_execution_output_get", new { filter = new { execution_id = id }, pagination = new { limit = 1 } }),
+            o => o["execution"]!["state"]!.GetValue<string>() == "finished",
+            "the run ends");
+        Assert.That(output["lines"]![0]!["content"]!.GetValue<string>(), Is.EqualTo("after the trim"));
     }
 
     [Test]
