@@ -7,15 +7,16 @@ namespace ScriptExec.Daemon;
 /// hosting, DI, configuration, Kestrel and SQLite code from all over the file, and the kernel maps 64 KiB around every
 /// page a fault touches (fault-around), so an idle native daemon kept about 16 MiB of its binary mapped that it does
 /// not run again. MADV_DONTNEED on such a mapping only removes this process's page-table entries: the pages stay in
-/// the page cache (nothing is read back from flash), and whatever runs next maps its pages again with a minor fault.
-/// Once they are not mapped, the kernel also stops counting them as executable pages in use, which it keeps longest
-/// under memory pressure.
+/// the page cache, and whatever runs next maps its pages again with a minor fault. The trade: unmapped, they lose the
+/// extra protection the kernel gives mapped executable pages under memory pressure, so a page reclaimed then is read
+/// back from flash when it is next run; for start-up code that is never run again that is the point.
 /// </summary>
 /// <remarks>
-/// Only mappings with no anonymous pages are touched: a read-only mapping written before it was made read-only (the
-/// RELRO segment, relocated by the loader) holds private copies that MADV_DONTNEED would drop, replacing relocated
-/// data with the file's. The check is read from <c>/proc/self/smaps</c> right before; nothing in a running native
-/// image writes to a read-only mapping afterwards (it would need an mprotect the runtime does not do).
+/// Only mappings without a private copy of any page are touched, resident (<c>Anonymous</c>) or swapped out
+/// (<c>Swap</c>): a read-only mapping written before it was made read-only (the RELRO segment, relocated by the loader)
+/// holds private copies that MADV_DONTNEED would drop, replacing relocated data with the file's. The check is read from
+/// <c>/proc/self/smaps</c> right before; nothing in a running native image writes to a read-only mapping afterwards (it
+/// would need an mprotect the runtime does not do; a debugger's breakpoint placed in between would be lost).
 /// </remarks>
 internal static class ImagePages
 {
@@ -44,25 +45,34 @@ internal static class ImagePages
 
     /// <summary>
     /// The mappings of <paramref name="image"/> in <paramref name="smaps"/> (the lines of /proc/PID/smaps) that are not
-    /// writable, hold no anonymous page and have some pages resident.
+    /// writable, hold no private copy of a page (none resident, <c>Anonymous</c>, none swapped out, <c>Swap</c>) and
+    /// have some pages resident. A mapping whose fields are not all there is left alone.
     /// </summary>
     internal static List<Mapping> CleanReadOnlyMappings(IEnumerable<string> smaps, string image)
     {
         var found = new List<Mapping>();
         Mapping? current = null;
-        long resident = 0;
+        long resident = -1, anonymous = -1, swapped = -1;
+        void Close()
+        {
+            if (current is { } mapping && resident > 0 && anonymous == 0 && swapped == 0)
+            {
+                found.Add(mapping with { ResidentBytes = resident });
+            }
+
+            current = null;
+        }
+
         foreach (var line in smaps)
         {
-            if (Mapping.TryParseHeader(line, image, out var header, out var isHeader))
+            var matched = Mapping.TryParseHeader(line, image, out var header, out var isHeader);
+            if (isHeader)
             {
-                current = header;
-                resident = 0;
+                Close();
+                current = matched ? header : null;
+                resident = anonymous = swapped = -1;
             }
-            else if (isHeader)
-            {
-                current = null;
-            }
-            else if (current is { } mapping)
+            else if (current is not null)
             {
                 if (line.StartsWith("Rss:", StringComparison.Ordinal))
                 {
@@ -70,16 +80,16 @@ internal static class ImagePages
                 }
                 else if (line.StartsWith("Anonymous:", StringComparison.Ordinal))
                 {
-                    if (KibField(line) == 0 && resident > 0)
-                    {
-                        found.Add(mapping with { ResidentBytes = resident });
-                    }
-
-                    current = null;
+                    anonymous = KibField(line);
+                }
+                else if (line.StartsWith("Swap:", StringComparison.Ordinal))
+                {
+                    swapped = KibField(line);
                 }
             }
         }
 
+        Close();
         return found;
     }
 

@@ -9,6 +9,9 @@ public sealed class ImagePagesTests
     private const string Image = "/usr/sbin/scriptexecd";
 
     private static string[] Smaps(params (string Header, long RssKib, long AnonymousKib)[] mappings) =>
+        SmapsWithSwap([.. mappings.Select(m => (m.Header, m.RssKib, m.AnonymousKib, 0L))]);
+
+    private static string[] SmapsWithSwap(params (string Header, long RssKib, long AnonymousKib, long SwapKib)[] mappings) =>
         mappings.SelectMany(m => new[]
         {
             m.Header,
@@ -19,6 +22,10 @@ public sealed class ImagePagesTests
             "Private_Dirty:         0 kB",
             "Referenced:            0 kB",
             $"Anonymous:          {m.AnonymousKib} kB",
+            "AnonHugePages:         0 kB",
+            $"Swap:               {m.SwapKib} kB",
+            "SwapPss:               0 kB",
+            "THPeligible:           0",
             "VmFlags: rd mr mw me sd",
         }).ToArray();
 
@@ -66,5 +73,34 @@ public sealed class ImagePagesTests
             Image);
 
         Assert.That(found.Select(m => m.Start), Is.EqualTo(new ulong[] { 0x556215c64000 }));
+    }
+
+    [Test]
+    public void A_mapping_with_private_copies_swapped_out_is_left_alone()
+    {
+        // Relocated pages swapped out count under Swap, not Anonymous: dropping them would bring back the file's bytes.
+        var found = ImagePages.CleanReadOnlyMappings(
+            SmapsWithSwap(
+                ("5562170ad000-5562170b1000 r--p 01449000 fe:00 12902432                   " + Image, 4, 0, 12),
+                ("556215c64000-556215c90000 r--p 00000000 fe:00 12902432                   " + Image, 176, 0, 0)),
+            Image);
+
+        Assert.That(found.Select(m => m.Start), Is.EqualTo(new ulong[] { 0x556215c64000 }));
+    }
+
+    [Test]
+    public void A_mapping_whose_fields_are_missing_is_left_alone()
+    {
+        var found = ImagePages.CleanReadOnlyMappings(
+            [
+                "556215c64000-556215c90000 r--p 00000000 fe:00 12902432                   " + Image,
+                "Rss:                 176 kB",
+                "Anonymous:             0 kB",
+                "556215c90000-55621674a000 r-xp 0002c000 fe:00 12902432                   " + Image,
+                "Rss:                9172 kB",
+            ],
+            Image);
+
+        Assert.That(found, Is.Empty);
     }
 }

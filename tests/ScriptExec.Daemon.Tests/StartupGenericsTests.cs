@@ -19,6 +19,11 @@ public sealed class StartupGenericsTests
     [Test]
     public async Task The_rd_xml_lists_exactly_the_generic_types_a_start_closes()
     {
+        // In Development the host validates every registration at build, closing far more than a start needs.
+        Assume.That(
+            new[] { "DOTNET_ENVIRONMENT", "ASPNETCORE_ENVIRONMENT" }.Select(Environment.GetEnvironmentVariable),
+            Has.None.EqualTo("Development"),
+            "the daemon runs in Production; a Development environment validates every service at build");
         var dir = Directory.CreateTempSubdirectory("scriptexec-generics-").FullName;
         var closed = new SortedSet<string>(StringComparer.Ordinal);
         await using (var app = DaemonHost.Build(["--data-dir", dir, "--socket", Path.Combine(dir, "d.sock"), "--listen", "http://127.0.0.1:0"]))
@@ -40,7 +45,11 @@ public sealed class StartupGenericsTests
         });
     }
 
-    /// <summary>Implementation types the container closed from open generic registrations, and the arrays of its enumerables.</summary>
+    /// <summary>
+    /// Generic implementation types the container constructs (closed from open generic registrations; a closed one
+    /// registered as such is listed too, harmlessly), and the arrays of its enumerables. Instances registered as
+    /// constants and factories are made by compiled code, not by the container.
+    /// </summary>
     private static IEnumerable<Type> ClosedAtRunTime(IServiceProvider services)
     {
         var factory = services.GetType().GetProperty("CallSiteFactory", Internal)?.GetValue(services)
@@ -55,7 +64,8 @@ public sealed class StartupGenericsTests
             {
                 yield return ((Type)kind.GetProperty("ItemType", Internal)!.GetValue(callSite)!).MakeArrayType();
             }
-            else if (kind.GetProperty("ImplementationType", Internal)?.GetValue(callSite) is Type { IsConstructedGenericType: true } implementation
+            else if (kind.Name == "ConstructorCallSite"
+                && kind.GetProperty("ImplementationType", Internal)?.GetValue(callSite) is Type { IsConstructedGenericType: true } implementation
                 && ((Type)kind.GetProperty("ServiceType", Internal)!.GetValue(callSite)!).IsConstructedGenericType)
             {
                 yield return implementation;

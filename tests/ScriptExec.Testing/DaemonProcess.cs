@@ -348,6 +348,13 @@ public sealed class DaemonProcess : IDisposable, IAsyncDisposable
                     throw new InvalidOperationException($"scriptexecd exited with {_process.ExitCode} before it was ready:\n{Log}");
                 }
 
+                // A stat per poll until the socket exists, rather than a failed connect and its exception every
+                // millisecond on the cores the starting daemon needs.
+                if (!File.Exists(SocketPath))
+                {
+                    return false;
+                }
+
                 try
                 {
                     await using var client = await ConnectAsync(cancellationToken);

@@ -9,6 +9,7 @@
 #define _GNU_SOURCE
 #include <link.h>
 #include <stdint.h>
+#include <sys/auxv.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -20,9 +21,9 @@ static int populate_zero_fill(struct dl_phdr_info *info, size_t size, void *data
 {
     (void)size;
     (void)data;
-    if (info->dlpi_name != NULL && info->dlpi_name[0] != '\0')
+    if (info->dlpi_phdr != (const ElfW(Phdr) *)getauxval(AT_PHDR))
     {
-        return 0; /* a shared library: only the executable (listed first, with an empty name) is ours */
+        return 0; /* a shared library: only the executable, whose headers the kernel passed in AT_PHDR, is ours */
     }
 
     uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
