@@ -171,7 +171,10 @@ public sealed partial class SpecCompliantMessageHandler
         using var serialized = new PooledBufferWriter(ReplyBufferBytes);
         lock (_serializeGate)
         {
-            _formatter.Serialize(serialized, jsonRpcMessage);
+            if (jsonRpcMessage is not JsonRpcResult result || !OutboundResponses.TryWriteResult(serialized, result, internalId))
+            {
+                _formatter.Serialize(serialized, jsonRpcMessage);
+            }
         }
 
         // Only forget the id once serialization worked: on failure StreamJsonRpc answers the same id again.
