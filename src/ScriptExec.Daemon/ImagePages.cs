@@ -31,8 +31,19 @@ internal static class ImagePages
             return 0;
         }
 
+        List<Mapping> mappings;
+        try
+        {
+            mappings = CleanReadOnlyMappings(File.ReadLines("/proc/self/smaps"), image);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // No /proc (a sandbox), or no descriptor to spare this moment: the pages stay mapped until the next trim.
+            return 0;
+        }
+
         long released = 0;
-        foreach (var mapping in CleanReadOnlyMappings(File.ReadLines("/proc/self/smaps"), image))
+        foreach (var mapping in mappings)
         {
             if (NativeMethods.Madvise((nint)mapping.Start, (nuint)(mapping.End - mapping.Start), MadviseDontNeed) == 0)
             {
