@@ -154,8 +154,19 @@ public sealed class HostileParamsTests
         }.ToJsonString();
     }
 
+    /// <summary>
+    /// Until the setup run has left the running list and its end is committed: the list drops a run as its process is
+    /// reaped, a moment before the end record is written, and a snapshot in between saw the run end under it.
+    /// </summary>
     private static Task WaitUntilNothingRunsAsync(RpcClient client) =>
-        Eventually.ThatAsync(async () => (await client.CallAsync("status"))["running"]!.AsArray().Count == 0, "the setup run ended");
+        Eventually.ThatAsync(
+            async () => (await client.CallAsync("status"))["running"]!.AsArray().Count == 0
+                && (await client.CallAsync("script_execution_get", new
+                {
+                    filter = new { states = new[] { "running", "terminating" } },
+                    pagination = new { limit = 1 },
+                }))["executions"]!.AsArray().Count == 0,
+            "the setup run ended and its end was stored");
 
     private static string Shorten(string text) => text.Length <= 300 ? text : text[..300] + "…";
 }
