@@ -8,6 +8,11 @@ public sealed class ImagePagesTests
 {
     private const string Image = "/usr/sbin/scriptexecd";
 
+    // smaps headers of the binary's own mappings: read-only data, code, and the loader-relocated RELRO segment.
+    private const string Rodata = "556215c64000-556215c90000 r--p 00000000 fe:00 12902432                   " + Image;
+    private const string Text = "556215c90000-55621674a000 r-xp 0002c000 fe:00 12902432                   " + Image;
+    private const string Relro = "5562170ad000-5562170b1000 r--p 01449000 fe:00 12902432                   " + Image;
+
     private static string[] Smaps(params (string Header, long RssKib, long AnonymousKib)[] mappings) =>
         SmapsWithSwap([.. mappings.Select(m => (m.Header, m.RssKib, m.AnonymousKib, 0L))]);
 
@@ -29,13 +34,15 @@ public sealed class ImagePagesTests
             "VmFlags: rd mr mw me sd",
         }).ToArray();
 
+    private static IEnumerable<ulong> ChosenStarts(string[] smaps) => ImagePages.CleanReadOnlyMappings(smaps, Image).Select(m => m.Start);
+
     [Test]
     public void Clean_read_only_mappings_of_the_binary_are_chosen_with_their_resident_size()
     {
         var found = ImagePages.CleanReadOnlyMappings(
             Smaps(
-                ("556215c64000-556215c90000 r--p 00000000 fe:00 12902432                   " + Image, 176, 0),
-                ("556215c90000-55621674a000 r-xp 0002c000 fe:00 12902432                   " + Image, 9172, 0)),
+                (Rodata, 176, 0),
+                (Text, 9172, 0)),
             Image);
 
         Assert.That(found, Is.EqualTo(new[]
@@ -50,7 +57,7 @@ public sealed class ImagePagesTests
     {
         var found = ImagePages.CleanReadOnlyMappings(
             Smaps(
-                ("5562170ad000-5562170b1000 r--p 01449000 fe:00 12902432                   " + Image, 16, 16),
+                (Relro, 16, 16),
                 ("5562170b1000-556217101000 rw-p 0144d000 fe:00 12902432                   " + Image, 320, 128),
                 ("5562170b1000-556217101000 r-xp 00000000 fe:00 100                        /usr/lib/x86_64-linux-gnu/libc.so.6", 1364, 0),
                 ("5562170b1000-556217101000 r-xp 00000000 fe:00 101                        /opt/x" + Image, 64, 0),
@@ -66,26 +73,14 @@ public sealed class ImagePagesTests
     public void A_mapping_is_judged_by_its_own_fields_not_the_one_before()
     {
         // A relocated mapping right after a clean one: the clean one's fields must not carry over.
-        var found = ImagePages.CleanReadOnlyMappings(
-            Smaps(
-                ("556215c64000-556215c90000 r--p 00000000 fe:00 12902432                   " + Image, 176, 0),
-                ("5562170ad000-5562170b1000 r--p 01449000 fe:00 12902432                   " + Image, 16, 16)),
-            Image);
-
-        Assert.That(found.Select(m => m.Start), Is.EqualTo(new ulong[] { 0x556215c64000 }));
+        Assert.That(ChosenStarts(Smaps((Rodata, 176, 0), (Relro, 16, 16))), Is.EqualTo(new ulong[] { 0x556215c64000 }));
     }
 
     [Test]
     public void A_mapping_with_private_copies_swapped_out_is_left_alone()
     {
         // Relocated pages swapped out count under Swap, not Anonymous: dropping them would bring back the file's bytes.
-        var found = ImagePages.CleanReadOnlyMappings(
-            SmapsWithSwap(
-                ("5562170ad000-5562170b1000 r--p 01449000 fe:00 12902432                   " + Image, 4, 0, 12),
-                ("556215c64000-556215c90000 r--p 00000000 fe:00 12902432                   " + Image, 176, 0, 0)),
-            Image);
-
-        Assert.That(found.Select(m => m.Start), Is.EqualTo(new ulong[] { 0x556215c64000 }));
+        Assert.That(ChosenStarts(SmapsWithSwap((Relro, 4, 0, 12), (Rodata, 176, 0, 0))), Is.EqualTo(new ulong[] { 0x556215c64000 }));
     }
 
     [Test]
@@ -93,10 +88,10 @@ public sealed class ImagePagesTests
     {
         var found = ImagePages.CleanReadOnlyMappings(
             [
-                "556215c64000-556215c90000 r--p 00000000 fe:00 12902432                   " + Image,
+                Rodata,
                 "Rss:                 176 kB",
                 "Anonymous:             0 kB",
-                "556215c90000-55621674a000 r-xp 0002c000 fe:00 12902432                   " + Image,
+                Text,
                 "Rss:                9172 kB",
             ],
             Image);
