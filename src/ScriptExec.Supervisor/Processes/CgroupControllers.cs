@@ -70,7 +70,7 @@ public sealed class CgroupControllers
                 _ = TryWrite(Path.Combine(v2.Root, "cgroup.subtree_control"), "+" + controller);
             }
 
-            var enabled = TryRead(Path.Combine(v2.Root, "cgroup.subtree_control"))?.Split([' ', '\n'], StringSplitOptions.RemoveEmptyEntries) ?? [];
+            var enabled = KernelFiles.TryReadText(Path.Combine(v2.Root, "cgroup.subtree_control"))?.Split([' ', '\n'], StringSplitOptions.RemoveEmptyEntries) ?? [];
             homes.AddRange(Supported.Where(enabled.Contains).Select(c => new ControllerHome(c, CgroupHierarchy.V2, v2.Root)));
         }
 
@@ -194,9 +194,10 @@ public sealed class CgroupControllers
             return 0;
         }
 
+        // A run without a memory limit has no v1 memory cgroup: not there is 0, not an exception.
         var text = home.Hierarchy == CgroupHierarchy.V2
-            ? v2Cgroup is null ? null : TryRead(Path.Combine(v2Cgroup, "memory.events"))
-            : TryRead(Path.Combine(PathOf(home, id), "memory.oom_control"));
+            ? v2Cgroup is null ? null : KernelFiles.TryReadText(Path.Combine(v2Cgroup, "memory.events"))
+            : KernelFiles.TryReadText(Path.Combine(PathOf(home, id), "memory.oom_control"));
         return text is null ? 0 : Counter(text, "oom_kill");
     }
 
@@ -225,18 +226,9 @@ public sealed class CgroupControllers
         var removed = true;
         foreach (var root in V1Roots())
         {
-            try
-            {
-                Directory.Delete(Path.Combine(root, ExecutionPrefix + id.ToString(CultureInfo.InvariantCulture)));
-            }
-            catch (DirectoryNotFoundException)
-            {
-                // It never had a limit of this hierarchy.
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                removed = false;
-            }
+            // ENOENT: it never had a limit of this hierarchy (most runs have none).
+            removed &= KernelFiles.TryRemoveDirectory(Path.Combine(root, ExecutionPrefix + id.ToString(CultureInfo.InvariantCulture)))
+                is 0 or NativeMethods.ENOENT;
         }
 
         return removed;
@@ -317,18 +309,6 @@ public sealed class CgroupControllers
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             return false;
-        }
-    }
-
-    private static string? TryRead(string path)
-    {
-        try
-        {
-            return File.ReadAllText(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return null;
         }
     }
 

@@ -130,6 +130,14 @@ public sealed class ExecutionCgroups
     public int Kill(long id, TimeSpan timeout)
     {
         var path = PathOf(id);
+
+        // The usual end: the script left nothing behind. Nothing can enter an empty cgroup (only a member forks into
+        // it, and only a new run's held child is written into one), so there is nothing to kill or wait for.
+        if (!IsPopulated(path))
+        {
+            return 0;
+        }
+
         var members = Members(path);
         if (members < 0)
         {
@@ -146,36 +154,10 @@ public sealed class ExecutionCgroups
     }
 
     /// <summary>Writes <c>cgroup.kill</c> and returns at once; false when the cgroup does not exist.</summary>
-    public bool KillNow(long id)
-    {
-        try
-        {
-            File.WriteAllText(Path.Combine(PathOf(id), "cgroup.kill"), "1");
-            return true;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return false;
-        }
-    }
+    public bool KillNow(long id) => KernelFiles.TryWriteText(Path.Combine(PathOf(id), "cgroup.kill"), "1") == 0;
 
     /// <summary>Removes the (empty) cgroup of <paramref name="id"/>; false when it still has processes or cannot be removed.</summary>
-    public bool Remove(long id)
-    {
-        try
-        {
-            Directory.Delete(PathOf(id));
-            return true;
-        }
-        catch (DirectoryNotFoundException)
-        {
-            return true;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return false;
-        }
-    }
+    public bool Remove(long id) => KernelFiles.TryRemoveDirectory(PathOf(id)) is 0 or NativeMethods.ENOENT;
 
     /// <summary>Removes this daemon's (then empty) directory of execution cgroups at shutdown.</summary>
     public void RemoveRoot()
@@ -216,17 +198,14 @@ public sealed class ExecutionCgroups
     /// <summary>The cgroup directory of execution <paramref name="id"/> (whether or not it exists).</summary>
     public string PathOf(long id) => Path.Combine(Root, ExecutionPrefix + id.ToString(CultureInfo.InvariantCulture));
 
-    private static int Members(string path)
-    {
-        try
-        {
-            return File.ReadAllLines(Path.Combine(path, "cgroup.procs")).Count(l => l.Length > 0);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return -1;
-        }
-    }
+    private static int Members(string path) =>
+        KernelFiles.TryReadText(Path.Combine(path, "cgroup.procs")) is { } text ? text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length : -1;
+
+    /// <summary>True while a process lives in the cgroup at <paramref name="path"/>; false when it is empty or gone.</summary>
+    private static bool IsPopulated(string path) => SaysPopulated(KernelFiles.TryReadText(Path.Combine(path, "cgroup.events")));
+
+    /// <summary>True when <paramref name="events"/>, a cgroup.events text, does not say "populated 0"; false for null.</summary>
+    private static bool SaysPopulated(string? events) => events is not null && !events.Contains("populated 0", StringComparison.Ordinal);
 
     private static unsafe void WaitUntilEmpty(string path, TimeSpan timeout)
     {
@@ -236,17 +215,7 @@ public sealed class ExecutionCgroups
         var clock = Stopwatch.StartNew();
         while (clock.Elapsed < timeout)
         {
-            string text;
-            try
-            {
-                text = File.ReadAllText(events);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                return;
-            }
-
-            if (text.Contains("populated 0", StringComparison.Ordinal))
+            if (!SaysPopulated(KernelFiles.TryReadText(events)))
             {
                 return;
             }

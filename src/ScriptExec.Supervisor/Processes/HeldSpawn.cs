@@ -115,11 +115,7 @@ internal static class HeldSpawn
         var pidText = pid.ToString(CultureInfo.InvariantCulture);
         foreach (var procs in setup.CgroupProcsFiles)
         {
-            try
-            {
-                File.WriteAllText(procs, pidText);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            if (KernelFiles.TryWriteText(procs, pidText) != 0)
             {
                 sink.OnLine(
                     OutputStream.Stderr,
@@ -184,16 +180,9 @@ internal static class HeldSpawn
     /// <summary>The one child of the spawner thread (a thread of its own per spawn), or 0 when none is listed.</summary>
     private static int ChildOf(int spawnerTid)
     {
-        try
-        {
-            var text = File.ReadAllText(SpawnGates.ChildrenFile(Environment.ProcessId, spawnerTid));
-            var first = text.Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault();
-            return int.TryParse(first, NumberStyles.None, CultureInfo.InvariantCulture, out var pid) ? pid : 0;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return 0;
-        }
+        var first = KernelFiles.TryReadText(SpawnGates.ChildrenFile(Environment.ProcessId, spawnerTid))?
+            .Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault();
+        return int.TryParse(first, NumberStyles.None, CultureInfo.InvariantCulture, out var pid) ? pid : 0;
     }
 
     internal static int OpenRetrying(string path, int flags)

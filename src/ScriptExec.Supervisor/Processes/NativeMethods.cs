@@ -8,8 +8,10 @@ internal static unsafe partial class NativeMethods
     // The runtime maps "libc" to the C library's real soname on Linux.
     private const string Libc = "libc";
 
+    internal const int ENOENT = 2;
     internal const int ESRCH = 3;
     internal const int EINTR = 4;
+    internal const int EIO = 5;
     internal const int EPERM = 1;
     internal const int ENOSYS = 38;
 
@@ -57,6 +59,12 @@ internal static unsafe partial class NativeMethods
 
     [LibraryImport(Libc, EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
     internal static partial int Open(string path, int flags);
+
+    [LibraryImport(Libc, EntryPoint = "read", SetLastError = true)]
+    internal static partial nint Read(int fd, byte* buffer, nuint count);
+
+    [LibraryImport(Libc, EntryPoint = "rmdir", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    internal static partial int RemoveDirectory(string path);
 
     [LibraryImport(Libc, EntryPoint = "mkfifo", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
     internal static partial int MkFifo(string path, uint mode);

@@ -11,17 +11,8 @@ internal readonly record struct ProcStat(char State, int SessionId, long StartTi
     public static bool TryRead(int pid, out ProcStat stat)
     {
         stat = default;
-        string text;
-        try
-        {
-            text = File.ReadAllText($"/proc/{pid}/stat");
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            return false;
-        }
-
-        return TryParse(text, out stat);
+        return KernelFiles.TryReadText(string.Create(CultureInfo.InvariantCulture, $"/proc/{pid}/stat")) is { } text
+            && TryParse(text, out stat);
     }
 
     public static bool TryParse(string text, out ProcStat stat)
