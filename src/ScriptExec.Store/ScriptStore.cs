@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Text.Json;
 using Dapper;
 using Microsoft.Data.Sqlite;
@@ -99,6 +100,15 @@ public sealed class ScriptStore
     private readonly SqliteDatabase _db;
     private readonly UnloadableRows _unloadable;
 
+    // What GetRunnable last read of each instance, and the catalog generation it read it at: a start (a schedule's,
+    // a restart loop's) needs no statement while the catalog is unchanged. Every committed change of a script, an
+    // instance or a secret moves the generation on after its commit, so nothing read before a change is used after
+    // it. Instances with secrets are read every time (their values stay out of a long-lived cache), and so are
+    // scripts larger than this: one copy of a small script's source is all the cache keeps.
+    private const int CachedSourceChars = 64 * 1024;
+    private readonly ConcurrentDictionary<(string Script, string Instance), CachedRunnable> _runnable = new();
+    private long _generation;
+
     public ScriptStore(SqliteDatabase db, UnloadableRows unloadable)
     {
         _db = db;
@@ -120,11 +130,14 @@ public sealed class ScriptStore
 
     /// <summary>Stores <paramref name="script"/> as the current version and marks older executions outdated.</summary>
     public Task SetScriptAsync(ScriptDefinition script, CancellationToken cancellationToken) =>
-        _db.WriteAsync((c, t) =>
-        {
-            c.Execute(UpsertScriptSql, script, t);
-            return c.Execute(MarkOutdatedSql, new { name = script.Name, version = script.Version }, t);
-        }, cancellationToken);
+        _db.WriteAsync(
+            (c, t) =>
+            {
+                c.Execute(UpsertScriptSql, script, t);
+                return c.Execute(MarkOutdatedSql, new { name = script.Name, version = script.Version }, t);
+            },
+            cancellationToken,
+            _ => CatalogChanged());
 
     /// <summary>Deletes the script and its instances; its executions stay, outdated. False when it did not exist.</summary>
     public Task<bool> DeleteScriptAsync(string name, CancellationToken cancellationToken) =>
@@ -138,6 +151,8 @@ public sealed class ScriptStore
             cancellationToken,
             _ =>
             {
+                CatalogChanged();
+
                 // What no longer exists is no longer unloadable.
                 _unloadable.Clear("script", name);
                 _unloadable.ClearPrefix(InstanceKind, name + "/");
@@ -169,6 +184,12 @@ public sealed class ScriptStore
     /// </summary>
     public (ScriptDefinition? Script, InstanceDefinition? Instance) GetRunnable(string scriptName, string name)
     {
+        var generation = Interlocked.Read(ref _generation);
+        if (_runnable.TryGetValue((scriptName, name), out var cached) && cached.Generation == generation)
+        {
+            return (cached.Script, cached.Instance);
+        }
+
         using var connection = _db.OpenRead();
         var found = connection.QuerySingleOrDefault<RunnableRow>(SelectRunnableSql, new { scriptName, name });
         if (found is null || found.Script is not { } scriptRow || !Loadable(scriptRow))
@@ -184,7 +205,13 @@ public sealed class ScriptStore
 
         var instance = Load(found) ?? throw Unloadable(scriptName, name);
         var secrets = found.Secrets is null ? [] : JsonSerializer.Deserialize(found.Secrets, StoreJson.Default.DictionaryStringString) ?? [];
-        return (script, instance with { SecretEnvironment = secrets });
+        instance = instance with { SecretEnvironment = secrets };
+        if (secrets.Count == 0 && script.Source.Length <= CachedSourceChars)
+        {
+            _runnable[(scriptName, name)] = new CachedRunnable(generation, script, instance);
+        }
+
+        return (script, instance);
     }
 
     /// <summary>All instances that load, secret values masked; the others are reported to <see cref="UnloadableRows"/> and left out.</summary>
@@ -228,13 +255,28 @@ public sealed class ScriptStore
             }
 
             return 0;
-        }, cancellationToken, _ => _unloadable.Clear(InstanceKind, instance.ScriptName + "/" + instance.InstanceName));
+        }, cancellationToken, _ =>
+        {
+            CatalogChanged();
+            _unloadable.Clear(InstanceKind, instance.ScriptName + "/" + instance.InstanceName);
+        });
 
     public Task<bool> DeleteInstanceAsync(string scriptName, string name, CancellationToken cancellationToken) =>
         _db.WriteAsync(
             (c, t) => c.Execute(DeleteInstanceSql, new { scriptName, name }, t) > 0,
             cancellationToken,
-            _ => _unloadable.Clear(InstanceKind, scriptName + "/" + name));
+            _ =>
+            {
+                CatalogChanged();
+                _unloadable.Clear(InstanceKind, scriptName + "/" + name);
+            });
+
+    /// <summary>After the commit of a catalog change: no runnable read before it is used again (see <see cref="_runnable"/>).</summary>
+    private void CatalogChanged()
+    {
+        Interlocked.Increment(ref _generation);
+        _runnable.Clear();
+    }
 
     private const string InstanceKind = "instance";
 
@@ -394,4 +436,6 @@ public sealed class ScriptStore
             CatchUp = CatchUp != 0,
         };
     }
+
+    private sealed record CachedRunnable(long Generation, ScriptDefinition Script, InstanceDefinition Instance);
 }
