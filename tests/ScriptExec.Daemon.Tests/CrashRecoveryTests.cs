@@ -30,6 +30,7 @@ public sealed class CrashRecoveryTests
             ProcessProbe.KillIfAlive(pid);
         }
 
+        CgroupLeftovers.RemoveFor(_dataDir);
         try
         {
             Directory.Delete(_dataDir, recursive: true);

@@ -171,6 +171,8 @@ public sealed class DaemonUnderTest : IAsyncDisposable
             // Already stopped by the test.
         }
 
+        // The data directory goes, and with it the key of the cgroups its daemon may have left.
+        CgroupLeftovers.RemoveFor(DataDir);
         try
         {
             Directory.Delete(DataDir, recursive: true);

@@ -18,7 +18,8 @@ public abstract class TempDataDirFixture
     [TearDown]
     public void DeleteDataDir()
     {
-        // The daemon under test removes its data dir when disposed; a test that only stopped it leaves it here.
+        // The daemon under test removes its data dir when disposed; a test that only stopped (or killed) it leaves it here.
+        CgroupLeftovers.RemoveFor(DataDir);
         if (Directory.Exists(DataDir))
         {
             Directory.Delete(DataDir, recursive: true);

@@ -117,42 +117,6 @@ internal sealed class CrashHarness : IDisposable
 
     public string? IntegrityCheck() => StoreProbe.IntegrityCheck(DataDir);
 
-    /// <summary>
-    /// A daemon killed with SIGKILL cannot remove its (empty) cgroup directory; the test removes it, found by the
-    /// daemon key the scripts carry, under the cgroup this test process (and so the daemon it started) is in.
-    /// </summary>
-    private void RemoveCgroups()
-    {
-        var mount = File.ReadLines("/proc/self/mounts").Select(l => l.Split(' ')).FirstOrDefault(f => f.Length > 2 && f[2] == "cgroup2")?[1];
-        var own = File.ReadLines("/proc/self/cgroup").FirstOrDefault(l => l.StartsWith("0::", StringComparison.Ordinal))?[3..];
-        if (mount is null || own is null)
-        {
-            return;
-        }
-
-        var key = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(
-            System.Text.Encoding.UTF8.GetBytes(Path.Combine(DataDir, "scripts"))))[..16];
-        var root = Path.Join(mount, own, "scriptexec-" + key);
-        if (!Directory.Exists(root))
-        {
-            return;
-        }
-
-        try
-        {
-            foreach (var execution in Directory.EnumerateDirectories(root, "exec-*"))
-            {
-                Directory.Delete(execution);
-            }
-
-            Directory.Delete(root);
-        }
-        catch (IOException)
-        {
-            // Still populated: a failed test; TaggedProcesses.KillAll has already been asked to end it.
-        }
-    }
-
     public void Dispose()
     {
         foreach (var daemon in _daemons)
@@ -161,7 +125,9 @@ internal sealed class CrashHarness : IDisposable
         }
 
         TaggedProcesses.KillAll(Tag);
-        RemoveCgroups();
+
+        // A daemon killed with SIGKILL cannot remove its (empty) cgroup directories.
+        CgroupLeftovers.RemoveFor(DataDir);
         try
         {
             Directory.Delete(DataDir, recursive: true);
