@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Text.Json;
 using Dapper;
 using Microsoft.Data.Sqlite;
@@ -7,7 +6,7 @@ using ScriptExec.Core;
 namespace ScriptExec.Store;
 
 /// <summary>Scripts (current source and version) and their instances.</summary>
-public sealed class ScriptStore
+public sealed partial class ScriptStore
 {
     private const string SelectScriptSql =
         "SELECT name, source, version, description, updated_timestamp FROM scripts WHERE name = @name;";
@@ -68,22 +67,6 @@ public sealed class ScriptStore
     // One row per start: the script's columns under script_* names, the instance's under its own, flat, so that the
     // build-time mapper (Dapper.AOT) reads it without a multi-map. Without an instance (has_instance = 0) its
     // non-null columns read as placeholders: the generated reader does not take NULL for a non-nullable member.
-    private const string SelectRunnableSql = """
-        SELECT s.name AS script_name, s.source AS script_source, s.version AS script_version,
-               s.description AS script_description, s.updated_timestamp AS script_updated_timestamp,
-               i.name IS NOT NULL AS has_instance,
-               COALESCE(i.name, '') AS name, i.arguments, COALESCE(i.env, '{}') AS env, i.working_dir, i.run_as_user,
-               i.timeout_s, COALESCE(i.stop_grace_s, 0) AS stop_grace_s,
-               COALESCE(i.start_trigger_type, 'manual') AS start_trigger_type, i.start_trigger_setting,
-               i.stop_trigger_type, i.stop_trigger_setting, COALESCE(i.updated_timestamp, 0) AS updated_timestamp,
-               COALESCE(i.role, 'operator') AS role, COALESCE(i.limits, '{}') AS limits, COALESCE(i.enabled, 1) AS enabled,
-               i.restart, COALESCE(i.overlap, 'skip') AS overlap, COALESCE(i.catch_up, 0) AS catch_up,
-               (SELECT json_group_object(x.name, x.value) FROM instance_secrets x
-                 WHERE x.script_name = s.name AND x.instance_name = @name) AS secrets
-        FROM scripts s LEFT JOIN instances i ON i.script_name = s.name AND i.name = @name
-        WHERE s.name = @scriptName;
-        """;
-
     private const string InstanceExistsSql = "SELECT EXISTS (SELECT 1 FROM instances WHERE script_name = @scriptName AND name = @name);";
 
     private const string SelectSecretsSql =
@@ -99,15 +82,6 @@ public sealed class ScriptStore
 
     private readonly SqliteDatabase _db;
     private readonly UnloadableRows _unloadable;
-
-    // What GetRunnable last read of each instance, and the catalog generation it read it at: a start (a schedule's,
-    // a restart loop's) needs no statement while the catalog is unchanged. Every committed change of a script, an
-    // instance or a secret moves the generation on after its commit, so nothing read before a change is used after
-    // it. Instances with secrets are read every time (their values stay out of a long-lived cache), and so are
-    // scripts larger than this: one copy of a small script's source is all the cache keeps.
-    private const int CachedSourceChars = 64 * 1024;
-    private readonly ConcurrentDictionary<(string Script, string Instance), CachedRunnable> _runnable = new();
-    private long _generation;
 
     public ScriptStore(SqliteDatabase db, UnloadableRows unloadable)
     {
@@ -177,43 +151,6 @@ public sealed class ScriptStore
         return instance with { SecretEnvironment = secrets };
     }
 
-    /// <summary>
-    /// The script and the instance (with its secret values, for the spawn path) in one statement. Null script: the
-    /// script does not exist (or does not load); null instance: the instance does not exist. An instance that does
-    /// not load is a <see cref="ErrorKind.Conflict"/>, as in <see cref="GetInstance"/>.
-    /// </summary>
-    public (ScriptDefinition? Script, InstanceDefinition? Instance) GetRunnable(string scriptName, string name)
-    {
-        var generation = Interlocked.Read(ref _generation);
-        if (_runnable.TryGetValue((scriptName, name), out var cached) && cached.Generation == generation)
-        {
-            return (cached.Script, cached.Instance);
-        }
-
-        using var connection = _db.OpenRead();
-        var found = connection.QuerySingleOrDefault<RunnableRow>(SelectRunnableSql, new { scriptName, name });
-        if (found is null || found.Script is not { } scriptRow || !Loadable(scriptRow))
-        {
-            return (null, null);
-        }
-
-        var script = scriptRow.ToDefinition();
-        if (!found.HasInstance)
-        {
-            return (script, null);
-        }
-
-        var instance = Load(found) ?? throw Unloadable(scriptName, name);
-        var secrets = found.Secrets is null ? [] : JsonSerializer.Deserialize(found.Secrets, StoreJson.Default.DictionaryStringString) ?? [];
-        instance = instance with { SecretEnvironment = secrets };
-        if (secrets.Count == 0 && script.Source.Length <= CachedSourceChars)
-        {
-            _runnable[(scriptName, name)] = new CachedRunnable(generation, script, instance);
-        }
-
-        return (script, instance);
-    }
-
     /// <summary>All instances that load, secret values masked; the others are reported to <see cref="UnloadableRows"/> and left out.</summary>
     public IReadOnlyList<InstanceDefinition> ListInstances()
     {
@@ -270,13 +207,6 @@ public sealed class ScriptStore
                 CatalogChanged();
                 _unloadable.Clear(InstanceKind, scriptName + "/" + name);
             });
-
-    /// <summary>After the commit of a catalog change: no runnable read before it is used again (see <see cref="_runnable"/>).</summary>
-    private void CatalogChanged()
-    {
-        Interlocked.Increment(ref _generation);
-        _runnable.Clear();
-    }
 
     private const string InstanceKind = "instance";
 
@@ -436,6 +366,4 @@ public sealed class ScriptStore
             CatchUp = CatchUp != 0,
         };
     }
-
-    private sealed record CachedRunnable(long Generation, ScriptDefinition Script, InstanceDefinition Instance);
 }
