@@ -1,4 +1,5 @@
 using ScriptExec.Supervisor;
+using ScriptExec.Supervisor.Processes;
 
 namespace ScriptExec.Testing;
 
@@ -33,34 +34,20 @@ public static class CgroupLeftovers
         }
     }
 
-    /// <summary>This process's directory in each mounted cgroup hierarchy (v2 and every v1 one).</summary>
+    /// <summary>This process's directory in each hierarchy a daemon makes cgroups in, found as the daemon finds them.</summary>
     private static IEnumerable<string> OwnCgroupDirectories()
     {
-        string[][] own, mounts;
+        IEnumerable<string> v1;
         try
         {
-            own = [.. File.ReadAllLines("/proc/self/cgroup").Select(l => l.Split(':', 3)).Where(p => p.Length == 3)];
-            mounts = [.. File.ReadAllLines("/proc/self/mounts").Select(l => l.Split(' ')).Where(m => m.Length > 3)];
+            v1 = CgroupControllers.V1Directories(File.ReadAllLines("/proc/self/mounts"), File.ReadAllLines("/proc/self/cgroup")).Values;
         }
         catch (IOException)
         {
-            yield break;
+            v1 = [];
         }
 
-        foreach (var mount in mounts)
-        {
-            // "0::/path" is the v2 hierarchy; "N:cpu,cpuacct:/path" a v1 one, mounted with those controllers as options.
-            var line = mount[2] switch
-            {
-                "cgroup2" => own.FirstOrDefault(p => p[0] == "0"),
-                "cgroup" => own.FirstOrDefault(p => p[1].Length > 0 && p[1].Split(',').All(c => mount[3].Split(',').Contains(c))),
-                _ => null,
-            };
-            if (line is not null)
-            {
-                yield return Path.Join(mount[1].Replace("\\040", " ", StringComparison.Ordinal), line[2]);
-            }
-        }
+        return [.. v1.Append(ExecutionCgroups.OwnCgroup()).OfType<string>().Distinct(StringComparer.Ordinal)];
     }
 
     private static void TryRemove(string directory)

@@ -173,7 +173,7 @@ public sealed class ExecutionCgroups
     }
 
     /// <summary>The daemon's own cgroup v2 directory: the "0::" line of /proc/self/cgroup under the cgroup2 mount.</summary>
-    private static string? OwnCgroup()
+    internal static string? OwnCgroup()
     {
         try
         {
