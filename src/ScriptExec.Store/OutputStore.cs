@@ -27,6 +27,13 @@ public sealed class OutputStore : IAsyncDisposable
     public static void ReleasePooledBuffers() => ChunkBuffers.Release();
 
     private const int MaxBatch = 8192;
+
+    /// <summary>
+    /// Queued output one transaction takes at most. A commit is all or nothing: when the disk fills, what is lost is
+    /// the transaction that did not fit, so a writer that fell behind by the whole queue must not commit all of it at
+    /// once and lose up to <see cref="MaxQueuedBytes"/> to a disk that had room for most of it.
+    /// </summary>
+    internal const long MaxCommitBytes = 1024 * 1024;
     private const int MaxSpareChunks = 4;
 
     // From the chunk holding the line after $after (the newest chunk starting at or before it), in line order: one
@@ -216,9 +223,11 @@ public sealed class OutputStore : IAsyncDisposable
         var reader = _queue.Reader;
         while (await reader.WaitToReadAsync())
         {
-            while (batch.Count < MaxBatch && reader.TryRead(out var item))
+            long taken = 0;
+            while (batch.Count < MaxBatch && taken < MaxCommitBytes && reader.TryRead(out var item))
             {
                 batch.Add(item);
+                taken += item.QueuedBytes;
             }
 
             try

@@ -85,6 +85,65 @@ public sealed class OutputFloodTests : StoreFixture
     }
 
     [Test]
+    public async Task A_writer_that_fell_behind_commits_the_queue_a_MiB_at_a_time_so_a_full_disk_loses_one_transaction()
+    {
+        // Six MiB queued (under the queue's bound, so no append waits) while another write holds the writer.
+        const long queuedBytes = 6L * 1024 * 1024;
+        var content = Encoding.ASCII.GetBytes(new string('x', LineBytes));
+        const int linesPerRead = ReadBytes / (LineBytes + 1);
+        var commits = new List<long>();
+        long insertsSinceCommit = 0, lineId = 0, queued = 0;
+        Db.TraceStatements(statement =>
+        {
+            if (statement.Contains("INSERT INTO output_chunks", StringComparison.Ordinal))
+            {
+                insertsSinceCommit++;
+            }
+            else if (statement.StartsWith("COMMIT", StringComparison.OrdinalIgnoreCase) && insertsSinceCommit > 0)
+            {
+                commits.Add(insertsSinceCommit);
+                insertsSinceCommit = 0;
+            }
+        });
+
+        await using (var output = new OutputStore(Db))
+        {
+            using var held = new ManualResetEventSlim();
+            using var release = new ManualResetEventSlim();
+            var holding = Task.Run(() => Db.WriteAsync(
+                (_, _) =>
+                {
+                    held.Set();
+                    return release.Wait(TimeSpan.FromMinutes(1));
+                },
+                CancellationToken.None));
+            Assert.That(held.Wait(TimeSpan.FromMinutes(1)), Is.True, "another write holds the writer");
+            while (queued < queuedBytes)
+            {
+                var batch = new OutputBatch(Execution, linesPerRead * LineBytes);
+                for (var i = 0; i < linesPerRead; i++)
+                {
+                    batch.Add(++lineId, OutputStreamKind.Stdout, 1_700_000_000_000 + lineId, content);
+                }
+
+                queued += batch.QueuedBytes;
+                await output.AppendAsync(batch);
+            }
+
+            release.Set();
+            Assert.That(await holding, Is.True, "the holding write was released, not timed out");
+            await output.FlushAsync();
+            Assert.That(output.Read(Execution, lineId - 1, 10).Select(l => l.Id), Is.EqualTo(new[] { lineId }));
+        }
+
+        Db.TraceStatements(null);
+
+        // Taken all at once, the queue would be one transaction after the first (which the first append woke).
+        TestContext.Out.WriteLine($"{queued >> 20} MiB queued, committed in {commits.Count} transactions of {string.Join(", ", commits)} chunks");
+        Assert.That(commits, Has.Count.GreaterThanOrEqualTo((int)(queued / OutputStore.MaxCommitBytes)));
+    }
+
+    [Test]
     public void A_one_line_batch_holds_a_small_buffer_and_a_flood_read_one_full_chunk_buffer()
     {
         using var quiet = new OutputBatch(Execution, expectedBytes: 12);
