@@ -87,34 +87,55 @@ public sealed partial class SqliteDatabase
 
     private void CheckpointLoop()
     {
-        using var connection = new SqliteConnection(_connectionString);
+        SqliteConnection? connection = null;
+        try
+        {
+            while (true)
+            {
+                _checkpointWanted.WaitOne();
+                lock (_checkpointGate)
+                {
+                    if (_checkpointerStopping)
+                    {
+                        return;
+                    }
+                }
+
+                // Opened at the first wake, and again at the next one after a failure: a file that cannot be opened a
+                // second time now (no descriptors left, full storage) may be later, and meanwhile the writer's own
+                // checkpoints and the fold keep the log bounded. The thread stays for the daemon's life either way.
+                connection ??= TryOpenCheckpointConnection();
+                if (connection is null)
+                {
+                    continue;
+                }
+
+                // Busy (the writer's own checkpoint runs), full or failing storage: the next one, or the writer's,
+                // retries; the log is never lost, only folded in later.
+                lock (_checkpointRun)
+                {
+                    _ = raw.sqlite3_wal_checkpoint_v2(connection.Handle, "main", raw.SQLITE_CHECKPOINT_PASSIVE, out _, out _);
+                }
+            }
+        }
+        finally
+        {
+            connection?.Dispose();
+        }
+    }
+
+    private SqliteConnection? TryOpenCheckpointConnection()
+    {
+        var connection = new SqliteConnection(_connectionString);
         try
         {
             connection.Open();
+            return connection;
         }
         catch (SqliteException)
         {
-            // The file cannot be opened a second time (gone, no descriptors): the writer's own checkpoints go on.
-            return;
-        }
-
-        while (true)
-        {
-            _checkpointWanted.WaitOne();
-            lock (_checkpointGate)
-            {
-                if (_checkpointerStopping)
-                {
-                    return;
-                }
-            }
-
-            // Busy (the writer's own checkpoint runs), full or failing storage: the next one, or the writer's, retries;
-            // the log is never lost, only folded in later.
-            lock (_checkpointRun)
-            {
-                _ = raw.sqlite3_wal_checkpoint_v2(connection.Handle, "main", raw.SQLITE_CHECKPOINT_PASSIVE, out _, out _);
-            }
+            connection.Dispose();
+            return null;
         }
     }
 
