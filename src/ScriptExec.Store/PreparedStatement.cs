@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+using System.Text;
 using Microsoft.Data.Sqlite;
 using SQLitePCL;
 
@@ -11,16 +13,22 @@ namespace ScriptExec.Store;
 /// column type before every value, three native calls (each taking the connection's mutex) where one does. A page of
 /// 50 executions is about a thousand values, and those checks were the largest cost of script_execution_get.
 /// Errors come out as <see cref="SqliteException"/>, as from Microsoft.Data.Sqlite.
+/// The values of a row are read with SQLite's functions called on the statement's pointer (<see cref="Columns"/>):
+/// SQLitePCL's take the statement's SafeHandle, and each call's reference count taken and given back was an eighth
+/// of script_execution_get's CPU. The statement is this object's own until <see cref="Dispose"/>, and one caller
+/// at a time uses it, so the pointer cannot be freed under a read.
 /// </remarks>
-internal sealed class PreparedStatement : IDisposable
+internal sealed partial class PreparedStatement : IDisposable
 {
     private readonly sqlite3 _db;
     private readonly sqlite3_stmt _statement;
+    private readonly nint _handle;
 
     private PreparedStatement(sqlite3 db, sqlite3_stmt statement)
     {
         _db = db;
         _statement = statement;
+        _handle = statement.DangerousGetHandle();
     }
 
     public static PreparedStatement Prepare(sqlite3 db, string sql)
@@ -78,11 +86,16 @@ internal sealed class PreparedStatement : IDisposable
         return false;
     }
 
-    public long GetInt64(int column) => raw.sqlite3_column_int64(_statement, column);
+    public long GetInt64(int column) => Columns.Int64(_handle, column);
 
-    public long? GetNullableInt64(int column) => IsNull(column) ? null : raw.sqlite3_column_int64(_statement, column);
+    public long? GetNullableInt64(int column) => IsNull(column) ? null : Columns.Int64(_handle, column);
 
-    public string GetString(int column) => raw.sqlite3_column_text(_statement, column).utf8_to_string() ?? "";
+    public unsafe string GetString(int column)
+    {
+        // Text first, then its length: SQLite documents that order as the one that converts a value at most once.
+        var text = Columns.Text(_handle, column);
+        return text is null ? "" : Encoding.UTF8.GetString(text, Columns.Bytes(_handle, column));
+    }
 
     public string? GetNullableString(int column) => IsNull(column) ? null : GetString(column);
 
@@ -96,5 +109,24 @@ internal sealed class PreparedStatement : IDisposable
 
     public void Dispose() => _statement.Dispose();
 
-    private bool IsNull(int column) => raw.sqlite3_column_type(_statement, column) == raw.SQLITE_NULL;
+    private bool IsNull(int column) => Columns.Type(_handle, column) == raw.SQLITE_NULL;
+
+    /// <summary>
+    /// SQLite's value accessors, from the module SQLitePCL's provider binds (linked into the native binary, the
+    /// package's shared library under <c>dotnet run</c>).
+    /// </summary>
+    private static unsafe partial class Columns
+    {
+        [LibraryImport("e_sqlite3", EntryPoint = "sqlite3_column_int64")]
+        public static partial long Int64(nint statement, int column);
+
+        [LibraryImport("e_sqlite3", EntryPoint = "sqlite3_column_type")]
+        public static partial int Type(nint statement, int column);
+
+        [LibraryImport("e_sqlite3", EntryPoint = "sqlite3_column_text")]
+        public static partial byte* Text(nint statement, int column);
+
+        [LibraryImport("e_sqlite3", EntryPoint = "sqlite3_column_bytes")]
+        public static partial int Bytes(nint statement, int column);
+    }
 }
