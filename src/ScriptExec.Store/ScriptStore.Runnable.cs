@@ -28,9 +28,11 @@ public sealed partial class ScriptStore
     // a restart loop's) needs no statement while the catalog is unchanged. Every committed change of a script, an
     // instance or a secret moves the generation on after its commit, so nothing read before a change is used after
     // it. Instances with secrets are read every time (their values stay out of a long-lived cache), and so are
-    // scripts larger than this: one copy of a small script's source is all the cache keeps.
+    // scripts larger than this. The instances of one script share one copy of it (_runnableScripts), so the cache
+    // holds each small script's source once, however many of its instances have run.
     private const int CachedSourceChars = 64 * 1024;
     private readonly ConcurrentDictionary<(string Script, string Instance), CachedRunnable> _runnable = new();
+    private readonly ConcurrentDictionary<string, CachedScript> _runnableScripts = new(StringComparer.Ordinal);
     private long _generation;
 
     /// <summary>
@@ -64,6 +66,13 @@ public sealed partial class ScriptStore
         instance = instance with { SecretEnvironment = secrets };
         if (secrets.Count == 0 && script.Source.Length <= CachedSourceChars)
         {
+            // A copy read at the same generation is the same script, and stands for this one; the newer one is kept.
+            var kept = _runnableScripts.AddOrUpdate(
+                scriptName,
+                static (_, read) => read,
+                static (_, before, read) => before.Generation >= read.Generation ? before : read,
+                new CachedScript(generation, script));
+            script = kept.Generation == generation ? kept.Script : script;
             _runnable[(scriptName, name)] = new CachedRunnable(generation, script, instance);
         }
 
@@ -75,7 +84,10 @@ public sealed partial class ScriptStore
     {
         Interlocked.Increment(ref _generation);
         _runnable.Clear();
+        _runnableScripts.Clear();
     }
 
     private sealed record CachedRunnable(long Generation, ScriptDefinition Script, InstanceDefinition Instance);
+
+    private sealed record CachedScript(long Generation, ScriptDefinition Script);
 }

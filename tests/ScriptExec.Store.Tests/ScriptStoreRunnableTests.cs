@@ -46,6 +46,27 @@ public sealed class ScriptStoreRunnableTests : StoreFixture
     }
 
     [Test]
+    public async Task The_instances_of_one_script_share_one_copy_of_it_until_the_script_changes()
+    {
+        await Scripts.SetScriptAsync(Script("echo 1"), CancellationToken.None);
+        await Scripts.SetInstanceAsync(Instance("a"), CancellationToken.None);
+        await Scripts.SetInstanceAsync(Instance("b") with { InstanceName = "j" }, CancellationToken.None);
+
+        var first = Scripts.GetRunnable("s", "i");
+        var second = Scripts.GetRunnable("s", "j");
+        await Scripts.SetScriptAsync(Script("echo 2"), CancellationToken.None);
+        var changed = Scripts.GetRunnable("s", "j");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(second.Instance!.Arguments, Is.EqualTo("b"));
+            Assert.That(second.Script, Is.SameAs(first.Script), "one copy of the script for both instances");
+            Assert.That(changed.Script!.Source, Is.EqualTo("echo 2"));
+            Assert.That(changed.Script, Is.Not.SameAs(first.Script));
+        });
+    }
+
+    [Test]
     public async Task An_instance_with_secrets_is_read_with_their_values_every_time()
     {
         await Scripts.SetScriptAsync(Script("echo 1"), CancellationToken.None);
