@@ -32,6 +32,53 @@ public sealed class OutputStoreTests : StoreFixture
     }
 
     [Test]
+    public async Task A_flush_queued_behind_a_commit_under_way_completes_without_a_transaction_of_its_own()
+    {
+        var emptyTransactions = 0;
+        var inserts = 0;
+        Db.TraceStatements(statement =>
+        {
+            if (statement.StartsWith("INSERT INTO output_chunks", StringComparison.Ordinal))
+            {
+                inserts++;
+            }
+            else if (statement.StartsWith("COMMIT", StringComparison.OrdinalIgnoreCase))
+            {
+                emptyTransactions += inserts == 0 ? 1 : 0;
+                inserts = 0;
+            }
+        });
+
+        await using var output = new OutputStore(Db);
+        using var held = new ManualResetEventSlim();
+        using var release = new ManualResetEventSlim();
+        var holding = Task.Run(() => Db.WriteAsync(
+            (_, _) =>
+            {
+                held.Set();
+                return release.Wait(TimeSpan.FromMinutes(1));
+            },
+            CancellationToken.None));
+        Assert.That(held.Wait(TimeSpan.FromMinutes(1)), Is.True, "another write holds the writer");
+
+        // The writer takes the line and waits for the held write; the flush comes in behind it, as at a run's end
+        // while its output's commit is under way.
+        await AppendAsync(output, 7, Line(1, "one"));
+        Assert.That(SpinWait.SpinUntil(() => output.TakenByWriter == 1, TimeSpan.FromMinutes(1)), Is.True, "the writer took the line");
+        var flushed = output.FlushAsync();
+        release.Set();
+        Assert.That(await holding, Is.True);
+        await flushed;
+        Db.TraceStatements(null);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(output.Read(7, afterId: 0, limit: 10).Select(l => l.Id), Is.EqualTo(new long[] { 1 }));
+            Assert.That(emptyTransactions, Is.EqualTo(1), "the held write's own, and none for the flush");
+        });
+    }
+
+    [Test]
     public async Task Read_pages_by_line_id_after_the_given_one_up_to_the_limit()
     {
         await using var output = new OutputStore(Db);
