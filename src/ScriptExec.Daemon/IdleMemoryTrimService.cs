@@ -70,9 +70,10 @@ internal sealed class IdleMemoryTrimService : BackgroundService
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        (long Allocated, long Resident) ready;
         try
         {
-            await TrimAfterStartAsync(stoppingToken);
+            ready = await TrimAfterStartAsync(stoppingToken);
         }
         catch (OperationCanceledException)
         {
@@ -80,10 +81,15 @@ internal sealed class IdleMemoryTrimService : BackgroundService
             return;
         }
 
+        // Counted from ready, not from the start-up trim: a burst that began in the settle (clients can call from
+        // the moment the socket accepts) is a burst like any other, and the start-up trim ran in the middle of it.
+        // For the same reason the lowest level is no higher than at ready, when no client had done anything yet:
+        // taken after a trim during a flood to stalled subscribers, it would hold their queues, and their closing
+        // would never seem worth a trim.
         using var timer = new PeriodicTimer(CheckInterval, _time);
-        var allocated = GC.GetTotalAllocatedBytes();
+        var allocated = ready.Allocated;
         var burstSinceTrim = false;
-        var floor = ResidentBytes();
+        var floor = Math.Min(ready.Resident, ResidentBytes());
         var openAtTrim = 0;
         try
         {
@@ -125,7 +131,8 @@ internal sealed class IdleMemoryTrimService : BackgroundService
         }
     }
 
-    private async Task TrimAfterStartAsync(CancellationToken stoppingToken)
+    /// <summary>The trim shortly after ready; returns what was allocated and resident at ready.</summary>
+    private async Task<(long Allocated, long Resident)> TrimAfterStartAsync(CancellationToken stoppingToken)
     {
         var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         using (_lifetime.ApplicationStarted.Register(() => started.TrySetResult()))
@@ -134,10 +141,12 @@ internal sealed class IdleMemoryTrimService : BackgroundService
             await started.Task;
         }
 
+        var ready = (GC.GetTotalAllocatedBytes(), ResidentBytes());
         await Task.Delay(StartupSettle, _time, stoppingToken);
         var resident = ResidentBytes();
         var unmapped = Trim();
         Log.StartupMemoryReturned(_logger, resident >> 20, ResidentBytes() >> 20, unmapped >> 10);
+        return ready;
     }
 
     /// <summary>
