@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Text;
 using System.Threading.Channels;
 using Microsoft.Data.Sqlite;
 using ScriptExec.Core;
@@ -14,7 +13,7 @@ namespace ScriptExec.Store;
 /// <see cref="MaxQueuedBytes"/> behind, appends wait (and so, through its full socket buffer, does the script)
 /// instead of memory growing.
 /// </summary>
-public sealed class OutputStore : IAsyncDisposable
+public sealed partial class OutputStore : IAsyncDisposable
 {
     /// <summary>
     /// Output queued for the writer at most, counted by the buffers that hold it (a batch's cost is at least
@@ -35,15 +34,6 @@ public sealed class OutputStore : IAsyncDisposable
     /// </summary>
     internal const long MaxCommitBytes = 1024 * 1024;
     private const int MaxSpareChunks = 4;
-
-    // From the chunk holding the line after $after (the newest chunk starting at or before it), in line order: one
-    // index seek, then a range. The caller stops reading once the page is full.
-    private const string SelectSql = """
-        SELECT first_line, line_count, streams, lines FROM output_chunks
-        WHERE execution_id = $execution AND first_line >= COALESCE(
-            (SELECT MAX(first_line) FROM output_chunks WHERE execution_id = $execution AND first_line <= $after), 0)
-        ORDER BY first_line;
-        """;
 
     private readonly SqliteDatabase _db;
     private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
@@ -168,50 +158,6 @@ public sealed class OutputStore : IAsyncDisposable
     /// <see cref="FlushAsync"/> of the execution.
     /// </summary>
     public LostOutput TakeLost(long executionId) => _lost.TryRemove(executionId, out var lost) ? lost : default;
-
-    /// <summary>Lines of an execution after <paramref name="afterId"/>, ascending; optionally one stream only.</summary>
-    public IReadOnlyList<OutputLine> Read(long executionId, long afterId, int limit, OutputStreamKind? stream = null)
-    {
-        var lines = new List<OutputLine>(Math.Min(limit, 256));
-        if (limit <= 0)
-        {
-            return lines;
-        }
-
-        using var connection = _db.OpenRead();
-        using var command = connection.CreateCommand();
-        command.CommandText = SelectSql;
-        command.Parameters.AddWithValue("$execution", executionId);
-        command.Parameters.AddWithValue("$after", afterId);
-        using var reader = command.ExecuteReader();
-        var wanted = stream is { } s ? OutputChunk.StreamBit(s) : -1;
-        while (lines.Count < limit && reader.Read())
-        {
-            var first = reader.GetInt64(0);
-            if (first + reader.GetInt64(1) - 1 <= afterId || (reader.GetInt32(2) & wanted) == 0)
-            {
-                continue;
-            }
-
-            // One copy of the BLOB per chunk read (the provider copies it whichever accessor is used).
-            var chunk = new OutputChunkReader(reader.GetFieldValue<byte[]>(3), first);
-            while (lines.Count < limit)
-            {
-                var id = chunk.NextLineId;
-                if (!chunk.Next(out var lineStream, out var timestamp, out var content))
-                {
-                    break;
-                }
-
-                if (id > afterId && (stream is null || lineStream == stream))
-                {
-                    lines.Add(new OutputLine(id, Encoding.UTF8.GetString(content), lineStream, timestamp));
-                }
-            }
-        }
-
-        return lines;
-    }
 
     public async ValueTask DisposeAsync()
     {
