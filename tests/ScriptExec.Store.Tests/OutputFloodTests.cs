@@ -108,16 +108,7 @@ public sealed class OutputFloodTests : StoreFixture
 
         await using (var output = new OutputStore(Db))
         {
-            using var held = new ManualResetEventSlim();
-            using var release = new ManualResetEventSlim();
-            var holding = Task.Run(() => Db.WriteAsync(
-                (_, _) =>
-                {
-                    held.Set();
-                    return release.Wait(TimeSpan.FromMinutes(1));
-                },
-                CancellationToken.None));
-            Assert.That(held.Wait(TimeSpan.FromMinutes(1)), Is.True, "another write holds the writer");
+            var hold = await HoldWriterAsync();
             while (queued < queuedBytes)
             {
                 var batch = new OutputBatch(Execution, linesPerRead * LineBytes);
@@ -130,8 +121,7 @@ public sealed class OutputFloodTests : StoreFixture
                 await output.AppendAsync(batch);
             }
 
-            release.Set();
-            Assert.That(await holding, Is.True, "the holding write was released, not timed out");
+            await hold.DisposeAsync();
             await output.FlushAsync();
             Assert.That(output.Read(Execution, lineId - 1, 10).Select(l => l.Id), Is.EqualTo(new[] { lineId }));
         }
