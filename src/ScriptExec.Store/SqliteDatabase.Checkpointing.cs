@@ -124,17 +124,15 @@ public sealed partial class SqliteDatabase
         }
     }
 
+    // A pooled connection like a reader's: a checkpoint takes no lock that a reader's connection lacks.
     private SqliteConnection? TryOpenCheckpointConnection()
     {
-        var connection = new SqliteConnection(_connectionString);
         try
         {
-            connection.Open();
-            return connection;
+            return OpenRead();
         }
         catch (SqliteException)
         {
-            connection.Dispose();
             return null;
         }
     }
