@@ -12,16 +12,14 @@ internal sealed class HeldChild
     private readonly SpawnGates _gates;
     private readonly SpawnGates.Gate _gate;
     private readonly HeldSpawn.Spawner _spawner;
-    private readonly Thread _thread;
     private readonly int _arrived;
     private bool _settled;
 
-    internal HeldChild(SpawnGates gates, SpawnGates.Gate gate, HeldSpawn.Spawner spawner, Thread thread, int arrived)
+    internal HeldChild(SpawnGates gates, SpawnGates.Gate gate, HeldSpawn.Spawner spawner, int arrived)
     {
         _gates = gates;
         _gate = gate;
         _spawner = spawner;
-        _thread = thread;
         _arrived = arrived;
     }
 
@@ -44,7 +42,7 @@ internal sealed class HeldChild
             throw new ProcessStartException($"open {_gate.Release}: {ErrorText(errno)}", errno);
         }
 
-        _thread.Join();
+        _spawner.WaitDone();
         HeldSpawn.CloseIfOpen(release);
         Finish();
         if (_spawner.Failure is { } failure)
@@ -96,7 +94,7 @@ internal sealed class HeldChild
             }
         }
 
-        _thread.Join();
+        _spawner.WaitDone();
         HeldSpawn.CloseIfOpen(release);
         Finish();
         if (_spawner.Pid > 0)

@@ -31,15 +31,13 @@ public sealed record ChildSetup(IReadOnlyList<string> CgroupProcsFiles, Resource
 /// <remarks>
 /// The hold is the last two file actions, run by the child just before its exec: it opens a FIFO for writing, which waits
 /// until the daemon opens it for reading (so the daemon knows the child exists), then a second FIFO for reading, which
-/// waits until the daemon opens it for writing (the release). posix_spawn runs on its own short-lived thread, whose
-/// one child is then the held one (<c>/proc/self/task/&lt;tid&gt;/children</c>): its pid is known before posix_spawn
-/// returns it. A step that fails kills the held child (SIGKILL, before it ran anything of the script), except joining
+/// waits until the daemon opens it for writing (the release). posix_spawn runs on a thread of its own
+/// (<see cref="SpawnerThreads"/>), whose newest child is then the held one (<c>/proc/self/task/&lt;tid&gt;/children</c>):
+/// its pid is known before posix_spawn returns it. A step that fails kills the held child (SIGKILL, before it ran anything of the script), except joining
 /// a cgroup, which, as in the shell step it replaces, lets the run go on unconfined with a line on its stderr.
 /// </remarks>
 internal static class HeldSpawn
 {
-    private const int SpawnerStackBytes = 256 * 1024;
-
     /// <summary>
     /// Null when a held spawn works on this machine; else why not (no FIFO can be opened, /proc hides the children),
     /// and then the exec steps do what the hold would. Spawns <c>/bin/true</c> held once.
@@ -70,12 +68,19 @@ internal static class HeldSpawn
     {
         var gate = setup.Gates.Take();
         var spawner = new Spawner(spec, gate, stdinFd, stdoutFd, stderrFd);
-        var thread = new Thread(spawner.Run, SpawnerStackBytes) { IsBackground = true, Name = "spawn" };
-        thread.Start();
+        try
+        {
+            SpawnerThreads.Run(spawner);
+        }
+        catch (OutOfMemoryException)
+        {
+            setup.Gates.Return(gate);
+            throw new ProcessStartException("no thread could be started to spawn the process on (the system refused one)");
+        }
 
         // Returns when the child has arrived, or when the spawner opened it itself because posix_spawn has returned.
         var arrived = OpenRetrying(gate.Arrived, O_RDONLY | O_CLOEXEC);
-        var held = new HeldChild(setup.Gates, gate, spawner, thread, arrived);
+        var held = new HeldChild(setup.Gates, gate, spawner, arrived);
         string? problem = null;
         if (spawner.Failure is null)
         {
@@ -146,11 +151,12 @@ internal static class HeldSpawn
 
     /// <summary>
     /// The held child, once it is at <paramref name="gate"/>: the open of the arrival FIFO returns for any writer,
-    /// and a child spawned elsewhere at that moment holds copies of the daemon's descriptors (a spawner's own
-    /// writer of this FIFO among them) until its closefrom. The child is there when its descriptor 3 is the FIFO,
-    /// which also means it is past its dup2s. With vfork semantics posix_spawn cannot return before the child's
-    /// exec, so the child is the one listed under the spawner thread; under an emulator that forks instead
-    /// (qemu-user), posix_spawn returns at once with the pid, and the child is found by it on its way to the gate.
+    /// and a child spawned elsewhere at that moment holds copies of the daemon's descriptors (a spawner's own writer
+    /// of this FIFO among them) until its closefrom. The child is there when its descriptor 3 is the FIFO, which also
+    /// means it is past its dup2s. With vfork semantics posix_spawn cannot return before the child's exec, so the
+    /// child is listed under the spawner thread, the newest of that thread's children (earlier spawns on the same
+    /// thread that still run are listed too); under an emulator that forks instead (qemu-user), posix_spawn returns
+    /// at once with the pid, and the child is found by it on its way to the gate.
     /// 0 when posix_spawn failed, or the child ended or never showed within 10 s.
     /// </summary>
     private static int Arrived(Spawner spawner, SpawnGates.Gate gate)
@@ -159,16 +165,25 @@ internal static class HeldSpawn
         var spin = default(SpinWait);
         while (Environment.TickCount64 < deadline)
         {
-            var returned = spawner.Returned;
-            var pid = returned ? spawner.Pid : ChildOf(spawner.Tid);
-            if (pid > 0 && SpawnGates.IsHeldAt(pid, gate.Arrived))
+            if (!spawner.Returned)
             {
-                return pid;
+                if (HeldChildOf(spawner.Tid, gate) is > 0 and var listed)
+                {
+                    return listed;
+                }
             }
-
-            if (returned && (pid <= 0 || !ProcStat.TryRead(pid, out var stat) || stat.IsZombie))
+            else
             {
-                return 0;
+                var pid = spawner.Pid;
+                if (pid > 0 && SpawnGates.IsHeldAt(pid, gate.Arrived))
+                {
+                    return pid;
+                }
+
+                if (pid <= 0 || !ProcStat.TryRead(pid, out var stat) || stat.IsZombie)
+                {
+                    return 0;
+                }
             }
 
             spin.SpinOnce(sleep1Threshold: 20);
@@ -177,12 +192,23 @@ internal static class HeldSpawn
         return 0;
     }
 
-    /// <summary>The one child of the spawner thread (a thread of its own per spawn), or 0 when none is listed.</summary>
-    private static int ChildOf(int spawnerTid)
+    /// <summary>
+    /// The child of thread <paramref name="spawnerTid"/> held at <paramref name="gate"/>, or 0 when none is listed
+    /// yet. The kernel lists a thread's children oldest first, so the newest is looked at first.
+    /// </summary>
+    private static int HeldChildOf(int spawnerTid, SpawnGates.Gate gate)
     {
-        var first = KernelFiles.TryReadText(SpawnGates.ChildrenFile(Environment.ProcessId, spawnerTid))?
-            .Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault();
-        return int.TryParse(first, NumberStyles.None, CultureInfo.InvariantCulture, out var pid) ? pid : 0;
+        var listed = KernelFiles.TryReadText(SpawnGates.ChildrenFile(Environment.ProcessId, spawnerTid))?
+            .Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [];
+        for (var i = listed.Length - 1; i >= 0; i--)
+        {
+            if (int.TryParse(listed[i], NumberStyles.None, CultureInfo.InvariantCulture, out var pid) && SpawnGates.IsHeldAt(pid, gate.Arrived))
+            {
+                return pid;
+            }
+        }
+
+        return 0;
     }
 
     internal static int OpenRetrying(string path, int flags)
@@ -207,6 +233,8 @@ internal static class HeldSpawn
 
     internal sealed class Spawner(ProcessStartSpec spec, SpawnGates.Gate gate, int stdinFd, int stdoutFd, int stderrFd)
     {
+        private readonly object _doneGate = new();
+        private bool _done;
         private volatile bool _returned;
         private volatile int _tid;
 
@@ -238,6 +266,28 @@ internal static class HeldSpawn
                 // child never got as far as the gate (a failed clone, or killed by someone else on its way).
                 _returned = true;
                 ArrivedByUs = OpenRetrying(gate.Arrived, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+            }
+        }
+
+        /// <summary>Called by the thread that ran <see cref="Run"/> once it is done with this spawn.</summary>
+        public void SignalDone()
+        {
+            lock (_doneGate)
+            {
+                _done = true;
+                Monitor.PulseAll(_doneGate);
+            }
+        }
+
+        /// <summary>Waits until <see cref="SignalDone"/>: posix_spawn has returned and its thread touches nothing of this spawn more.</summary>
+        public void WaitDone()
+        {
+            lock (_doneGate)
+            {
+                while (!_done)
+                {
+                    Monitor.Wait(_doneGate);
+                }
             }
         }
     }

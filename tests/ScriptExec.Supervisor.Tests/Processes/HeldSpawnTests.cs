@@ -74,6 +74,31 @@ public class HeldSpawnTests : HeldSpawnFixture
     }
 
     [Test]
+    public async Task A_parked_spawn_thread_is_reused_and_finds_its_new_child_among_the_earlier_ones_that_still_run()
+    {
+        // The first child still runs, so it is still listed under the thread that spawned it when the second is held.
+        using var first = ProcessLauncher.Start(Scripts.Spec("/bin/sleep", ["60"]) with { Setup = Setup() }, new RecordingSink());
+        try
+        {
+            var threads = SpawnerThreads.Started;
+            var script = Scripts.WriteScript("echo \"$$\"; cut -d' ' -f19 /proc/$$/stat");
+            var sink = new RecordingSink();
+            using var second = ProcessLauncher.Start(Scripts.Spec(script) with { Setup = Setup((LimitKind.Nice, 3)) }, sink);
+            await ProcessWait.Outcome(second);
+
+            Assert.That(SpawnerThreads.Started, Is.EqualTo(threads), "the second spawn ran on the first one's parked thread");
+            Assert.That(sink.Stdout, Is.EqualTo(new[] { second.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture), "3" }),
+                "the new child, not the earlier one, was found, confined and released");
+            Assert.That(first.HasExited, Is.False, "the earlier child was left alone");
+        }
+        finally
+        {
+            first.SignalGroup(Signals.SIGKILL);
+            await ProcessWait.Outcome(first);
+        }
+    }
+
+    [Test]
     public async Task A_child_held_when_the_daemon_died_is_killed_by_the_next_start_before_it_runs_anything()
     {
         var marker = Path.Combine(Scripts.FullPath, "ran");
