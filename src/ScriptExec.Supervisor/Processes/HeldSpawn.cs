@@ -74,6 +74,7 @@ internal static class HeldSpawn
         }
         catch (OutOfMemoryException)
         {
+            spawner.InFlight.Settle();
             setup.Gates.Return(gate);
             throw new ProcessStartException("no thread could be started to spawn the process on (the system refused one)");
         }
@@ -93,6 +94,8 @@ internal static class HeldSpawn
             }
             else
             {
+                // At its gate: past its closefrom, it holds no copy of any other gate's FIFOs.
+                spawner.InFlight.Settle();
                 held.Pid = pid;
                 problem = Apply(pid, setup, spec.Output.Time, sink);
             }
@@ -184,6 +187,13 @@ internal static class HeldSpawn
                 {
                     return 0;
                 }
+
+                // Alive, not at its gate, and posix_spawn has returned: it cannot have exec'd before its release, so
+                // posix_spawn forks here and its returns say nothing of a child's closefrom.
+                if (spawner.Failure is null)
+                {
+                    SpawnsInFlight.SawForkSemantics();
+                }
             }
 
             spin.SpinOnce(sleep1Threshold: 20);
@@ -249,6 +259,9 @@ internal static class HeldSpawn
         /// <summary>The spawner's own read-write end of the arrival FIFO, which releases the daemon's open in every case.</summary>
         public int ArrivedByUs { get; private set; } = -1;
 
+        /// <summary>Settled when the child is at its gate, or when posix_spawn has returned (see <see cref="SpawnsInFlight"/>).</summary>
+        public SpawnsInFlight.Ticket InFlight { get; } = SpawnsInFlight.Begin();
+
         public void Run()
         {
             _tid = GetTid();
@@ -265,6 +278,7 @@ internal static class HeldSpawn
                 // Read-write never blocks on a FIFO and counts as a writer: the daemon's open returns even when the
                 // child never got as far as the gate (a failed clone, or killed by someone else on its way).
                 _returned = true;
+                InFlight.Settle();
                 ArrivedByUs = OpenRetrying(gate.Arrived, O_RDWR | O_NONBLOCK | O_CLOEXEC);
             }
         }

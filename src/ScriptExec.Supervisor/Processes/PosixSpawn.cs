@@ -78,7 +78,19 @@ internal static unsafe class PosixSpawn
                 }
 
                 int pid;
-                var error = NativeMethods.PosixSpawn(&pid, path, fileActions, attr, argvBlock, envpBlock);
+                int error;
+
+                // A held spawn's ticket is its spawner's (it settles when the child reaches its gate).
+                var ticket = gate is null ? SpawnsInFlight.Begin() : null;
+                try
+                {
+                    error = NativeMethods.PosixSpawn(&pid, path, fileActions, attr, argvBlock, envpBlock);
+                }
+                finally
+                {
+                    ticket?.Settle();
+                }
+
                 if (error != 0)
                 {
                     throw SpawnFailure(spec, error);

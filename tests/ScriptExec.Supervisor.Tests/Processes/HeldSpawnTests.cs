@@ -74,6 +74,24 @@ public class HeldSpawnTests : HeldSpawnFixture
     }
 
     [Test]
+    public void A_returned_gate_is_reused_at_once_unless_a_spawn_in_flight_when_it_came_back_could_hold_a_copy_of_it()
+    {
+        Assume.That(SpawnsInFlight.ForkSemantics, Is.False, "where posix_spawn forks, a returned gate rests instead");
+        var gate = Gates.Take();
+        Gates.Return(gate);
+        Assert.That(Gates.Take(), Is.EqualTo(gate), "nothing in flight: the same pair at once");
+
+        var inFlight = SpawnsInFlight.Begin();
+        Gates.Return(gate);
+        var other = Gates.Take();
+        Assert.That(other, Is.Not.EqualTo(gate), "a child between its clone and its closefrom may hold a copy: a new pair");
+
+        inFlight.Settle();
+        Assert.That(Gates.Take(), Is.EqualTo(gate), "that spawn has settled: the pair is reused");
+        Gates.Return(other);
+    }
+
+    [Test]
     public async Task A_parked_spawn_thread_is_reused_and_finds_its_new_child_among_the_earlier_ones_that_still_run()
     {
         // The first child still runs, so it is still listed under the thread that spawned it when the second is held.
