@@ -101,21 +101,10 @@ public sealed partial class ExecutionStore
         try
         {
             await ticket.Predecessor.WaitAsync(cancellationToken);
-            await _db.WriteAsync((c, t) => c.Execute(InsertSql, new
-            {
-                ticket.Id,
-                execution.ScriptName,
-                execution.InstanceName,
-                execution.ScriptVersion,
-                execution.StartTimestamp,
-                TriggerType = execution.StartTrigger.Type.ToStored(),
-                TriggerSetting = execution.StartTrigger.Setting,
-                TriggerUsername = execution.StartTrigger.Username,
-                execution.Arguments,
-                process?.Pid,
-                process?.ProcStartTime,
-                process?.BootId,
-            }, t), cancellationToken, committed is null ? null : _ => committed());
+            await _db.WriteAsync(
+                (c, _) => _db.ExecuteOnWriter(c, InsertSql, (ticket.Id, execution, process), BindInsert),
+                cancellationToken,
+                committed is null ? null : _ => committed());
         }
         finally
         {
@@ -159,10 +148,14 @@ public sealed partial class ExecutionStore
         _db.WriteAsync(
             (c, t) =>
             {
-                var changed = c.Execute(FinishSql, FinishParameters(id, end), t);
+                var changed = _db.ExecuteOnWriter(c, FinishSql, FinishParameters(id, end), BindFinish);
                 if (outcome is not null)
                 {
-                    c.Execute(SetStateValueSql, new { path = outcome.JsonPath, value = outcome.ValueJson }, t);
+                    _db.ExecuteOnWriter(c, SetStateValueSql, outcome, static (s, o) =>
+                    {
+                        s.Bind("@path", o.JsonPath);
+                        s.Bind("@value", o.ValueJson);
+                    });
                 }
 
                 committing?.Invoke();
@@ -238,6 +231,37 @@ public sealed partial class ExecutionStore
         return connection.Query<ExecutionRow>(SelectLastOfInstancesSql, new { pairsJson })
             .Select(r => r.ToExecution())
             .ToDictionary(e => (e.ScriptName, e.InstanceName));
+    }
+
+    private static void BindInsert(PreparedStatement s, (long Id, NewExecution Execution, StartedProcess? Process) v)
+    {
+        s.Bind("@Id", v.Id);
+        s.Bind("@ScriptName", v.Execution.ScriptName);
+        s.Bind("@InstanceName", v.Execution.InstanceName);
+        s.Bind("@ScriptVersion", v.Execution.ScriptVersion);
+        s.Bind("@StartTimestamp", v.Execution.StartTimestamp);
+        s.Bind("@TriggerType", v.Execution.StartTrigger.Type.ToStored());
+        s.Bind("@TriggerSetting", v.Execution.StartTrigger.Setting);
+        s.Bind("@TriggerUsername", v.Execution.StartTrigger.Username);
+        s.Bind("@Arguments", v.Execution.Arguments);
+        s.Bind("@Pid", v.Process?.Pid);
+        s.Bind("@ProcStartTime", v.Process?.ProcStartTime);
+        s.Bind("@BootId", v.Process?.BootId);
+    }
+
+    private static void BindFinish(PreparedStatement s, FinishArgs a)
+    {
+        s.Bind("@Id", a.Id);
+        s.Bind("@State", a.State);
+        s.Bind("@ExitCode", a.ExitCode);
+        s.Bind("@DurationMs", a.DurationMs);
+        s.Bind("@StopType", a.StopType);
+        s.Bind("@StopSetting", a.StopSetting);
+        s.Bind("@StopUsername", a.StopUsername);
+        s.Bind("@OutputTruncated", a.OutputTruncated);
+        s.Bind("@EndTimestamp", a.EndTimestamp);
+        s.Bind("@OutputBytes", a.OutputBytes);
+        s.Bind("@OutputDroppedLines", a.OutputDroppedLines);
     }
 
     private static FinishArgs FinishParameters(long id, ExecutionEnd end) => new(

@@ -43,8 +43,8 @@ internal sealed partial class PreparedStatement : IDisposable
         return new PreparedStatement(db, statement);
     }
 
-    /// <summary>Binds <paramref name="value"/> (text or integer) to the parameter written <paramref name="name"/> in the SQL, e.g. <c>@count</c>.</summary>
-    public void Bind(string name, object value)
+    /// <summary>Binds <paramref name="value"/> (text, integer or null) to the parameter written <paramref name="name"/> in the SQL, e.g. <c>@count</c>.</summary>
+    public void Bind(string name, object? value)
     {
         var index = raw.sqlite3_bind_parameter_index(_statement, name);
         if (index == 0)
@@ -57,6 +57,7 @@ internal sealed partial class PreparedStatement : IDisposable
             string text => raw.sqlite3_bind_text(_statement, index, text),
             long integer => raw.sqlite3_bind_int64(_statement, index, integer),
             int integer => raw.sqlite3_bind_int64(_statement, index, integer),
+            null => raw.sqlite3_bind_null(_statement, index),
             _ => throw new ArgumentException($"parameter {name}: {value.GetType().Name} is not bound here", nameof(value)),
         };
         SqliteException.ThrowExceptionForRC(rc, _db);

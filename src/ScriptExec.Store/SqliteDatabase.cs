@@ -181,6 +181,7 @@ public sealed partial class SqliteDatabase : IDisposable
                 Log.CheckpointFailed(_logger, e);
             }
 
+            DisposeWriterStatements();
             _writer.Dispose();
         }
         finally

@@ -25,6 +25,47 @@ public sealed class ExecutionStoreTests : StoreFixture
     }
 
     [Test]
+    public async Task Start_and_end_records_written_again_by_their_compiled_statements_keep_nothing_of_the_one_before()
+    {
+        var first = await Executions.InsertStartedAsync(
+            new NewExecution("s", "a", "v1", 1_700_000_000, new Trigger(TriggerType.Schedule, "*/5 * * * *", null), "--verbose"), CancellationToken.None);
+        var second = await Executions.InsertStartedAsync(
+            new NewExecution("s", "b", "v2", 1_700_000_001, Trigger.Manual("root"), null), CancellationToken.None);
+        await Executions.FinishAsync(first, new ExecutionEnd(ExecutionState.Killed, -9, 10, Trigger.System("timeout"), true, 1_700_000_002), CancellationToken.None);
+        await Executions.FinishAsync(second, new ExecutionEnd(ExecutionState.Finished, 0, 20, null, false, 1_700_000_003), CancellationToken.None);
+
+        var a = Executions.Get(first)!;
+        var b = Executions.Get(second)!;
+        Assert.Multiple(() =>
+        {
+            Assert.That((a.InstanceName, a.StartTrigger.Setting, a.Arguments, a.ExitCode, a.StopTrigger), Is.EqualTo(
+                ("a", (string?)"*/5 * * * *", (string?)"--verbose", (int?)-9, (Trigger?)Trigger.System("timeout"))));
+            Assert.That((b.InstanceName, b.ScriptVersion, b.StartTrigger, b.Arguments, b.State, b.ExitCode, b.StopTrigger, b.OutputTruncated), Is.EqualTo(
+                ("b", "v2", Trigger.Manual("root"), (string?)null, ExecutionState.Finished, (int?)0, (Trigger?)null, false)),
+                "the second start and end carry none of the first's values");
+        });
+    }
+
+    [Test]
+    public async Task A_compiled_write_that_failed_is_reset_and_runs_again_with_new_values()
+    {
+        const string sql = "INSERT INTO temp.probe (id, document) VALUES (@id, @document);";
+        await Db.WriteAsync((c, _) => Db.ExecuteOnWriter(c, "CREATE TEMP TABLE probe (id INTEGER PRIMARY KEY, document TEXT NOT NULL);", 0, static (_, _) => { }), CancellationToken.None);
+        Task<int> Insert(long id, string document) =>
+            Db.WriteAsync((c, _) => Db.ExecuteOnWriter(c, sql, (id, document), static (s, v) =>
+            {
+                s.Bind("@id", v.id);
+                s.Bind("@document", v.document);
+            }), CancellationToken.None);
+
+        Assert.That(await Insert(7, "{}"), Is.EqualTo(1));
+        Assert.That(() => Insert(7, "{\"again\":1}"), Throws.InstanceOf<Microsoft.Data.Sqlite.SqliteException>(), "the same key twice");
+        Assert.That(await Insert(8, "{\"b\":2}"), Is.EqualTo(1), "the statement that failed runs again");
+        Assert.That(await Db.WriteAsync((c, _) => Db.ExecuteOnWriter(c, "DELETE FROM temp.probe;", 0, static (_, _) => { }), CancellationToken.None),
+            Is.EqualTo(2), "both rows, and only they, were stored");
+    }
+
+    [Test]
     public async Task Finish_keeps_the_stop_trigger_recorded_when_termination_began()
     {
         var id = await StartAsync("hello", "manual");
