@@ -148,7 +148,7 @@ public sealed partial class ExecutionStore
         _db.WriteAsync(
             (c, t) =>
             {
-                var changed = _db.ExecuteOnWriter(c, FinishSql, FinishParameters(id, end), BindFinish);
+                var changed = _db.ExecuteOnWriter(c, FinishSql, (id, end), BindFinish);
                 if (outcome is not null)
                 {
                     _db.ExecuteOnWriter(c, SetStateValueSql, outcome, static (s, o) =>
@@ -166,7 +166,8 @@ public sealed partial class ExecutionStore
             WriteKind.Essential);
 
     /// <summary>Blocking variant for the recovery pass at start-up.</summary>
-    public void Finish(long id, ExecutionEnd end) => _db.Write((c, t) => c.Execute(FinishSql, FinishParameters(id, end), t), WriteKind.Essential);
+    public void Finish(long id, ExecutionEnd end) =>
+        _db.Write((c, _) => _db.ExecuteOnWriter(c, FinishSql, (id, end), BindFinish), WriteKind.Essential);
 
     public Execution? Get(long id)
     {
@@ -249,46 +250,21 @@ public sealed partial class ExecutionStore
         s.Bind("@BootId", v.Process?.BootId);
     }
 
-    private static void BindFinish(PreparedStatement s, FinishArgs a)
+    private static void BindFinish(PreparedStatement s, (long Id, ExecutionEnd End) v)
     {
-        s.Bind("@Id", a.Id);
-        s.Bind("@State", a.State);
-        s.Bind("@ExitCode", a.ExitCode);
-        s.Bind("@DurationMs", a.DurationMs);
-        s.Bind("@StopType", a.StopType);
-        s.Bind("@StopSetting", a.StopSetting);
-        s.Bind("@StopUsername", a.StopUsername);
-        s.Bind("@OutputTruncated", a.OutputTruncated);
-        s.Bind("@EndTimestamp", a.EndTimestamp);
-        s.Bind("@OutputBytes", a.OutputBytes);
-        s.Bind("@OutputDroppedLines", a.OutputDroppedLines);
+        var end = v.End;
+        s.Bind("@Id", v.Id);
+        s.Bind("@State", end.State.ToWire());
+        s.Bind("@ExitCode", end.ExitCode);
+        s.Bind("@DurationMs", end.DurationMs);
+        s.Bind("@StopType", end.StopTrigger?.Type.ToStored());
+        s.Bind("@StopSetting", end.StopTrigger?.Setting);
+        s.Bind("@StopUsername", end.StopTrigger?.Username);
+        s.Bind("@OutputTruncated", end.OutputTruncated ? 1 : 0);
+        s.Bind("@EndTimestamp", end.EndTimestamp);
+        s.Bind("@OutputBytes", end.OutputBytes);
+        s.Bind("@OutputDroppedLines", end.OutputDroppedLines);
     }
-
-    private static FinishArgs FinishParameters(long id, ExecutionEnd end) => new(
-        id,
-        end.State.ToWire(),
-        end.ExitCode,
-        end.DurationMs,
-        end.StopTrigger?.Type.ToStored(),
-        end.StopTrigger?.Setting,
-        end.StopTrigger?.Username,
-        end.OutputTruncated ? 1 : 0,
-        end.EndTimestamp,
-        end.OutputBytes,
-        end.OutputDroppedLines);
-
-    internal sealed record FinishArgs(
-        long Id,
-        string State,
-        int? ExitCode,
-        long DurationMs,
-        string? StopType,
-        string? StopSetting,
-        string? StopUsername,
-        int OutputTruncated,
-        long EndTimestamp,
-        long OutputBytes,
-        long OutputDroppedLines);
 
     internal sealed record ActiveRow(
         long Id, string ScriptName, string InstanceName, string State, long? Pid, long? ProcStartTime, string? BootId, long StartTimestamp);

@@ -11,7 +11,7 @@ internal static class SpawnerThreads
 {
     private const int StackBytes = 256 * 1024;
 
-    internal static readonly TimeSpan IdleTimeout = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan IdleTimeout = TimeSpan.FromSeconds(10);
 
     private static readonly List<Worker> Parked = [];
     private static readonly Lock ParkedGate = new();
@@ -19,18 +19,6 @@ internal static class SpawnerThreads
 
     /// <summary>Threads started so far (a thread reused for a spawn is not counted again).</summary>
     internal static int Started => Volatile.Read(ref _started);
-
-    /// <summary>Threads parked now, waiting for a spawn.</summary>
-    internal static int ParkedCount
-    {
-        get
-        {
-            lock (ParkedGate)
-            {
-                return Parked.Count;
-            }
-        }
-    }
 
     /// <summary>
     /// Runs <paramref name="spawner"/> on a parked thread, or on a new one when none is parked. Throws
