@@ -30,9 +30,13 @@ internal sealed class InstanceRunner : IAsyncDisposable
         _client.Notification += OnNotification;
     }
 
-    public static async Task<InstanceRunner> CreateAsync(DaemonProcess daemon, string script, string instance, CancellationToken cancellationToken)
+    public static Task<InstanceRunner> CreateAsync(DaemonProcess daemon, string script, string instance, CancellationToken cancellationToken) =>
+        CreateAsync(daemon.SocketPath, script, instance, cancellationToken);
+
+    /// <summary>A runner on the Unix socket at <paramref name="socketPath"/> (scriptexecd's, or the stack floor's).</summary>
+    public static async Task<InstanceRunner> CreateAsync(string socketPath, string script, string instance, CancellationToken cancellationToken)
     {
-        var client = await daemon.ConnectAsync(cancellationToken);
+        var client = await RpcClient.ConnectUnixAsync(socketPath, cancellationToken);
         var runner = new InstanceRunner(client, script, instance);
         await client.CallResultAsync("execution_subscribe", new JsonObject
         {
@@ -42,10 +46,15 @@ internal sealed class InstanceRunner : IAsyncDisposable
     }
 
     /// <summary>Defines <paramref name="script"/> and its manually started instances (admin over the Unix socket).</summary>
+    public static Task DefineAsync(
+        DaemonProcess daemon, string script, string source, IEnumerable<string> instances, CancellationToken cancellationToken) =>
+        DefineAsync(daemon.SocketPath, script, source, instances, cancellationToken);
+
+    /// <summary>The same, on the Unix socket at <paramref name="socketPath"/>.</summary>
     public static async Task DefineAsync(
-        DaemonProcess daemon, string script, string source, IEnumerable<string> instances, CancellationToken cancellationToken)
+        string socketPath, string script, string source, IEnumerable<string> instances, CancellationToken cancellationToken)
     {
-        await using var client = await daemon.ConnectAsync(cancellationToken);
+        await using var client = await RpcClient.ConnectUnixAsync(socketPath, cancellationToken);
         await client.CallResultAsync("script_set", new JsonObject { ["name"] = script, ["source"] = source }, cancellationToken);
         foreach (var instance in instances)
         {

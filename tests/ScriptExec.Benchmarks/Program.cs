@@ -3,6 +3,12 @@ using ScriptExec.Benchmarks;
 // scriptexecd benchmarks: the JSON report goes to stdout (and --out FILE), progress to stderr.
 // Exit 0 when every section ran (speed is reported, not asserted, unless --fail-on-miss); 1 when a section
 // failed; 2 for a usage error.
+if (args is [StackFloorServer.Flag, var floorDirectory])
+{
+    // The child the short-script section starts as its stack floor baseline (StackFloor).
+    return await StackFloorServer.RunAsync(floorDirectory);
+}
+
 BenchOptions options;
 try
 {
