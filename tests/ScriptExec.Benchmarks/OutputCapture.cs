@@ -8,7 +8,8 @@ namespace ScriptExec.Benchmarks;
 /// Output capture: a script writing 100-byte lines, with the daemon's output cap raised so that all of it is
 /// stored, against the same script writing to /dev/null. Two producers: "bulk" (yes | head, as fast as a pipe
 /// goes: measures how fast the daemon stores) and "paced" (a shell loop of echo, a typical chatty script:
-/// measures whether capture slows the script down).
+/// measures whether capture slows the script down). The bulk bytes are also written into SQLite alone
+/// (<see cref="RawOutputStore"/>): the floor under any store of them at the same durability.
 /// </summary>
 internal static class OutputCapture
 {
@@ -38,6 +39,23 @@ internal static class OutputCapture
                 baseline.Add(await RunToDevNullAsync(scriptPath, cancellationToken));
             }
 
+            JsonObject? floor = null;
+            if (!informational)
+            {
+                Progress.Say($"  {name}: {bytes / 1_000_000.0:F0} MB into SQLite alone (baseline)");
+                var withCheckpoint = await RawOutputStore.MeasureAsync(Path.Combine(directory, "raw-output"), bytes, checkpoint: true, cancellationToken);
+                var deferred = await RawOutputStore.MeasureAsync(Path.Combine(directory, "raw-output"), bytes, checkpoint: false, cancellationToken);
+                floor = new JsonObject
+                {
+                    ["with_checkpoint_ms"] = Report.Round(withCheckpoint),
+                    ["checkpoint_deferred_ms"] = Report.Round(deferred),
+                };
+                report.Add(Check.Info(
+                    $"output_capture.{name}.sqlite_alone_vs_dev_null", Math.Round(withCheckpoint / baseline.P50, 2), "ratio",
+                    $"the same bytes into SQLite alone, one thread, WAL and synchronous=NORMAL with its checkpoint: {withCheckpoint:F0} ms against "
+                    + $"the script to /dev/null's {baseline.P50:F0} ms (without the checkpoint {deferred:F0} ms)"));
+            }
+
             Progress.Say($"  {name}: {bytes / 1_000_000.0:F0} MB through scriptexecd");
             var script = "bench-output-" + name;
             await InstanceRunner.DefineAsync(daemon, script, source, ["o0"], cancellationToken);
@@ -57,6 +75,7 @@ internal static class OutputCapture
                 ["bytes"] = bytes,
                 ["lines"] = lines,
                 ["baseline_dev_null_ms"] = baseline.ToJson(),
+                ["baseline_sqlite_alone_ms"] = floor,
                 ["scriptexecd"] = new JsonObject
                 {
                     ["execution_id"] = execution.GetProperty("id").GetInt64(),
