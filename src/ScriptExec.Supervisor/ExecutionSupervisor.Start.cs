@@ -218,7 +218,7 @@ public sealed partial class ExecutionSupervisor
     private void Followed(StartingRun run)
     {
         // After the spawn, not before: nothing but the spawn belongs between start record and process.
-        Workdirs?.Forget(run.Entry.ScriptName, run.Entry.InstanceName);
+        Workdirs?.Started(run.Entry.ScriptName, run.Entry.InstanceName);
         run.Entry.Monitor = MonitorAsync(run.Entry, run.Sink!);
     }
 

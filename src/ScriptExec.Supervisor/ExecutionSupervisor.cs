@@ -50,7 +50,7 @@ public sealed partial class ExecutionSupervisor : IAsyncDisposable
         _files = new ScriptFiles(options.ScriptDirectory);
         Statistics = new ExecutionStatistics(executions);
         _reaper = CreateReaper(options, logger);
-        Workdirs = options.WorkDirectory is { } work ? new Workdirs(work) : null;
+        Workdirs = options.WorkDirectory is { } work ? new Workdirs(work, time) : null;
 
         // Fixed for the daemon's life: status reads it on every call, dashboards poll status.
         // The held spawn sets rlimits and niceness itself (prlimit(2), setpriority(2)); else the prlimit/nice steps must exist.

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using ScriptExec.Core;
 using ScriptExec.Supervisor.Processes;
 
@@ -15,15 +16,24 @@ public sealed class Workdirs
     // Others may pass through to the directory they own, never list what is there.
     private const UnixFileMode PassThrough = OwnerOnly | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute;
 
+    /// <summary>How old a running instance's size may be: the overview is in every start and stop reply.</summary>
+    public static readonly TimeSpan RunningSizeMaxAge = TimeSpan.FromSeconds(1);
+
     private readonly string _root;
+    private readonly TimeProvider _time;
 
-    // Sizes of idle instances' directories as last walked: the overview is in every start and stop reply, and only a
-    // run (or a delete) changes an idle directory. Forgotten when a run starts and when it ends.
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Script, string Instance), long> _idleSizes = new();
+    // Sizes of idle instances' directories as last walked: only a run (or a delete) changes an idle directory.
+    // Forgotten when a run ends.
+    private readonly ConcurrentDictionary<(string Script, string Instance), long> _idleSizes = new();
 
-    public Workdirs(string root)
+    // Sizes of running instances' directories and when they were walked: with 16 instances running, every start's
+    // reply walked all 16 directories.
+    private readonly ConcurrentDictionary<(string Script, string Instance), (long Size, long WalkedAt)> _runningSizes = new();
+
+    public Workdirs(string root, TimeProvider? time = null)
     {
         _root = Path.GetFullPath(root);
+        _time = time ?? TimeProvider.System;
     }
 
     public string PathOf(string scriptName, string instanceName) => Path.Combine(_root, scriptName, instanceName);
@@ -54,16 +64,24 @@ public sealed class Workdirs
 
     /// <summary>
     /// Bytes in the directory's files, walked once while the instance is idle (<paramref name="running"/> false) and
-    /// again after its next run; walked every time while it runs.
+    /// again after its next run; while it runs, walked again when the last walk is older than <see cref="RunningSizeMaxAge"/>.
     /// </summary>
     public long SizeBytes(string scriptName, string instanceName, bool running)
     {
+        var key = (scriptName, instanceName);
         if (running)
         {
-            return SizeBytes(scriptName, instanceName);
+            var now = _time.GetTimestamp();
+            if (_runningSizes.TryGetValue(key, out var walked) && _time.GetElapsedTime(walked.WalkedAt, now) < RunningSizeMaxAge)
+            {
+                return walked.Size;
+            }
+
+            var current = SizeBytes(scriptName, instanceName);
+            _runningSizes[key] = (current, now);
+            return current;
         }
 
-        var key = (scriptName, instanceName);
         if (_idleSizes.TryGetValue(key, out var size))
         {
             return size;
@@ -74,8 +92,29 @@ public sealed class Workdirs
         return size;
     }
 
-    /// <summary>A run started or ended in the directory: its size is walked again when next asked.</summary>
-    public void Forget(string scriptName, string instanceName) => _idleSizes.TryRemove((scriptName, instanceName), out _);
+    /// <summary>
+    /// A run started in the directory: its idle size, still exact at this moment, becomes its running size (walked
+    /// again once older than <see cref="RunningSizeMaxAge"/>).
+    /// </summary>
+    public void Started(string scriptName, string instanceName)
+    {
+        var key = (scriptName, instanceName);
+        if (_idleSizes.TryRemove(key, out var size))
+        {
+            _runningSizes[key] = (size, _time.GetTimestamp());
+        }
+        else
+        {
+            _runningSizes.TryRemove(key, out _);
+        }
+    }
+
+    /// <summary>A run ended in the directory: its size is walked again when next asked.</summary>
+    public void Forget(string scriptName, string instanceName)
+    {
+        _idleSizes.TryRemove((scriptName, instanceName), out _);
+        _runningSizes.TryRemove((scriptName, instanceName), out _);
+    }
 
     /// <summary>Bytes in the directory's files (0 when it does not exist yet); what cannot be read is left out.</summary>
     public long SizeBytes(string scriptName, string instanceName)
@@ -94,9 +133,9 @@ public sealed class Workdirs
     public void Delete(string scriptName, string? instanceName)
     {
         var dir = instanceName is null ? Path.Combine(_root, scriptName) : PathOf(scriptName, instanceName);
-        foreach (var key in _idleSizes.Keys.Where(k => k.Script == scriptName && (instanceName is null || k.Instance == instanceName)))
+        foreach (var key in _idleSizes.Keys.Concat(_runningSizes.Keys).Where(k => k.Script == scriptName && (instanceName is null || k.Instance == instanceName)))
         {
-            _idleSizes.TryRemove(key, out _);
+            Forget(key.Script, key.Instance);
         }
 
         if (Directory.Exists(dir))
