@@ -89,9 +89,10 @@ internal sealed class ExecutionReaper
     /// <summary>
     /// Kills every process of <paramref name="executionIds"/> and waits until they have exited: their cgroups
     /// first, then, with <paramref name="scanEnvironment"/>, scan passes over /proc until one finds nothing new.
-    /// The cgroups are removed afterwards. Returns how many processes each execution had.
+    /// The cgroups are removed afterwards unless <paramref name="keepCgroups"/> (the caller removes them with
+    /// <see cref="RemoveCgroups"/>). Returns how many processes each execution had.
     /// </summary>
-    public IReadOnlyDictionary<long, int> KillAll(IReadOnlySet<long> executionIds, bool scanEnvironment)
+    public IReadOnlyDictionary<long, int> KillAll(IReadOnlySet<long> executionIds, bool scanEnvironment, bool keepCgroups = false)
     {
         var killed = executionIds.ToDictionary(id => id, _ => 0);
         if (Cgroups is { } cgroups)
@@ -127,9 +128,12 @@ internal sealed class ExecutionReaper
             killer.WaitUntilGone(ExitTimeout);
         }
 
-        foreach (var id in executionIds)
+        if (!keepCgroups)
         {
-            RemoveCgroups(id);
+            foreach (var id in executionIds)
+            {
+                RemoveCgroups(id);
+            }
         }
 
         return killed;

@@ -189,9 +189,9 @@ public sealed partial class ExecutionSupervisor
         {
             // Nothing of an ended execution may run on: not even what left its process group (the group itself was
             // killed when the main process ended). Its cgroup holds all of it; without one, its environment tells.
-            // Read before its cgroups are removed with the leftovers.
+            // Read before its cgroups are removed, once the end is recorded (empty by then: nothing can enter them).
             var oomKills = _reaper.OomKills(entry.Id);
-            var leftovers = _reaper.KillAll(new HashSet<long> { entry.Id }, scanEnvironment: !entry.Confined)[entry.Id];
+            var leftovers = _reaper.KillAll(new HashSet<long> { entry.Id }, scanEnvironment: !entry.Confined, keepCgroups: true)[entry.Id];
             if (leftovers > 0)
             {
                 Log.LeftoversKilled(_logger, entry.Id, leftovers);
@@ -233,8 +233,10 @@ public sealed partial class ExecutionSupervisor
         }
 
         // Its run may have changed the workdir: the overview walks it again (Forget comes after the release, so a
-        // walk between them cannot keep a size from before the end).
+        // walk between them cannot keep a size from before the end). Its empty cgroups go after the end is
+        // announced, off the way from the script's exit to the caller (a crash before leaves them to the start-up sweep).
         await RecordEndAsync(entry);
+        _reaper.RemoveCgroups(entry.Id);
         Workdirs?.Forget(entry.ScriptName, entry.InstanceName);
         entry.Dispose();
     }

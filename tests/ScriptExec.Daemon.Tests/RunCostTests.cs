@@ -88,6 +88,26 @@ public sealed class RunCostTests
     }
 
     [Test]
+    public async Task A_run_leaves_no_cgroup_behind_once_its_end_is_recorded()
+    {
+        await _client.CallAsync("script_set", new { name = "cost", source = "#!/bin/sh\ngrep '^0::' /proc/self/cgroup\n" });
+        await RunTracedAsync();
+        var id = (await _client.CallAsync("script_execution_get", new
+        {
+            filter = new { instances = new[] { new { script_name = "cost", instance_names = new[] { "once" } } } },
+            pagination = new { limit = -1 },
+        }))["executions"]![0]!["id"]!.GetValue<long>();
+        var line = (await _client.ReadAllContentAsync(id)).Single();
+        Assume.That(line, Does.Contain("/exec-" + id), "this machine gives a run no cgroup of its own");
+
+        // Removed after the end is announced, off the way from the script's exit to the caller.
+        var mount = File.ReadAllLines("/proc/self/mounts").Select(l => l.Split(' ')).First(f => f[2] == "cgroup2")[1];
+        var cgroup = mount + line["0::".Length..];
+        Assert.That(Directory.Exists(Path.GetDirectoryName(cgroup)), Is.True, $"the daemon's cgroup tree, where the run's was: {cgroup}");
+        await Eventually.ThatAsync(() => !Directory.Exists(cgroup), $"{cgroup} is removed after the run's end");
+    }
+
+    [Test]
     public async Task A_run_after_a_catalog_change_reads_what_it_runs_once()
     {
         await RunTracedAsync();
