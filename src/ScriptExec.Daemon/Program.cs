@@ -8,6 +8,8 @@ if (DescriptorBudget.CheckFloor(DescriptorBudget.RaiseSoftLimit()) is { } tooLow
     return 2;
 }
 
+WorkerReserve.Make();
+
 WebApplication app;
 try
 {

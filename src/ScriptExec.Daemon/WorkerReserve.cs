@@ -1,0 +1,43 @@
+namespace ScriptExec.Daemon;
+
+/// <summary>
+/// Thread-pool workers made at start-up and kept for the daemon's life (with
+/// <c>System.Threading.ThreadPool.ThreadsToKeepAlive</c> in the project file). .NET 10's thread pool cannot survive a
+/// refused thread: when the system will not start a worker it wants (a pids limit reached, e.g. systemd's TasksMax,
+/// which also counts every process of every script under <c>Delegate=yes</c>), the OutOfMemoryException escapes
+/// <c>PortableThreadPool.WorkerThread.MaybeAddWorkingWorker</c> on a worker and the process aborts. A daemon whose
+/// workers already exist does not ask for one until all of them are busy at once.
+/// </summary>
+internal static class WorkerReserve
+{
+    /// <summary>The workers made at start-up and kept; matches ThreadsToKeepAlive in the project file.</summary>
+    public const int Workers = 8;
+
+    private static readonly TimeSpan ArrivalTimeout = TimeSpan.FromSeconds(10);
+
+    /// <summary>Raises the pool's minimum to <see cref="Workers"/> and has that many workers running before it returns.</summary>
+    public static void Make()
+    {
+        ThreadPool.GetMinThreads(out var workers, out var completionPorts);
+        ThreadPool.SetMinThreads(Math.Max(workers, Workers), completionPorts);
+
+        // Below its minimum the pool starts a worker for each queued item at once; each waits until all have arrived,
+        // so none is reused for another item before the rest exist. Not disposed: a worker may still be on its way
+        // into Wait when this returns.
+        var arrived = new CountdownEvent(Workers);
+        var release = new ManualResetEventSlim();
+        for (var i = 0; i < Workers; i++)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(
+                _ =>
+                {
+                    arrived.Signal();
+                    release.Wait(ArrivalTimeout);
+                },
+                null);
+        }
+
+        arrived.Wait(ArrivalTimeout);
+        release.Set();
+    }
+}
