@@ -11,11 +11,15 @@ namespace ScriptExec.Daemon;
 internal static class WorkerReserve
 {
     /// <summary>The workers made at start-up and kept; matches ThreadsToKeepAlive in the project file.</summary>
-    public const int Workers = 8;
+    public const int Workers = 4;
 
     private static readonly TimeSpan ArrivalTimeout = TimeSpan.FromSeconds(10);
 
-    /// <summary>Raises the pool's minimum to <see cref="Workers"/> and has that many workers running before it returns.</summary>
+    /// <summary>
+    /// Has <see cref="Workers"/> workers running before it returns. The pool's minimum is raised for that and set back
+    /// after: how many workers take work at once stays the pool's own decision, and those that take none keep small
+    /// stacks (the pool wakes the most recently idle first), so the memory a flood leaves behind stays as before.
+    /// </summary>
     public static void Make()
     {
         ThreadPool.GetMinThreads(out var workers, out var completionPorts);
@@ -39,5 +43,6 @@ internal static class WorkerReserve
 
         arrived.Wait(ArrivalTimeout);
         release.Set();
+        ThreadPool.SetMinThreads(workers, completionPorts);
     }
 }
