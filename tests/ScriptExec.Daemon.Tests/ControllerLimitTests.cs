@@ -51,6 +51,8 @@ public sealed class ControllerLimitTests : TransportFixture
         var ended = await WaitForEndAsync(id);
         var cgroup = RunCgroup.Directory(await OutputAsync(id), "memory", hierarchy);
 
+        // Removed once the end is recorded and announced, so just after the end is seen.
+        var removed = await Eventually.TryAsync(() => Task.FromResult(!Directory.Exists(cgroup)), Eventually.DefaultTimeout);
         Assert.Multiple(() =>
         {
             Assert.That(ended["state"]!.GetValue<string>(), Is.EqualTo("killed"));
@@ -58,7 +60,7 @@ public sealed class ControllerLimitTests : TransportFixture
             Assert.That(ended["stop_trigger"]!["type"]!.GetValue<string>(), Is.EqualTo("system"));
             Assert.That(ended["stop_trigger"]!["reason"]!.GetValue<string>(), Is.EqualTo("oom"));
             Assert.That(cgroup, Does.Contain("/exec-" + id), "the run had a memory cgroup of its own");
-            Assert.That(Directory.Exists(cgroup), Is.False, $"{cgroup} is removed after the run");
+            Assert.That(removed, Is.True, $"{cgroup} is removed after the run");
         });
     }
 
@@ -123,12 +125,13 @@ public sealed class ControllerLimitTests : TransportFixture
             "the busy loop was throttled");
         await Client.CallAsync("script_stop", new { script_name = script, instance_name = instance, force = true });
         await WaitForEndAsync(id);
+        var removed = await Eventually.TryAsync(() => Task.FromResult(!Directory.Exists(cgroup)), Eventually.DefaultTimeout);
 
         Assert.Multiple(() =>
         {
             Assert.That(quota, Is.EqualTo("10000 100000"), "10 % of one CPU: 10 ms per 100 ms period");
             Assert.That(throttled, Is.GreaterThan(0));
-            Assert.That(Directory.Exists(cgroup), Is.False, $"{cgroup} is removed after the run");
+            Assert.That(removed, Is.True, $"{cgroup} is removed after the run");
         });
     }
 
