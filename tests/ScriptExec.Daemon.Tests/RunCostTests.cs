@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
 using ScriptExec.Core;
+using ScriptExec.Daemon.Tests.Support;
 using ScriptExec.Store;
 using ScriptExec.Supervisor;
 
@@ -101,8 +102,7 @@ public sealed class RunCostTests
         Assume.That(line, Does.Contain("/exec-" + id), "this machine gives a run no cgroup of its own");
 
         // Removed after the end is announced, off the way from the script's exit to the caller.
-        var mount = File.ReadAllLines("/proc/self/mounts").Select(l => l.Split(' ')).First(f => f[2] == "cgroup2")[1];
-        var cgroup = mount + line["0::".Length..];
+        var cgroup = RunCgroup.Directory([line], "", "v2");
         Assert.That(Directory.Exists(Path.GetDirectoryName(cgroup)), Is.True, $"the daemon's cgroup tree, where the run's was: {cgroup}");
         await Eventually.ThatAsync(() => !Directory.Exists(cgroup), $"{cgroup} is removed after the run's end");
     }
